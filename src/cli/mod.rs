@@ -1,0 +1,309 @@
+//! The `alluvium` command line (DESIGN.md's contract): the GUI when no command is given, and
+//! headless commands for offices, scripts and tests. Every failure is one line on stderr and a
+//! non-zero exit.
+
+use crate::demo::{self, DemoOptions};
+use crate::domain::Entity;
+use crate::store::{self, Store};
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Alluvium: field data for artisanal alluvial diamond production.
+#[derive(Debug, Parser)]
+#[command(name = "alluvium", version, about)]
+pub struct Cli {
+    /// The device database (default: the platform data directory).
+    #[arg(long, global = true, env = "ALLUVIUM_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// With no command: load demo data first if the database is empty.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Headless commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fill the database with realistic synthetic data (same seed and options, same data).
+    DemoData {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Region codes, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = demo::DEFAULT_REGIONS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
+        regions: Vec<String>,
+        /// Diggers in all, shared between the regions.
+        #[arg(long, default_value_t = 600)]
+        diggers: usize,
+        /// Days of production, ending today (or on --end).
+        #[arg(long, default_value_t = 180)]
+        days: u32,
+        /// Last day of production (YYYY-MM-DD; default today).
+        #[arg(long)]
+        end: Option<NaiveDate>,
+    },
+    /// Count records per entity and per region.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a CSV file: all rows or none.
+    Import {
+        entity: EntityArg,
+        #[arg(long, value_name = "FILE")]
+        csv: PathBuf,
+    },
+    /// Export records as CSV or GeoJSON.
+    Export {
+        entity: ExportArg,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        /// Output file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// An entity of the CSV contract.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EntityArg {
+    Diggers,
+    Licences,
+    Sites,
+    Production,
+    Stones,
+    Sales,
+}
+
+impl From<EntityArg> for Entity {
+    fn from(e: EntityArg) -> Entity {
+        match e {
+            EntityArg::Diggers => Entity::Diggers,
+            EntityArg::Licences => Entity::Licences,
+            EntityArg::Sites => Entity::Sites,
+            EntityArg::Production => Entity::Production,
+            EntityArg::Stones => Entity::Stones,
+            EntityArg::Sales => Entity::Sales,
+        }
+    }
+}
+
+/// What `export` writes: one entity, or `all` (GeoPackage).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportArg {
+    Diggers,
+    Licences,
+    Sites,
+    Production,
+    Stones,
+    Sales,
+    All,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Csv,
+    Geojson,
+    Gpkg,
+}
+
+/// Parses the arguments, runs the command and turns any failure into one line and exit 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Import errors carry one line per bad row; everything else is one line.
+            let text = format!("{e:#}");
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "alluvium: {}", text.trim_end());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let db = cli.db.clone().unwrap_or_else(store::default_path);
+    match cli.command {
+        None => open_gui(&db, cli.demo),
+        Some(Command::DemoData {
+            seed,
+            regions,
+            diggers,
+            days,
+            end,
+        }) => {
+            let opts = DemoOptions {
+                seed,
+                regions,
+                diggers,
+                days,
+                end: end.unwrap_or_else(today),
+            };
+            let mut store = open(&db)?;
+            make_demo(&mut store, &opts)?;
+            let s = store.stats()?.total;
+            println!(
+                "demo data written to {}: {} diggers, {} licences, {} sites, {} production entries, {} stones",
+                db.display(),
+                s.diggers,
+                s.licences,
+                s.sites,
+                s.production,
+                s.stones
+            );
+            Ok(())
+        }
+        Some(Command::Stats { json }) => {
+            let stats = open(&db)?.stats()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                print_stats(&stats);
+            }
+            Ok(())
+        }
+        Some(Command::Import { entity, csv }) => {
+            let mut store = open(&db)?;
+            let entity = Entity::from(entity);
+            let summary = crate::interchange::import_csv(&mut store, entity, &csv)?;
+            println!(
+                "imported {} {entity} from {} ({} already present)",
+                summary.written,
+                csv.display(),
+                summary.unchanged
+            );
+            Ok(())
+        }
+        Some(Command::Export {
+            entity,
+            format,
+            out,
+        }) => export(&db, entity, format, out.as_deref()),
+    }
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn open(db: &Path) -> Result<Store> {
+    Ok(Store::open(db)?)
+}
+
+/// Generates and loads demo data; refuses a database that already holds records, since demo
+/// records mixed into real ones could reach a KP report.
+pub fn make_demo(store: &mut Store, opts: &DemoOptions) -> Result<()> {
+    let s = store.stats()?.total;
+    if s.diggers + s.licences + s.sites + s.production > 0 {
+        bail!(
+            "the database already holds records; demo data goes into a new one (use --db NEW_FILE)"
+        );
+    }
+    let data = demo::generate(opts).map_err(|e| anyhow!(e))?;
+    demo::load(store, &data, opts.end).context("writing demo data")?;
+    Ok(())
+}
+
+fn export(db: &Path, entity: ExportArg, format: Format, out: Option<&Path>) -> Result<()> {
+    let entity = match (entity, format) {
+        (ExportArg::All, Format::Gpkg) => {
+            bail!(
+                "GeoPackage export is not available in this version; use --format geojson per entity"
+            )
+        }
+        (ExportArg::All, _) => {
+            bail!("`export all` writes a GeoPackage: use --format gpkg --out FILE")
+        }
+        (_, Format::Gpkg) => {
+            bail!("GeoPackage export is for `export all`; export one entity as csv or geojson")
+        }
+        (ExportArg::Diggers, _) => Entity::Diggers,
+        (ExportArg::Licences, _) => Entity::Licences,
+        (ExportArg::Sites, _) => Entity::Sites,
+        (ExportArg::Production, _) => Entity::Production,
+        (ExportArg::Stones, _) => Entity::Stones,
+        (ExportArg::Sales, _) => Entity::Sales,
+    };
+    let store = open(db)?;
+    let write = |w: &mut dyn Write| -> std::io::Result<usize> {
+        match format {
+            Format::Csv => crate::interchange::export_csv(&store, entity, w),
+            _ => crate::report::export_geojson(&store, entity, w),
+        }
+    };
+    match out {
+        Some(path) => {
+            // Write beside the target and rename, so a failed export never leaves half a file.
+            let tmp = path.with_extension("partial");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("cannot create {}", tmp.display()))?;
+            let mut buf = std::io::BufWriter::new(file);
+            let n = write(&mut buf)?;
+            buf.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("exported {n} {entity} to {}", path.display());
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            write(&mut lock)?;
+        }
+    }
+    Ok(())
+}
+
+fn print_stats(stats: &store::Stats) {
+    let line = |name: &str, c: &store::Counts| {
+        println!(
+            "{name:<14} {:>8} {:>8} {:>6} {:>10} {:>8} {:>6} {:>7} {:>8}",
+            c.diggers,
+            c.licences,
+            c.sites,
+            c.production,
+            c.stones,
+            c.sales,
+            c.reviews,
+            c.pending_changes
+        )
+    };
+    println!(
+        "{:<14} {:>8} {:>8} {:>6} {:>10} {:>8} {:>6} {:>7} {:>8}",
+        "region",
+        "diggers",
+        "licences",
+        "sites",
+        "production",
+        "stones",
+        "sales",
+        "reviews",
+        "pending"
+    );
+    for (code, c) in &stats.regions {
+        line(code, c);
+    }
+    line("total", &stats.total);
+}
+
+#[cfg(feature = "gui")]
+fn open_gui(db: &Path, demo_if_empty: bool) -> Result<()> {
+    let mut store = open(db)?;
+    if demo_if_empty && store.stats()?.total.diggers == 0 {
+        make_demo(&mut store, &DemoOptions::default())?;
+    }
+    crate::app::run(store)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_gui(_db: &Path, _demo: bool) -> Result<()> {
+    bail!(
+        "this build has no GUI (built without the `gui` feature); run `alluvium --help` for the commands"
+    )
+}

@@ -1,0 +1,499 @@
+//! Realistic synthetic data (DOMAIN.md §7): regions, officers, diggers, licences with
+//! polygons around the real fields, sites inside them, crews, and daily production with
+//! washing seasons, zero-find days, lognormal stone weights and a rare tail of large stones.
+//!
+//! Everything is drawn from one seeded ChaCha generator per region, and ids are UUIDv7 built
+//! from the simulated time and seeded random bytes, so the same seed and options give
+//! byte-identical exports.
+
+mod profile;
+
+use crate::domain::{
+    Area, Centicarats, Crew, Digger, DiggerStatus, FixSource, Licence, LicenceKind, LicenceStatus,
+    Litres, Officer, PositionFix, ProductionEntry, Region, Role, Sex, Site, SiteKind, SiteStatus,
+    Stone, StoneClass, new_v7_at,
+};
+use crate::store::{Store, StoreError};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use profile::{Profile, profile};
+use rand::{Rng, RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Gamma, LogNormal, Poisson};
+
+/// Regions made when none are asked for.
+pub const DEFAULT_REGIONS: &[&str] = &["SL-KONO", "SL-KENEMA", "GH-AKWATIA"];
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub seed: u64,
+    pub regions: Vec<String>,
+    /// Diggers in all, shared between the regions.
+    pub diggers: usize,
+    /// Days of production, ending on `end`.
+    pub days: u32,
+    pub end: NaiveDate,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            seed: 1,
+            regions: DEFAULT_REGIONS.iter().map(|s| s.to_string()).collect(),
+            diggers: 600,
+            days: 180,
+            end: Utc::now().date_naive(),
+        }
+    }
+}
+
+/// A day's entry with its stones.
+pub type DayRecord = (ProductionEntry, Vec<Stone>);
+
+/// The generated records, in the order they are written.
+#[derive(Debug, Default)]
+pub struct DemoData {
+    pub regions: Vec<Region>,
+    pub officers: Vec<Officer>,
+    pub diggers: Vec<Digger>,
+    pub licences: Vec<Licence>,
+    pub sites: Vec<Site>,
+    pub crews: Vec<Crew>,
+    pub production: Vec<DayRecord>,
+}
+
+/// Share of the tail of exceptional stones (20–1 000 ct) among all stones.
+const LARGE_STONE_P: f64 = 1e-4;
+/// Overdispersion of daily finds (negative binomial shape): most days find little, a few a lot.
+const FINDS_SHAPE: f64 = 0.6;
+
+/// Generates the data for `opts`; fails only for unknown region codes or empty options.
+pub fn generate(opts: &DemoOptions) -> Result<DemoData, String> {
+    if opts.regions.is_empty() {
+        return Err("at least one region is needed".into());
+    }
+    if opts.days == 0 || opts.days > 3660 {
+        return Err(format!("--days {} is not between 1 and 3660", opts.days));
+    }
+    let mut data = DemoData::default();
+    let per_region = (opts.diggers / opts.regions.len()).max(1);
+    for code in &opts.regions {
+        let region = Region::known(code).ok_or_else(|| {
+            format!(
+                "unknown region {code:?} (known: {})",
+                Region::catalogue()
+                    .iter()
+                    .map(|r| r.code.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        let mut rng = ChaCha8Rng::seed_from_u64(opts.seed ^ fnv1a(region.code.as_bytes()));
+        RegionGen {
+            opts,
+            region: &region,
+            p: profile(&region.code),
+            rng: &mut rng,
+            data: &mut data,
+        }
+        .run(per_region);
+        data.regions.push(region);
+    }
+    Ok(data)
+}
+
+/// Writes generated data in one transaction: all of it or none.
+pub fn load(store: &mut Store, data: &DemoData, today: NaiveDate) -> Result<(), StoreError> {
+    store.write(|w| {
+        w.set_today(today);
+        for r in &data.regions {
+            w.put_region(r)?;
+        }
+        for o in &data.officers {
+            w.put_officer(o)?;
+        }
+        for d in &data.diggers {
+            w.put_digger(d)?;
+        }
+        for l in &data.licences {
+            w.put_licence(l)?;
+        }
+        for s in &data.sites {
+            w.put_site(s)?;
+        }
+        for c in &data.crews {
+            w.put_crew(c)?;
+        }
+        for (entry, stones) in &data.production {
+            w.add_production(entry)?;
+            for s in stones {
+                w.add_stone(s)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+struct RegionGen<'a> {
+    opts: &'a DemoOptions,
+    region: &'a Region,
+    p: Profile,
+    rng: &'a mut ChaCha8Rng,
+    data: &'a mut DemoData,
+}
+
+impl RegionGen<'_> {
+    fn id<T: From<uuid::Uuid>>(&mut self, day: NaiveDate, seq: u64) -> T {
+        let ms = day
+            .and_hms_opt(12, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp_millis()) as u64
+            + seq;
+        let mut bytes = [0u8; 10];
+        self.rng.fill_bytes(&mut bytes);
+        T::from(new_v7_at(ms, bytes))
+    }
+
+    fn pick<'s>(&mut self, list: &[&'s str]) -> &'s str {
+        list[self.rng.random_range(0..list.len())]
+    }
+
+    fn start(&self) -> NaiveDate {
+        self.opts.end - Duration::days(i64::from(self.opts.days) - 1)
+    }
+
+    fn run(&mut self, diggers: usize) {
+        let short = self.p.licence_prefix.to_ascii_lowercase();
+        let officer = Officer {
+            id: self.id(self.start() - Duration::days(800), 0),
+            username: format!("fo.{short}"),
+            full_name: format!(
+                "{} {}",
+                self.pick(self.p.first_names_female),
+                self.pick(self.p.surnames)
+            ),
+            role: Role::FieldOfficer,
+            regions: vec![self.region.code.clone()],
+        };
+        let clerk = Officer {
+            id: self.id(self.start() - Duration::days(800), 1),
+            username: format!("lo.{short}"),
+            full_name: format!(
+                "{} {}",
+                self.pick(self.p.first_names_male),
+                self.pick(self.p.surnames)
+            ),
+            role: Role::LicensingOfficer,
+            regions: vec![self.region.code.clone()],
+        };
+        let officer_name = officer.username.clone();
+        self.data.officers.push(officer);
+        self.data.officers.push(clerk);
+
+        let first_digger = self.data.diggers.len();
+        for i in 0..diggers {
+            let d = self.digger(i);
+            self.data.diggers.push(d);
+        }
+        let region_diggers: Vec<usize> = (first_digger..self.data.diggers.len()).collect();
+
+        // Drainage lines: the fields follow a few rivers out of town.
+        let rivers: Vec<f64> = (0..3)
+            .map(|_| self.rng.random_range(0.0..std::f64::consts::TAU))
+            .collect();
+        let mut next = 0;
+        let mut seq = 0;
+        while next + 10 <= region_diggers.len() || (seq == 0 && !region_diggers.is_empty()) {
+            let crew_len = self
+                .rng
+                .random_range(10..=25)
+                .min(region_diggers.len() - next);
+            let crew: Vec<usize> = region_diggers[next..next + crew_len].to_vec();
+            next += crew_len;
+            seq += 1;
+            let bearing = rivers[self.rng.random_range(0..rivers.len())];
+            self.licence_with_sites(seq, bearing, &crew, &officer_name);
+        }
+    }
+
+    fn digger(&mut self, i: usize) -> Digger {
+        let male = self.rng.random_bool(0.85);
+        let first = if male {
+            self.pick(self.p.first_names_male)
+        } else {
+            self.pick(self.p.first_names_female)
+        };
+        let age_days = self.rng.random_range(18 * 366..60 * 365);
+        let registered = self.start() - Duration::days(self.rng.random_range(400..1500));
+        let country = &self.region.country;
+        let phone = if self.rng.random_bool(0.7) {
+            format!(
+                "{} {:06}",
+                self.p.phone_prefix,
+                self.rng.random_range(0..1_000_000)
+            )
+        } else {
+            String::new()
+        };
+        Digger {
+            id: self.id(registered, i as u64),
+            national_id: format!(
+                "{country}-{}{:07}",
+                self.p.licence_prefix,
+                i * 7919 % 10_000_000 + self.rng.random_range(0..7)
+            ),
+            full_name: format!("{first} {}", self.pick(self.p.surnames)),
+            sex: if male { Sex::Male } else { Sex::Female },
+            birth_date: self.opts.end - Duration::days(age_days),
+            village: self.pick(self.p.villages).into(),
+            chiefdom: self.pick(self.p.chiefdoms).into(),
+            phone,
+            region: self.region.code.clone(),
+            status: if self.rng.random_bool(0.97) {
+                DiggerStatus::Active
+            } else {
+                DiggerStatus::Inactive
+            },
+        }
+    }
+
+    fn licence_with_sites(&mut self, seq: usize, bearing: f64, crew: &[usize], officer: &str) {
+        let (lat0, lon0) = self.region.centre;
+        let along = self.rng.random_range(5_000.0..40_000.0);
+        let across = self.rng.random_range(-400.0..400.0);
+        let north = along * bearing.cos() - across * bearing.sin();
+        let east = along * bearing.sin() + across * bearing.cos();
+        let (clat, clon) = offset(lat0, lon0, north, east);
+        // A plot of 0.5–1 ha, oriented along the river.
+        let side = self.rng.random_range(70.0..100.0);
+        let corners: Vec<(f64, f64)> = [(-0.5, -0.5), (0.5, -0.5), (0.5, 0.5), (-0.5, 0.5)]
+            .iter()
+            .map(|(a, b)| {
+                let (n, e) = (
+                    a * side + self.rng.random_range(-3.0..3.0),
+                    b * side + self.rng.random_range(-3.0..3.0),
+                );
+                let (n, e) = (
+                    n * bearing.cos() - e * bearing.sin(),
+                    n * bearing.sin() + e * bearing.cos(),
+                );
+                let (lat, lon) = offset(clat, clon, n, e);
+                (round6(lat), round6(lon))
+            })
+            .collect();
+        let area = Area::from_corners(&corners).ok();
+        let issued = self.start() - Duration::days(self.rng.random_range(0..330));
+        let mut expires = issued + Duration::days(364);
+        if expires < self.opts.end && self.rng.random_bool(0.85) {
+            expires += Duration::days(365); // renewed
+        }
+        let holder = self.data.diggers[crew[0]].id;
+        let licence = Licence {
+            id: self.id(issued, seq as u64),
+            number: format!("{}/AM/{}/{seq:04}", self.p.licence_prefix, issued.year()),
+            kind: LicenceKind::ArtisanalMining,
+            holder_digger_id: Some(holder),
+            holder_name: String::new(),
+            region: self.region.code.clone(),
+            issued_on: issued,
+            expires_on: expires,
+            status: if self.rng.random_bool(0.03) {
+                LicenceStatus::Suspended
+            } else {
+                LicenceStatus::Active
+            },
+            area,
+            fee_receipt: format!(
+                "OTP-{}-{:06}",
+                issued.year(),
+                self.rng.random_range(0..1_000_000)
+            ),
+        };
+        let grade = LogNormal::new(self.p.grade_ct_per_m3.ln(), 0.8)
+            .map_or(self.p.grade_ct_per_m3, |d| d.sample(self.rng));
+        let n_sites = if self.rng.random_bool(0.4) { 2 } else { 1 };
+        let mut sites = Vec::new();
+        for k in 0..n_sites {
+            let opened = (issued + Duration::days(self.rng.random_range(0..30))).min(self.opts.end);
+            let (n, e) = (
+                self.rng.random_range(-0.2..0.2) * side,
+                self.rng.random_range(-0.2..0.2) * side,
+            );
+            let (n, e) = (
+                n * bearing.cos() - e * bearing.sin(),
+                n * bearing.sin() + e * bearing.cos(),
+            );
+            let (lat, lon) = offset(clat, clon, n, e);
+            let kind =
+                [SiteKind::Pit, SiteKind::Riverbed, SiteKind::Terrace][self.rng.random_range(0..3)];
+            let village = self.pick(self.p.villages);
+            sites.push(Site {
+                id: self.id(opened, 100 + k),
+                licence_id: licence.id,
+                name: format!("{village} {} {}", kind, seq * 10 + k as usize + 1),
+                kind,
+                status: SiteStatus::Active,
+                position: crate::domain::Position {
+                    lat: round6(lat),
+                    lon: round6(lon),
+                    accuracy_m: round1(self.rng.random_range(2.5..8.0)),
+                },
+                opened_on: opened,
+            });
+        }
+        for (i, &d) in crew.iter().enumerate() {
+            let site = &sites[i % sites.len()];
+            let crew = Crew {
+                id: self.id(issued, 200 + i as u64),
+                licence_id: licence.id,
+                site_id: Some(site.id),
+                digger_id: self.data.diggers[d].id,
+                from: issued,
+                to: None,
+            };
+            self.data.crews.push(crew);
+        }
+        let crew_ids: Vec<_> = crew.iter().map(|&d| self.data.diggers[d].id).collect();
+        for (k, site) in sites.iter().enumerate() {
+            let members: Vec<_> = crew_ids
+                .iter()
+                .skip(k)
+                .step_by(sites.len())
+                .copied()
+                .collect();
+            self.production(site, &licence, &members, grade, officer);
+        }
+        self.data.licences.push(licence);
+        self.data.sites.extend(sites);
+    }
+
+    fn production(
+        &mut self,
+        site: &Site,
+        licence: &Licence,
+        crew: &[crate::domain::DiggerId],
+        grade: f64,
+        officer: &str,
+    ) {
+        let jitter = self.rng.random_range(-10..=10);
+        let mean_ct = self.p.median_ct * (self.p.sigma * self.p.sigma / 2.0).exp();
+        let weights = LogNormal::new(self.p.median_ct.ln(), self.p.sigma).ok();
+        let mut day = self.start().max(site.opened_on);
+        let mut seq = 0u64;
+        while day <= self.opts.end {
+            let season_day = day + Duration::days(jitter);
+            let washing = self.p.washing_months.contains(&season_day.month());
+            let works = day.weekday() != Weekday::Sun && self.rng.random_bool(0.9);
+            // Work under a lapsed licence happens, rarely: the review checks are there for it.
+            let allowed = licence.standing_on(day).permits_work() || self.rng.random_bool(0.02);
+            if washing && works && allowed {
+                seq += 1;
+                let present: Vec<_> = crew
+                    .iter()
+                    .copied()
+                    .filter(|_| self.rng.random_bool(0.85))
+                    .collect();
+                let crew_size = present.len() as u32 + self.rng.random_range(0..3);
+                let gravel_m3 = f64::from(crew_size.max(1)) * self.rng.random_range(0.5..2.0);
+                let gravel = Litres((gravel_m3 * 10.0).round() as i64 * 100);
+                let lambda = gravel.0 as f64 / 1000.0 * grade / mean_ct;
+                let rate = Gamma::new(FINDS_SHAPE, lambda.max(1e-6) / FINDS_SHAPE)
+                    .map_or(0.0, |g| g.sample(self.rng));
+                let count = Poisson::new(rate.max(1e-9))
+                    .map_or(0.0, |p| p.sample(self.rng))
+                    .min(400.0) as usize;
+                let id = self.id(day, seq * 1000);
+                let local = day.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default())
+                    + Duration::minutes(self.rng.random_range(0..480))
+                    - Duration::minutes(i64::from(self.region.utc_offset_minutes));
+                let accuracy = round1(self.rng.random_range(2.5..9.0));
+                let (n, e) = (
+                    self.rng.random_range(-1.0..1.0) * accuracy,
+                    self.rng.random_range(-1.0..1.0) * accuracy,
+                );
+                let (lat, lon) = offset(site.position.lat, site.position.lon, n, e);
+                let notes = match self.rng.random_range(0..100) {
+                    0..=2 => "washing stopped early: heavy rain",
+                    3 => "pump broken, washed by hand",
+                    4 => "supporter present at the washing",
+                    _ => "",
+                };
+                let entry = ProductionEntry {
+                    id,
+                    site_id: site.id,
+                    day,
+                    officer: officer.to_string(),
+                    fix: Some(PositionFix {
+                        lat: round6(lat),
+                        lon: round6(lon),
+                        accuracy_m: accuracy,
+                        source: FixSource::Nmea,
+                        time: Some(Utc.from_utc_datetime(&local)),
+                    }),
+                    crew_size,
+                    digger_ids: present,
+                    gravel,
+                    notes: notes.into(),
+                    replaces: None,
+                };
+                let mut stones = Vec::with_capacity(count);
+                for k in 0..count {
+                    let ct = if self.rng.random_bool(LARGE_STONE_P) {
+                        (20.0 * self.rng.random_range(0.0001f64..1.0).powf(-1.0 / 1.5)).min(1000.0)
+                    } else {
+                        weights
+                            .as_ref()
+                            .map_or(self.p.median_ct, |w| w.sample(self.rng))
+                    };
+                    let roll: f64 = self.rng.random();
+                    let class = if roll < self.p.gem {
+                        StoneClass::Gem
+                    } else if roll < self.p.gem + self.p.near_gem {
+                        StoneClass::NearGem
+                    } else {
+                        StoneClass::Industrial
+                    };
+                    let colour = match class {
+                        StoneClass::Gem => {
+                            self.pick(&["white", "white", "off-white", "light yellow", "yellow"])
+                        }
+                        StoneClass::NearGem => self.pick(&["yellow", "light brown", "grey"]),
+                        StoneClass::Industrial => self.pick(&["brown", "grey", "black", "green"]),
+                    };
+                    let sid = self.id(day, seq * 1000 + 1 + k as u64);
+                    stones.push(Stone {
+                        id: sid,
+                        production_id: entry.id,
+                        weight: Centicarats(((ct * 100.0).round() as i64).max(1)),
+                        class,
+                        colour: colour.into(),
+                    });
+                }
+                self.data.production.push((entry, stones));
+            }
+            day += Duration::days(1);
+        }
+    }
+}
+
+/// Moves a point by metres north and east (flat-earth; exact enough over tens of km).
+fn offset(lat: f64, lon: f64, north_m: f64, east_m: f64) -> (f64, f64) {
+    const M_PER_DEG: f64 = 111_320.0;
+    (
+        lat + north_m / M_PER_DEG,
+        lon + east_m / (M_PER_DEG * lat.to_radians().cos()),
+    )
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}

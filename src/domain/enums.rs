@@ -1,0 +1,134 @@
+//! The closed sets of values (statuses, kinds, classes). Each is spelled in snake_case in CSV,
+//! JSON and SQLite alike.
+
+macro_rules! text_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The spelling used in CSV, JSON and the database.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        /// The first value; a placeholder while a form or CSV row is still being read.
+        impl Default for $name {
+            fn default() -> Self {
+                Self::ALL[0]
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                let t = s.trim();
+                $(if t.eq_ignore_ascii_case($text) { return Ok($name::$variant); })+
+                let allowed: Vec<&str> = vec![$($text),+];
+                Err(format!("{s:?} is not one of {}", allowed.join(", ")))
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// A digger's sex as recorded on the registration form.
+    Sex { Female = "female", Male = "male" }
+);
+text_enum!(
+    /// Whether a digger is currently registered to work.
+    DiggerStatus { Active = "active", Inactive = "inactive" }
+);
+text_enum!(
+    /// What a licence allows.
+    LicenceKind {
+        /// Digging a licensed plot by hand.
+        ArtisanalMining = "artisanal_mining",
+        /// Buying rough diamonds from licence holders and other dealers.
+        Dealer = "dealer",
+        /// Exporting rough diamonds under a KP certificate.
+        Exporter = "exporter",
+    }
+);
+text_enum!(
+    /// The administrative state of a licence (expiry by date is judged separately).
+    LicenceStatus { Active = "active", Suspended = "suspended", Revoked = "revoked", Expired = "expired" }
+);
+text_enum!(
+    /// The kind of working at a site.
+    SiteKind { Pit = "pit", Riverbed = "riverbed", Terrace = "terrace" }
+);
+text_enum!(
+    /// Whether a site is worked.
+    SiteStatus { Active = "active", Exhausted = "exhausted", Rehabilitated = "rehabilitated" }
+);
+text_enum!(
+    /// The quality class of a rough stone.
+    StoneClass { Gem = "gem", NearGem = "near_gem", Industrial = "industrial" }
+);
+text_enum!(
+    /// Where a position came from.
+    FixSource { Nmea = "nmea", Gpsd = "gpsd", Manual = "manual" }
+);
+text_enum!(
+    /// A step in the chain of custody.
+    SaleKind { FirstSale = "first_sale", Resale = "resale", Export = "export" }
+);
+text_enum!(
+    /// What an officer may do.
+    Role {
+        FieldOfficer = "field_officer",
+        LicensingOfficer = "licensing_officer",
+        Coordinator = "coordinator",
+        Admin = "admin",
+    }
+);
+text_enum!(
+    /// A coordinator's decision on a record.
+    ReviewDecision { Approved = "approved", Queried = "queried", Rejected = "rejected" }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_case_insensitively_and_lists_the_allowed_values_on_error() {
+        assert_eq!("Near_Gem".parse::<StoneClass>(), Ok(StoneClass::NearGem));
+        let err = "diamond".parse::<StoneClass>().unwrap_err();
+        assert!(err.contains("gem, near_gem, industrial"), "{err}");
+    }
+
+    #[test]
+    fn serde_uses_the_same_spelling() {
+        assert_eq!(
+            serde_json::to_string(&LicenceKind::ArtisanalMining).unwrap(),
+            "\"artisanal_mining\""
+        );
+    }
+}
+
+text_enum!(
+    /// The record kinds that are imported and exported as CSV (command-line contract).
+    Entity {
+        Diggers = "diggers",
+        Licences = "licences",
+        Sites = "sites",
+        Production = "production",
+        Stones = "stones",
+        Sales = "sales",
+    }
+);

@@ -1,0 +1,69 @@
+//! The plain types of Alluvium's data model and the rules that make a record valid.
+//!
+//! Nothing in here knows about SQL, HTTP or Slint: the device store, the sync server and the
+//! GUI all validate with these same rules, so a record means the same thing everywhere.
+
+mod digger;
+mod enums;
+mod error;
+mod hlc;
+mod id;
+mod licence;
+mod officer;
+mod production;
+mod region;
+mod sale;
+mod site;
+mod units;
+
+pub use digger::Digger;
+pub use enums::{
+    DiggerStatus, Entity, FixSource, LicenceKind, LicenceStatus, ReviewDecision, Role, SaleKind,
+    Sex, SiteKind, SiteStatus, StoneClass,
+};
+pub use error::{FieldError, Invalid};
+pub use hlc::{Hlc, HlcClock};
+pub use id::{
+    CrewId, DeviceId, DiggerId, LicenceId, OfficerId, ProductionId, ReviewId, SaleId, SiteId,
+    StoneId, new_v7_at,
+};
+pub use licence::{Area, Licence, LicenceStanding};
+pub use officer::{Crew, Officer, Review};
+pub use production::{PositionFix, ProductionEntry, Stone};
+pub use region::Region;
+pub use sale::Sale;
+pub use site::{Position, Site};
+pub use units::{Centicarats, Cents, Litres};
+
+/// Checks that `text` is present and at most `max` characters long.
+pub(crate) fn check_text(
+    errors: &mut Invalid,
+    field: &'static str,
+    text: &str,
+    required: bool,
+    max: usize,
+) {
+    if required && text.trim().is_empty() {
+        errors.push(field, "is required");
+    } else if text.chars().count() > max {
+        errors.push(field, format!("is longer than {max} characters"));
+    } else if text.chars().any(|c| c.is_control()) {
+        errors.push(field, "contains control characters");
+    }
+}
+
+/// Checks a WGS84 coordinate pair and its accuracy in metres.
+pub(crate) fn check_position(errors: &mut Invalid, lat: f64, lon: f64, accuracy_m: f64) {
+    if !(-90.0..=90.0).contains(&lat) {
+        errors.push("lat", format!("{lat} is outside −90..90 degrees"));
+    }
+    if !(-180.0..=180.0).contains(&lon) {
+        errors.push("lon", format!("{lon} is outside −180..180 degrees"));
+    }
+    if !(0.0..=10_000.0).contains(&accuracy_m) {
+        errors.push(
+            "accuracy_m",
+            format!("{accuracy_m} m is not between 0 and 10000 m"),
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! All-or-nothing CSV import: every row is read and written inside one transaction; if any row
+//! is bad, nothing is written and every bad row is reported as `FILE:LINE: reason`.
+
+use super::columns::{Record, Row, header, required_columns};
+use crate::domain::Entity;
+use crate::store::{Store, StoreError, Writer};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// What an import wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    /// Records added or updated.
+    pub written: usize,
+    /// Append-only records already present with identical content (a repeated import).
+    pub unchanged: usize,
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file could not be read at all.
+    #[error("{path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    /// Some rows are bad; each line is `FILE:LINE: reason`.
+    #[error("{} bad row(s), nothing imported:\n{}", .0.len(), .0.join("\n"))]
+    Rows(Vec<String>),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Imports `path` as `entity` records into `store`.
+pub fn import_csv(
+    store: &mut Store,
+    entity: Entity,
+    path: &Path,
+) -> Result<ImportSummary, ImportError> {
+    let shown = path.display().to_string();
+    let unreadable = |reason: String| ImportError::Unreadable {
+        path: shown.clone(),
+        reason,
+    };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    // The csv crate miscounts lines in CRLF files (a record may start on the "\n" of the
+    // previous CRLF), so lines are counted from byte offsets.
+    let newlines: Vec<u64> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i as u64)
+        .collect();
+    let line_at = |byte: u64| newlines.partition_point(|&nl| nl <= byte) as u64 + 1;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::Headers)
+        .from_reader(&bytes[..]);
+    let headers = reader
+        .headers()
+        .map_err(|e| unreadable(format!("cannot read the header row: {e}")))?
+        .clone();
+    let index: HashMap<String, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            (
+                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
+                i,
+            )
+        })
+        .collect();
+    let missing: Vec<&str> = required_columns(entity)
+        .filter(|c| !index.contains_key(*c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ImportError::Rows(vec![format!(
+            "{shown}:1: missing column(s) {} (a {} file has {})",
+            missing.join(", "),
+            entity,
+            header(entity).join(", ")
+        )]));
+    }
+
+    let mut errors: Vec<String> = Vec::new();
+    let mut records: Vec<(u64, Record)> = Vec::new();
+    for result in reader.records() {
+        let fields = match result {
+            Ok(f) => f,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| line_at(p.byte()));
+                errors.push(format!("{shown}:{line}: unreadable row: {e}"));
+                continue;
+            }
+        };
+        let line = fields.position().map_or(0, |p| line_at(p.byte()));
+        if fields.len() != headers.len() {
+            errors.push(format!(
+                "{shown}:{line}: has {} fields, the header has {}",
+                fields.len(),
+                headers.len()
+            ));
+            continue;
+        }
+        match Record::from_row(
+            entity,
+            &Row {
+                index: &index,
+                fields: &fields,
+            },
+        ) {
+            Ok(r) => records.push((line, r)),
+            Err(e) => errors.push(format!("{shown}:{line}: {e}")),
+        }
+    }
+    if records.is_empty() && errors.is_empty() {
+        return Err(unreadable("has no rows to import".into()));
+    }
+
+    // Append-only records already stored: identical is a harmless repeat, different is a clash.
+    let mut summary = ImportSummary::default();
+    let mut to_write = Vec::with_capacity(records.len());
+    for (line, rec) in records {
+        match stored_twin(store, &rec)? {
+            Twin::None => to_write.push((line, rec)),
+            Twin::Same => summary.unchanged += 1,
+            Twin::Different => errors.push(format!(
+                "{shown}:{line}: id {} is already stored with different content; a correction is a new record",
+                rec.id()
+            )),
+        }
+    }
+
+    let mut seen_ids = HashMap::new();
+    let outcome = store.write(|w| {
+        for (line, rec) in &to_write {
+            if let Some(first) = seen_ids.insert(rec.id(), *line) {
+                errors.push(format!(
+                    "{shown}:{line}: id {} already appears on line {first}",
+                    rec.id()
+                ));
+                continue;
+            }
+            if let Err(e) = write_record(w, rec) {
+                errors.push(format!("{shown}:{line}: {e}"));
+            }
+        }
+        if errors.is_empty() {
+            Ok(to_write.len())
+        } else {
+            Err(StoreError::Conflict("rolled back".into()))
+        }
+    });
+    match outcome {
+        Ok(n) => {
+            summary.written = n;
+            Ok(summary)
+        }
+        Err(_) if !errors.is_empty() => Err(ImportError::Rows(errors)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+enum Twin {
+    None,
+    Same,
+    Different,
+}
+
+fn stored_twin(store: &Store, rec: &Record) -> Result<Twin, StoreError> {
+    let same = |found: bool, equal: bool| {
+        if !found {
+            Twin::None
+        } else if equal {
+            Twin::Same
+        } else {
+            Twin::Different
+        }
+    };
+    Ok(match rec {
+        Record::Production(p) => {
+            let stored = store.production(p.id)?;
+            same(stored.is_some(), stored.as_ref() == Some(p))
+        }
+        Record::Stone(s) => {
+            let stored = store.stone(s.id)?;
+            same(stored.is_some(), stored.as_ref() == Some(s))
+        }
+        Record::Sale(s) => {
+            let stored = store.sale(s.id)?;
+            same(stored.is_some(), stored.as_ref() == Some(s))
+        }
+        // Registries are mutable: an existing id is an update.
+        Record::Digger(_) | Record::Licence(_) | Record::Site(_) => Twin::None,
+    })
+}
+
+fn write_record(w: &mut Writer<'_>, rec: &Record) -> Result<(), StoreError> {
+    match rec {
+        Record::Digger(d) => {
+            w.ensure_known_region(&d.region)?;
+            w.put_digger(d)
+        }
+        Record::Licence(l) => {
+            w.ensure_known_region(&l.region)?;
+            w.put_licence(l)
+        }
+        Record::Site(s) => w.put_site(s),
+        Record::Production(p) => w.add_production(p),
+        Record::Stone(s) => w.add_stone(s),
+        Record::Sale(s) => w.add_sale(s),
+    }
+}

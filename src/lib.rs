@@ -1,0 +1,13 @@
+//! Alluvium: the field-data collector for artisanal alluvial diamond production.
+//!
+//! Everything here except `app` builds without the `gui` feature, so the sync server can use
+//! the same domain rules and wire types without compiling Slint.
+
+#[cfg(feature = "gui")]
+pub mod app;
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod interchange;
+pub mod report;
+pub mod store;

@@ -1,0 +1,199 @@
+//! The device store: one SQLite file in WAL mode, embedded migrations, typed queries for every
+//! entity, and the outbox (change log) written in the same transaction as each write.
+//!
+//! This is the only module on the device that writes SQL.
+
+mod error;
+mod outbox;
+mod queries;
+mod rows;
+mod stats;
+mod writer;
+
+pub use error::StoreError;
+pub use outbox::OutboxRow;
+pub use queries::{DiggerHit, SiteSummary};
+pub use stats::{Counts, Stats};
+pub use writer::Writer;
+
+use crate::domain::{DeviceId, Hlc, HlcClock, OfficerId};
+use rusqlite::{Connection, OptionalExtension};
+use rusqlite_migration::{M, Migrations};
+use std::path::{Path, PathBuf};
+
+/// The schema migrations, in order. Never edit one that has shipped; append a new one.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// An open device database.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+    device: DeviceId,
+    clock: HlcClock,
+    author: Option<OfficerId>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| StoreError::Open {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Self::prepare(conn, Some(path.to_path_buf()))
+    }
+
+    /// A private database in memory, for tests.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        Self::prepare(Connection::open_in_memory()?, None)
+    }
+
+    fn prepare(mut conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
+        let shown = path
+            .as_ref()
+            .map_or(":memory:".to_string(), |p| p.display().to_string());
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // The file must be a SQLite database before anything else is done to it.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+            .map_err(|e| StoreError::Open {
+                path: shown.clone(),
+                reason: format!("not an Alluvium database ({e})"),
+            })?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a commit the officer was told about survives a power cut, not just a crash.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if found > known {
+            return Err(StoreError::TooNew {
+                path: shown,
+                found,
+                known,
+            });
+        }
+        migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        let device = load_or_make_device_id(&conn)?;
+        let last: Option<i64> = conn
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let clock = HlcClock::resume(Hlc::from_i64(last.unwrap_or(0)));
+        Ok(Store {
+            conn,
+            path,
+            device,
+            clock,
+            author: None,
+        })
+    }
+
+    /// The file this store lives in (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// This device's id, the `origin` of every record it writes.
+    pub fn device_id(&self) -> DeviceId {
+        self.device
+    }
+
+    /// The officer whose name goes on the following writes (`None` before anyone logs in).
+    pub fn set_author(&mut self, author: Option<OfficerId>) {
+        self.author = author;
+    }
+
+    /// Runs `f` in one transaction: every record it writes and every outbox row that goes with
+    /// them commit together or not at all.
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut clock = self.clock.clone();
+        let mut w = Writer::new(&tx, &mut clock, self.device, self.author);
+        let out = f(&mut w)?;
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [clock.last().as_i64().to_string()],
+        )?;
+        tx.commit()?;
+        // Only a committed transaction advances the clock held in memory.
+        self.clock = clock;
+        Ok(out)
+    }
+
+    /// SQLite's own consistency check: "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// The journal mode in force ("wal" for a file database).
+    pub fn journal_mode(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))?)
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// The schema version this build writes.
+    pub fn latest_schema_version() -> i64 {
+        MIGRATIONS.len() as i64
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn load_or_make_device_id(conn: &Connection) -> Result<DeviceId, StoreError> {
+    let existing: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(text) = existing {
+        return text
+            .parse()
+            .map_err(|e: String| StoreError::Migration(format!("corrupt device id: {e}")));
+    }
+    let id = DeviceId::new();
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('device_id', ?1)",
+        [id.to_string()],
+    )?;
+    Ok(id)
+}
+
+/// The default database path: the platform data directory
+/// (`~/.local/share/alluvium/alluvium.db` on Linux).
+pub fn default_path() -> PathBuf {
+    directories::ProjectDirs::from("org", "Alluvium", "alluvium")
+        .map(|d| d.data_dir().join("alluvium.db"))
+        .unwrap_or_else(|| PathBuf::from("alluvium.db"))
+}
