@@ -66,6 +66,22 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Print GPS fixes as JSON lines, from an NMEA log or serial device, or from gpsd.
+    #[command(group(clap::ArgGroup::new("source").required(true).args(["nmea_file", "gpsd"])))]
+    Gps {
+        /// An NMEA 0183 log, or a serial device already set to the receiver's speed.
+        #[arg(long, value_name = "FILE")]
+        nmea_file: Option<PathBuf>,
+        /// A gpsd daemon.
+        #[arg(long, value_name = "HOST:PORT")]
+        gpsd: Option<String>,
+        /// Stop after the first fix.
+        #[arg(long)]
+        once: bool,
+        /// Give up when gpsd sends no fix for this many seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
 }
 
 /// An entity of the CSV contract.
@@ -186,7 +202,40 @@ pub fn run(cli: Cli) -> Result<()> {
             format,
             out,
         }) => export(&db, entity, format, out.as_deref()),
+        Some(Command::Gps {
+            nmea_file,
+            gpsd,
+            once,
+            timeout,
+        }) => gps(nmea_file, gpsd, once, timeout),
     }
+}
+
+/// Prints fixes as JSON lines until the source ends (or after one with `--once`).
+fn gps(nmea_file: Option<PathBuf>, gpsd: Option<String>, once: bool, timeout: u64) -> Result<()> {
+    use crate::gps::PositionSource;
+    let mut source: Box<dyn PositionSource> = match (nmea_file, gpsd) {
+        (Some(path), _) => Box::new(crate::gps::read_nmea_file(&path)?),
+        (None, Some(addr)) => Box::new(crate::gps::GpsdClient::connect(
+            addr.as_str(),
+            std::time::Duration::from_secs(timeout),
+        )?),
+        (None, None) => bail!("give --nmea-file FILE or --gpsd HOST:PORT"),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    while let Some(fix) = source.next_fix()? {
+        let line = serde_json::to_string(&fix)?;
+        match writeln!(out, "{line}").and_then(|()| out.flush()) {
+            // The reader went away (`| head`): stop quietly, as other Unix tools do.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            other => other?,
+        }
+        if once {
+            break;
+        }
+    }
+    Ok(())
 }
 
 fn today() -> NaiveDate {

@@ -101,12 +101,26 @@ impl FromStr for Area {
     type Err = String;
     /// Parses `POLYGON((lon lat, …))`; the ring must be closed (first point = last point).
     fn from_str(s: &str) -> Result<Self, String> {
-        let poly = Polygon::<f64>::try_from_wkt_str(s.trim())
-            .map_err(|e| format!("bad WKT polygon: {e}"))?;
-        let ext = poly.exterior();
-        if ext.0.first() != ext.0.last() {
-            return Err("the polygon ring is not closed (first and last points differ)".into());
+        let text = s.trim();
+        // geo closes rings silently, so closure is judged on the text as written.
+        match wkt::Wkt::<f64>::from_str(text).map_err(|e| format!("bad WKT polygon: {e}"))? {
+            wkt::Wkt::Polygon(p) => {
+                let ring = p.rings().first().map(|r| r.coords()).unwrap_or(&[]);
+                let same = |a: &wkt::types::Coord<f64>, b: &wkt::types::Coord<f64>| {
+                    a.x == b.x && a.y == b.y
+                };
+                if let (Some(first), Some(last)) = (ring.first(), ring.last())
+                    && !same(first, last)
+                {
+                    return Err(
+                        "the polygon ring is not closed (first and last points differ)".into(),
+                    );
+                }
+            }
+            _ => return Err("bad WKT polygon: expected POLYGON((lon lat, …))".into()),
         }
+        let poly =
+            Polygon::<f64>::try_from_wkt_str(text).map_err(|e| format!("bad WKT polygon: {e}"))?;
         let area = Area(poly);
         area.check()?;
         Ok(area)

@@ -81,24 +81,25 @@ pub fn import_csv(
         )]));
     }
 
-    let mut errors: Vec<String> = Vec::new();
+    let mut errors: Vec<(u64, String)> = Vec::new();
     let mut records: Vec<(u64, Record)> = Vec::new();
     for result in reader.records() {
         let fields = match result {
             Ok(f) => f,
             Err(e) => {
                 let line = e.position().map_or(0, |p| line_at(p.byte()));
-                errors.push(format!("{shown}:{line}: unreadable row: {e}"));
+                errors.push((line, format!("{shown}:{line}: unreadable row: {e}")));
                 continue;
             }
         };
         let line = fields.position().map_or(0, |p| line_at(p.byte()));
         if fields.len() != headers.len() {
-            errors.push(format!(
-                "{shown}:{line}: has {} fields, the header has {}",
+            let why = format!(
+                "has {} fields, the header has {}",
                 fields.len(),
                 headers.len()
-            ));
+            );
+            errors.push((line, format!("{shown}:{line}: {why}")));
             continue;
         }
         match Record::from_row(
@@ -109,7 +110,7 @@ pub fn import_csv(
             },
         ) {
             Ok(r) => records.push((line, r)),
-            Err(e) => errors.push(format!("{shown}:{line}: {e}")),
+            Err(e) => errors.push((line, format!("{shown}:{line}: {e}"))),
         }
     }
     if records.is_empty() && errors.is_empty() {
@@ -123,9 +124,9 @@ pub fn import_csv(
         match stored_twin(store, &rec)? {
             Twin::None => to_write.push((line, rec)),
             Twin::Same => summary.unchanged += 1,
-            Twin::Different => errors.push(format!(
-                "{shown}:{line}: id {} is already stored with different content; a correction is a new record",
-                rec.id()
+            Twin::Different => errors.push((
+                line,
+                format!("{shown}:{line}: id {} is already stored with different content; a correction is a new record", rec.id()),
             )),
         }
     }
@@ -134,14 +135,12 @@ pub fn import_csv(
     let outcome = store.write(|w| {
         for (line, rec) in &to_write {
             if let Some(first) = seen_ids.insert(rec.id(), *line) {
-                errors.push(format!(
-                    "{shown}:{line}: id {} already appears on line {first}",
-                    rec.id()
-                ));
+                let why = format!("id {} already appears on line {first}", rec.id());
+                errors.push((*line, format!("{shown}:{line}: {why}")));
                 continue;
             }
             if let Err(e) = write_record(w, rec) {
-                errors.push(format!("{shown}:{line}: {e}"));
+                errors.push((*line, format!("{shown}:{line}: {e}")));
             }
         }
         if errors.is_empty() {
@@ -155,7 +154,13 @@ pub fn import_csv(
             summary.written = n;
             Ok(summary)
         }
-        Err(_) if !errors.is_empty() => Err(ImportError::Rows(errors)),
+        Err(_) if !errors.is_empty() => {
+            // Reading and writing find different faults; report them in file order.
+            errors.sort_by_key(|(line, _)| *line);
+            Err(ImportError::Rows(
+                errors.into_iter().map(|(_, e)| e).collect(),
+            ))
+        }
         Err(e) => Err(e.into()),
     }
 }
