@@ -245,7 +245,8 @@ impl RegionGen<'_> {
             national_id: format!(
                 "{country}-{}{:07}",
                 self.p.licence_prefix,
-                i * 7919 % 10_000_000 + self.rng.random_range(0..7)
+                // 7919 is prime, so i → i·7919 mod 10⁷ never repeats below ten million diggers.
+                (i as u64 * 7919 + 1234) % 10_000_000
             ),
             full_name: format!("{first} {}", self.pick(self.p.surnames)),
             sex: if male { Sex::Male } else { Sex::Female },
