@@ -197,3 +197,26 @@ pub fn default_path() -> PathBuf {
         .map(|d| d.data_dir().join("alluvium.db"))
         .unwrap_or_else(|| PathBuf::from("alluvium.db"))
 }
+
+impl Store {
+    /// A device setting (not a record: settings never sync).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [format!("setting.{key}")],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Stores a device setting durably.
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [format!("setting.{key}"), value.to_string()],
+        )?;
+        Ok(())
+    }
+}

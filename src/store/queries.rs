@@ -407,6 +407,15 @@ fn search_sql(
             None,
         );
     }
+    let trimmed = query.trim();
+    if trimmed.chars().count() == 1 {
+        // One letter matches most of the full-text index; a range scan of the name index
+        // (case-insensitive, already in list order) answers at once instead.
+        let sql = format!(
+            "{head} {cols} FROM diggers d WHERE ?1 IS NULL AND d.full_name LIKE ?2 ESCAPE '\\' {tail}"
+        );
+        return (sql, None, Some(format!("{}%", escape_like(trimmed))));
+    }
     let sql = format!(
         "{head} {cols} FROM diggers d
          WHERE d.rid IN (SELECT rowid FROM diggers_fts WHERE diggers_fts MATCH ?1)
@@ -453,5 +462,23 @@ impl Store {
             [id.to_string()],
             rows::sale,
         )
+    }
+}
+
+impl Store {
+    /// Positions (lat, lon) of a site's most recent production fixes, newest first.
+    pub fn recent_production_fixes(
+        &self,
+        site: SiteId,
+        limit: usize,
+    ) -> Result<Vec<(f64, f64)>, StoreError> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT lat, lon FROM production WHERE site_id = ?1 AND lat IS NOT NULL AND lon IS NOT NULL
+             ORDER BY day DESC, id DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(rusqlite::params![site.to_string(), limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }

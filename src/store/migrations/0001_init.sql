@@ -32,7 +32,7 @@ CREATE TABLE diggers (
     rid         INTEGER PRIMARY KEY,
     id          TEXT NOT NULL UNIQUE,
     national_id TEXT NOT NULL UNIQUE,
-    full_name   TEXT NOT NULL,
+    full_name   TEXT NOT NULL COLLATE NOCASE,
     sex         TEXT NOT NULL,
     birth_date  TEXT NOT NULL,
     village     TEXT NOT NULL,

@@ -1,0 +1,80 @@
+//! Reading form text into domain values, with messages meant to sit beside the field.
+
+use crate::domain::Invalid;
+use chrono::NaiveDate;
+use slint::SharedString;
+
+/// Parses a calendar date typed as YYYY-MM-DD.
+pub fn date(text: &str) -> Result<NaiveDate, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("Enter a date as YYYY-MM-DD".into());
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map_err(|_| format!("“{t}” is not a date (YYYY-MM-DD)"))
+}
+
+/// Parses a decimal number such as a latitude or an accuracy in metres.
+pub fn number(text: &str, what: &str) -> Result<f64, String> {
+    let t = text.trim().replace(',', ".");
+    if t.is_empty() {
+        return Err(format!("Enter the {what}"));
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("“{}” is not a number", text.trim())),
+    }
+}
+
+/// Parses a whole number of people.
+pub fn count(text: &str, what: &str) -> Result<u32, String> {
+    let t = text.trim();
+    t.parse::<u32>().map_err(|_| {
+        if t.is_empty() {
+            format!("Enter the {what}")
+        } else {
+            format!("“{t}” is not a whole number")
+        }
+    })
+}
+
+/// The message for `field` in a validation result, or empty.
+pub fn message(invalid: &Invalid, field: &str) -> SharedString {
+    invalid
+        .for_field(field)
+        .map(capitalise)
+        .unwrap_or_default()
+        .into()
+}
+
+/// A rule's message as a sentence for display beside its field.
+pub fn capitalise(msg: &str) -> String {
+    let mut c = msg.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The first of several results' error, or empty.
+pub fn first_error<T>(r: &Result<T, String>) -> SharedString {
+    r.as_ref().err().cloned().unwrap_or_default().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_numbers_explain_what_is_wrong() {
+        assert!(date("2026-02-30").unwrap_err().contains("not a date"));
+        assert!(date(" ").unwrap_err().contains("Enter a date"));
+        assert_eq!(number("8,64", "latitude").unwrap(), 8.64);
+        assert!(
+            number("north", "latitude")
+                .unwrap_err()
+                .contains("not a number")
+        );
+        assert!(count("-3", "workers").is_err());
+    }
+}

@@ -1,0 +1,392 @@
+//! The real Slint UI driven headless through the testing backend, by accessible labels: what
+//! an officer types and taps, and what the store holds afterwards.
+
+use alluvium::app::{App, DiggersAdapter, LicencesAdapter, ProductionAdapter};
+use alluvium::domain::{
+    Area, Crew, CrewId, Digger, DiggerId, DiggerStatus, Licence, LicenceId, LicenceKind,
+    LicenceStatus, Officer, OfficerId, Position, Role, Sex, Site, SiteId, SiteKind, SiteStatus,
+};
+use alluvium::store::Store;
+use chrono::NaiveDate;
+use i_slint_backend_testing::AccessibleRole;
+use i_slint_backend_testing::ElementHandle;
+use slint::ComponentHandle;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+const TODAY: (i32, u32, u32) = (2026, 9, 15);
+
+/// A store with an officer profile chosen, as after first start.
+fn store_with(role: Role) -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    let officer = Officer {
+        id: OfficerId::new(),
+        username: "officer".into(),
+        full_name: "Isatu Bangura".into(),
+        role,
+        regions: vec!["SL-KONO".into()],
+    };
+    store
+        .write(|w| {
+            w.ensure_known_region("SL-KONO")?;
+            w.put_officer(&officer)
+        })
+        .unwrap();
+    store
+        .set_setting("current_officer", &officer.id.to_string())
+        .unwrap();
+    store
+}
+
+struct Field {
+    digger: Digger,
+    site: Site,
+}
+
+/// A digger holding a licence with one site and a crew of that digger.
+fn with_a_site(store: &mut Store) -> Field {
+    let digger = Digger {
+        id: DiggerId::new(),
+        national_id: "SL-555001".into(),
+        full_name: "Sahr Komba".into(),
+        sex: Sex::Male,
+        birth_date: day(1985, 4, 2),
+        village: "Tombodu".into(),
+        chiefdom: "Kamara".into(),
+        phone: String::new(),
+        region: "SL-KONO".into(),
+        status: DiggerStatus::Active,
+    };
+    let licence = Licence {
+        id: LicenceId::new(),
+        number: "KONO/AM/2026/0007".into(),
+        kind: LicenceKind::ArtisanalMining,
+        holder_digger_id: Some(digger.id),
+        holder_name: String::new(),
+        region: "SL-KONO".into(),
+        issued_on: day(2026, 1, 5),
+        expires_on: day(2027, 1, 4),
+        status: LicenceStatus::Active,
+        area: Some(
+            Area::from_corners(&[
+                (8.64, -10.97),
+                (8.64, -10.969),
+                (8.641, -10.969),
+                (8.641, -10.97),
+            ])
+            .unwrap(),
+        ),
+        fee_receipt: String::new(),
+    };
+    let site = Site {
+        id: SiteId::new(),
+        licence_id: licence.id,
+        name: "Tombodu pit 3".into(),
+        kind: SiteKind::Pit,
+        status: SiteStatus::Active,
+        position: Position {
+            lat: 8.6405,
+            lon: -10.9695,
+            accuracy_m: 4.0,
+        },
+        opened_on: day(2026, 1, 20),
+    };
+    let crew = Crew {
+        id: CrewId::new(),
+        licence_id: licence.id,
+        site_id: Some(site.id),
+        digger_id: digger.id,
+        from: day(2026, 1, 5),
+        to: None,
+    };
+    store
+        .write(|w| {
+            w.put_digger(&digger)?;
+            w.put_licence(&licence)?;
+            w.put_site(&site)?;
+            w.put_crew(&crew)
+        })
+        .unwrap();
+    Field { digger, site }
+}
+
+fn app(store: Store) -> App {
+    // A real rasteriser: the UI is laid out and drawn as on a device, so elements that appear
+    // after a change (buttons shown once a licence exists) are there to be found.
+    slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
+        i_slint_backend_testing::TestingBackendOptions {
+            mock_time: true,
+            threading: false,
+            renderer_name: Some("software".into()),
+        },
+    )))
+    .expect("one platform per test thread");
+    let app = App::new(store).unwrap();
+    app.window()
+        .window()
+        .set_size(slint::PhysicalSize::new(1024, 600));
+    app.set_today(day(TODAY.0, TODAY.1, TODAY.2));
+    app
+}
+
+/// Lays out and draws the window once, as the event loop would between two taps.
+fn settle(app: &App) {
+    app.window()
+        .window()
+        .take_snapshot()
+        .expect("the window renders");
+}
+
+fn element(app: &App, label: &str) -> ElementHandle {
+    settle(app);
+    ElementHandle::find_by_accessible_label(app.window(), label)
+        .next()
+        .unwrap_or_else(|| panic!("no element labelled {label:?}"))
+}
+
+/// The element with `label` and one of `roles` (a label's caption has the same text as the
+/// field it names; only the field takes input).
+fn with_role(app: &App, label: &str, roles: &[AccessibleRole]) -> ElementHandle {
+    settle(app);
+    ElementHandle::find_by_accessible_label(app.window(), label)
+        .find(|e| e.accessible_role().is_some_and(|r| roles.contains(&r)))
+        .unwrap_or_else(|| panic!("no {roles:?} labelled {label:?}"))
+}
+
+fn type_into(app: &App, label: &str, text: &str) {
+    with_role(app, label, &[AccessibleRole::TextInput]).set_accessible_value(text);
+}
+
+fn tap(app: &App, label: &str) {
+    with_role(
+        app,
+        label,
+        &[AccessibleRole::Button, AccessibleRole::ListItem],
+    )
+    .invoke_accessible_default_action();
+}
+
+#[test]
+fn a_licensing_officer_registers_a_digger() {
+    let app = app(store_with(Role::LicensingOfficer));
+    app.show_page(0);
+    tap(&app, "Register a digger");
+    type_into(&app, "Full name", "Mariama Conteh");
+    type_into(&app, "National id or voter card", "SL-900123");
+    type_into(&app, "Birth date (YYYY-MM-DD)", "1992-07-14");
+    type_into(&app, "Village", "Motema");
+    tap(&app, "Save digger");
+
+    let a = app.window().global::<DiggersAdapter>();
+    assert_eq!(a.get_status(), "Saved Mariama Conteh", "{}", a.get_status());
+    let diggers = app.with_store(|s| s.diggers().unwrap());
+    assert_eq!(diggers.len(), 1);
+    assert_eq!(diggers[0].national_id, "SL-900123");
+    assert_eq!(diggers[0].region, "SL-KONO");
+    assert_eq!(a.get_count_text(), "1 diggers");
+    // The search finds the new digger by a prefix of the surname.
+    type_into(&app, "Search diggers", "cont");
+    assert_eq!(a.get_count_text(), "1 of 1 diggers match");
+}
+
+#[test]
+fn an_impossible_birth_date_is_shown_beside_its_field_and_nothing_is_saved() {
+    let app = app(store_with(Role::LicensingOfficer));
+    app.show_page(0);
+    tap(&app, "Register a digger");
+    type_into(&app, "Full name", "Aiah Sesay");
+    type_into(&app, "National id or voter card", "SL-900124");
+    type_into(&app, "Birth date (YYYY-MM-DD)", "1990-02-30");
+    tap(&app, "Save digger");
+    let a = app.window().global::<DiggersAdapter>();
+    assert_eq!(
+        a.get_e_birth_date(),
+        "“1990-02-30” is not a date (YYYY-MM-DD)"
+    );
+    // The message is on screen, next to the field it belongs to.
+    element(
+        &app,
+        "Birth date (YYYY-MM-DD): “1990-02-30” is not a date (YYYY-MM-DD)",
+    );
+    assert!(a.get_status_is_error());
+    assert!(app.with_store(|s| s.diggers().unwrap()).is_empty());
+
+    // An under-age digger is refused by the domain rule, also beside the field.
+    type_into(&app, "Birth date (YYYY-MM-DD)", "2015-01-01");
+    tap(&app, "Save digger");
+    assert!(
+        a.get_e_birth_date().contains("under 18"),
+        "{}",
+        a.get_e_birth_date()
+    );
+    assert!(app.with_store(|s| s.diggers().unwrap()).is_empty());
+}
+
+#[test]
+fn a_licensing_officer_issues_a_licence_with_its_area() {
+    let mut store = store_with(Role::LicensingOfficer);
+    let field = with_a_site(&mut store);
+    let app = app(store);
+    app.show_page(1);
+    tap(&app, "Issue a licence");
+    type_into(&app, "Licence number", "KONO/AM/2026/0101");
+    type_into(&app, "Holder (a registered digger) search", "komba");
+    tap(&app, "Sahr Komba (SL-555001, Tombodu)");
+    // Next to the existing licence: no overlap.
+    type_into(
+        &app,
+        "Corners",
+        "8.650, -10.970\n8.650, -10.969\n8.651, -10.969\n8.651, -10.970",
+    );
+    let a = app.window().global::<LicencesAdapter>();
+    assert_eq!(a.get_area_text(), "Area: 1.22 ha");
+    assert_eq!(a.get_e_corners(), "");
+    tap(&app, "Save licence");
+    assert_eq!(
+        a.get_status(),
+        "Saved: licence KONO/AM/2026/0101",
+        "{}",
+        a.get_status()
+    );
+    let l = app
+        .with_store(|s| s.licence_by_number("KONO/AM/2026/0101").unwrap())
+        .expect("stored");
+    assert_eq!(l.holder_digger_id, Some(field.digger.id));
+    assert_eq!(l.expires_on, day(2027, 9, 14));
+
+    // Suspending it is one tap, and its badge follows.
+    tap(&app, "Suspend licence");
+    let l = app
+        .with_store(|s| s.licence_by_number("KONO/AM/2026/0101").unwrap())
+        .unwrap();
+    assert_eq!(l.status, LicenceStatus::Suspended);
+    assert_eq!(a.get_standing(), "suspended");
+}
+
+#[test]
+fn an_overlapping_licence_is_refused_with_the_reason_beside_the_corners() {
+    let mut store = store_with(Role::LicensingOfficer);
+    with_a_site(&mut store);
+    let app = app(store);
+    app.show_page(1);
+    tap(&app, "Issue a licence");
+    type_into(&app, "Licence number", "KONO/AM/2026/0102");
+    type_into(&app, "Holder (a registered digger) search", "komba");
+    tap(&app, "Sahr Komba (SL-555001, Tombodu)");
+    type_into(
+        &app,
+        "Corners",
+        "8.6405, -10.9705\n8.6405, -10.9695\n8.6415, -10.9695\n8.6415, -10.9705",
+    );
+    tap(&app, "Save licence");
+    let a = app.window().global::<LicencesAdapter>();
+    assert_eq!(a.get_e_corners(), "Overlaps licence KONO/AM/2026/0007");
+    assert!(
+        app.with_store(|s| s.licence_by_number("KONO/AM/2026/0102").unwrap())
+            .is_none()
+    );
+}
+
+#[test]
+fn a_field_officer_records_a_day_with_three_stones_and_sees_the_totals() {
+    let mut store = store_with(Role::FieldOfficer);
+    let field = with_a_site(&mut store);
+    let app = app(store);
+    app.show_page(3);
+    type_into(&app, "Site search", "tombodu");
+    tap(&app, "Tombodu pit 3 (KONO/AM/2026/0007, SL-KONO)");
+    let a = app.window().global::<ProductionAdapter>();
+    assert_eq!(
+        a.get_workers(),
+        "1",
+        "the crew of the site is present by default"
+    );
+    type_into(&app, "Workers present", "14");
+    type_into(&app, "Gravel washed (m³)", "12.5");
+    for (carats, n) in [
+        ("0.35", "1 stone"),
+        ("1.20", "2 stones"),
+        ("0.05", "3 stones"),
+    ] {
+        type_into(&app, "Carats", carats);
+        tap(&app, "Add stone");
+        assert_eq!(a.get_count_text(), n);
+    }
+    assert_eq!(a.get_total_text(), "1.60 ct");
+
+    // Bad carat values are refused beside the field and change nothing.
+    for bad in ["0.001", "abc", "0", "-2"] {
+        type_into(&app, "Carats", bad);
+        tap(&app, "Add stone");
+        assert!(!a.get_e_carats().is_empty(), "{bad} should be refused");
+        assert_eq!(a.get_count_text(), "3 stones");
+    }
+    type_into(&app, "Carats", "");
+
+    tap(&app, "Save production");
+    assert!(
+        a.get_status()
+            .starts_with("Saved: Tombodu pit 3 on 2026-09-15, 3 stones, 1.60 ct"),
+        "{}",
+        a.get_status()
+    );
+    let entries = app.with_store(|s| s.production_at(field.site.id, day(2026, 9, 15)).unwrap());
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    assert_eq!(
+        (e.crew_size, e.gravel.0, e.officer.as_str()),
+        (14, 12_500, "officer")
+    );
+    assert_eq!(e.digger_ids, vec![field.digger.id]);
+    let stones = app.with_store(|s| s.stones_of(e.id).unwrap());
+    assert_eq!(
+        stones.iter().map(|s| s.weight.0).collect::<Vec<_>>(),
+        vec![35, 120, 5]
+    );
+    assert_eq!(
+        a.get_count_text(),
+        "0 stones",
+        "the form is ready for the next day"
+    );
+
+    // A correction is a new version; the history shows both.
+    tap(&app, "3 stones · 1.60 ct");
+    type_into(&app, "Gravel washed (m³)", "10");
+    tap(&app, "Save production");
+    assert!(
+        a.get_status().starts_with("Correction saved"),
+        "{}",
+        a.get_status()
+    );
+    let history = app.with_store(|s| s.production_history(e.id).unwrap());
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].replaces, Some(e.id));
+    assert_eq!(
+        app.with_store(|s| s.stones_of(history[1].id).unwrap())
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn a_field_officer_cannot_see_licences_or_edit_diggers() {
+    let mut store = store_with(Role::FieldOfficer);
+    with_a_site(&mut store);
+    let app = app(store);
+    app.show_page(1);
+    let shell = app.window().global::<alluvium::app::AppAdapter>();
+    assert!(!shell.get_show_licences());
+    assert_eq!(
+        shell.get_page(),
+        0,
+        "sent to the first page the role may see"
+    );
+    assert!(!app.window().global::<DiggersAdapter>().get_can_edit());
+    assert!(
+        ElementHandle::find_by_accessible_label(app.window(), "Register a digger")
+            .next()
+            .is_none()
+    );
+}
