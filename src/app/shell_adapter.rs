@@ -50,6 +50,13 @@ pub fn connect(
         *ctx.officer.borrow_mut() = Some(o);
     }
     a.set_needs_profile(ctx.officer.borrow().is_none());
+    a.set_has_profile(ctx.officer.borrow().is_some());
+    let weak = app.as_weak();
+    a.on_close_profile(move || {
+        if let Some(app) = weak.upgrade() {
+            app.global::<AppAdapter>().set_needs_profile(false);
+        }
+    });
 
     let (weak, r, c) = (app.as_weak(), refresh.clone(), ctx.clone());
     a.on_navigate(move |page| {
@@ -205,6 +212,7 @@ fn save_profile(app: &AppWindow, ctx: &Ctx, refresh: &[Box<dyn Fn()>]) {
     drop(store);
     *ctx.officer.borrow_mut() = Some(officer);
     a.set_needs_profile(false);
+    a.set_has_profile(true);
     a.set_status("".into());
     apply_role(app, ctx);
     show_page(app, ctx, refresh, a.get_page());

@@ -14,7 +14,7 @@ use rusqlite::{OptionalExtension, Params, Row};
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiggerHit {
     pub digger: Digger,
-    /// The digger's licence that expires last, if any.
+    /// The licence the digger holds or works under, if any.
     pub licence: Option<Licence>,
 }
 
@@ -147,11 +147,14 @@ impl Store {
         Ok(n as usize)
     }
 
-    /// The licence of a digger that expires last.
+    /// The licence a digger works under: the one they hold, else the one whose crew they are
+    /// on; among several, the one that expires last.
     pub fn current_licence_of(&self, digger: DiggerId) -> Result<Option<Licence>, StoreError> {
         self.one(
             &format!(
-                "SELECT {} FROM licences l WHERE l.holder_digger_id = ?1 ORDER BY l.expires_on DESC, l.id LIMIT 1",
+                "SELECT {} FROM licences l
+                 WHERE l.holder_digger_id = ?1 OR l.id IN (SELECT licence_id FROM crews WHERE digger_id = ?1)
+                 ORDER BY l.holder_digger_id IS ?1 DESC, l.expires_on DESC, l.id LIMIT 1",
                 rows::LICENCE_COLS
             ),
             [digger.to_string()],

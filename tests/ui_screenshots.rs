@@ -1,0 +1,137 @@
+//! Every page rendered headless with the software renderer, at 1024×600 and 1280×800, on demo
+//! data: each must draw real content (not a blank or single-colour window). With
+//! `ALLUVIUM_SCREENSHOTS=DIR` the PNGs are kept there (`docs/screenshots/` in the README).
+
+use alluvium::app::{App, AppAdapter};
+use alluvium::demo::{self, DemoOptions};
+use alluvium::domain::{Officer, OfficerId, Role};
+use alluvium::store::Store;
+use chrono::NaiveDate;
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use slint::ComponentHandle;
+use std::collections::HashMap;
+use std::path::Path;
+
+fn save_png(path: &Path, buf: &slint::SharedPixelBuffer<slint::Rgba8Pixel>) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), buf.width(), buf.height());
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header()
+        .unwrap()
+        .write_image_data(buf.as_bytes())
+        .unwrap();
+}
+
+/// In the page area (right of the navigation rail): the share of pixels that differ from the
+/// most common colour, and how many colours there are.
+fn content(buf: &slint::SharedPixelBuffer<slint::Rgba8Pixel>) -> (f64, usize) {
+    let mut counts: HashMap<[u8; 4], usize> = HashMap::new();
+    let width = buf.width() as usize;
+    for (i, p) in buf.as_slice().iter().enumerate() {
+        if i % width >= 180 {
+            *counts.entry([p.r, p.g, p.b, p.a]).or_default() += 1;
+        }
+    }
+    let top = counts.values().max().copied().unwrap_or(0);
+    let total: usize = counts.values().sum();
+    ((total - top) as f64 / total as f64, counts.len())
+}
+
+fn tap_first(app: &App, label: &str, role: AccessibleRole) {
+    app.window().window().take_snapshot().unwrap();
+    if let Some(e) = ElementHandle::find_by_accessible_label(app.window(), label)
+        .find(|e| e.accessible_role() == Some(role))
+    {
+        e.invoke_accessible_default_action();
+    }
+}
+
+#[test]
+fn every_page_renders_real_content_at_both_sizes() {
+    slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
+        i_slint_backend_testing::TestingBackendOptions {
+            mock_time: true,
+            threading: false,
+            renderer_name: Some("software".into()),
+        },
+    )))
+    .unwrap();
+    let end = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let opts = DemoOptions {
+        seed: 3,
+        diggers: 300,
+        days: 60,
+        end,
+        ..DemoOptions::default()
+    };
+    demo::load(&mut store, &demo::generate(&opts).unwrap(), end).unwrap();
+    let officer = Officer {
+        id: OfficerId::new(),
+        username: "admin".into(),
+        full_name: "Fatmata Sesay".into(),
+        role: Role::Admin,
+        regions: vec!["SL-KONO".into()],
+    };
+    store.write(|w| w.put_officer(&officer)).unwrap();
+    store
+        .set_setting("current_officer", &officer.id.to_string())
+        .unwrap();
+
+    let app = App::new(store).unwrap();
+    app.set_today(end);
+    let out = std::env::var_os("ALLUVIUM_SCREENSHOTS").map(std::path::PathBuf::from);
+    if let Some(dir) = &out {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let pages = ["diggers", "licences", "sites", "production", "sync"];
+    for (w, h) in [(1024u32, 600u32), (1280, 800)] {
+        app.window()
+            .window()
+            .set_size(slint::PhysicalSize::new(w, h));
+        for (i, name) in pages.iter().enumerate() {
+            app.show_page(i as i32);
+            // Open the first record so the form is on screen too.
+            match *name {
+                "diggers" | "licences" | "sites" => {
+                    let first = app.with_store(|s| match *name {
+                        "diggers" => s.search_diggers("", 0, 1).unwrap()[0]
+                            .digger
+                            .full_name
+                            .clone(),
+                        "licences" => s.search_licences("", 1).unwrap()[0].number.clone(),
+                        _ => s.site_summaries().unwrap()[0].site.name.clone(),
+                    });
+                    tap_first(&app, &first, AccessibleRole::ListItem);
+                }
+                _ => {}
+            }
+            assert_eq!(app.window().global::<AppAdapter>().get_page(), i as i32);
+            let shot = app.window().window().take_snapshot().unwrap();
+            assert_eq!((shot.width(), shot.height()), (w, h));
+            let (share, colours) = content(&shot);
+            assert!(
+                share > 0.02 && colours > 40,
+                "{name} at {w}×{h} looks blank: {share:.2} non-background, {colours} colours"
+            );
+            if let Some(dir) = &out {
+                save_png(&dir.join(format!("{name}-{w}x{h}.png")), &shot);
+            }
+        }
+    }
+    // The first-start screen too.
+    app.window()
+        .window()
+        .set_size(slint::PhysicalSize::new(1024, 600));
+    app.window().global::<AppAdapter>().invoke_change_profile();
+    let shot = app.window().window().take_snapshot().unwrap();
+    if let Some(dir) = &out {
+        save_png(&dir.join("welcome-1024x600.png"), &shot);
+    }
+    let (share, colours) = content(&shot);
+    assert!(
+        share > 0.02 && colours > 40,
+        "welcome looks blank: {share:.3}, {colours} colours"
+    );
+}
