@@ -483,3 +483,41 @@ fn digger_search_finds_by_name_prefix_national_id_and_licence_number() {
         "FTS syntax in the query is harmless"
     );
 }
+
+#[test]
+fn the_pending_count_follows_the_outbox_through_sends() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(&dir, "a.db", 9);
+    let count = |s: &Store| -> i64 { s.unsent_changes(usize::MAX).unwrap().len() as i64 };
+    assert_eq!(store.pending_changes().unwrap(), count(&store));
+    let first: Vec<String> = store
+        .unsent_changes(10)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.change_id)
+        .collect();
+    store.mark_sent(&first).unwrap();
+    store.mark_sent(&first).unwrap(); // a repeated acknowledgement changes nothing
+    assert_eq!(store.pending_changes().unwrap(), count(&store));
+    assert_eq!(store.stats().unwrap().total.pending_changes, count(&store));
+}
+
+#[test]
+fn a_one_letter_search_lists_names_starting_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(&dir, "a.db", 10);
+    let hits = store.search_diggers("k", 0, 1000).unwrap();
+    assert!(!hits.is_empty());
+    assert!(
+        hits.iter()
+            .all(|h| h.digger.full_name.to_lowercase().starts_with('k'))
+    );
+    let names: Vec<_> = hits
+        .iter()
+        .map(|h| h.digger.full_name.to_lowercase())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "in name order");
+    assert_eq!(store.count_diggers_matching("K").unwrap(), hits.len());
+}

@@ -82,9 +82,53 @@ impl App {
 }
 
 /// Opens the window on `store` and runs until it is closed.
-pub fn run(store: Store) -> Result<()> {
+///
+/// With `ALLUVIUM_STARTUP_REPORT=1` the app measures itself instead: it prints one JSON line
+/// with the time from process start to the first drawn frame and the resident memory after
+/// three idle seconds, then quits (the GUI benchmark, see docs/BENCHMARKS.md).
+pub fn run(store: Store, started: std::time::Instant) -> Result<()> {
     let app = App::new(store).map_err(|e| {
         anyhow::anyhow!("cannot open a window ({e}); run under a display, or use the headless commands (alluvium --help)")
     })?;
+    if std::env::var_os("ALLUVIUM_STARTUP_REPORT").is_some() {
+        startup_report(&app, started);
+    }
     app.window.run().context("the window closed with an error")
+}
+
+fn startup_report(app: &App, started: std::time::Instant) {
+    use std::cell::Cell;
+    let first_frame: Rc<Cell<Option<std::time::Duration>>> = Rc::new(Cell::new(None));
+    let f = first_frame.clone();
+    let notifier = app.window.window().set_rendering_notifier(move |state, _| {
+        if matches!(state, slint::RenderingState::AfterRendering) && f.get().is_none() {
+            f.set(Some(started.elapsed()));
+        }
+    });
+    // The software renderer has no rendering notifier: the first idle turn of the event loop,
+    // which comes after the first frame is presented, stands in for it.
+    if notifier.is_err() {
+        let f = first_frame.clone();
+        slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+            if f.get().is_none() {
+                f.set(Some(started.elapsed()));
+            }
+        });
+    }
+    slint::Timer::single_shot(std::time::Duration::from_secs(3), move || {
+        let rss_kb = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            })
+            .unwrap_or(0);
+        let ms = first_frame.get().map_or(-1.0, |d| d.as_secs_f64() * 1000.0);
+        println!(
+            "{{\"first_frame_ms\": {ms:.1}, \"idle_rss_mb\": {:.1}}}",
+            rss_kb as f64 / 1024.0
+        );
+        let _ = slint::quit_event_loop();
+    });
 }

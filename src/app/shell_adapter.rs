@@ -106,11 +106,7 @@ pub fn connect(
 }
 
 fn is_empty(ctx: &Ctx) -> bool {
-    ctx.store
-        .borrow()
-        .stats()
-        .map(|s| s.total.diggers + s.total.licences + s.total.sites == 0)
-        .unwrap_or(false)
+    ctx.store.borrow().is_empty().unwrap_or(false)
 }
 
 fn apply_role(app: &AppWindow, ctx: &Ctx) {

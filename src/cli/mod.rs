@@ -130,8 +130,9 @@ pub enum Format {
 
 /// Parses the arguments, runs the command and turns any failure into one line and exit 1.
 pub fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
-    match run(cli) {
+    match run_from(cli, started) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Import errors carry one line per bad row; everything else is one line.
@@ -145,9 +146,13 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    run_from(cli, std::time::Instant::now())
+}
+
+fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
     let db = cli.db.clone().unwrap_or_else(store::default_path);
     match cli.command {
-        None => open_gui(&db, cli.demo),
+        None => open_gui(&db, cli.demo, started),
         Some(Command::DemoData {
             seed,
             regions,
@@ -249,8 +254,7 @@ fn open(db: &Path) -> Result<Store> {
 /// Generates and loads demo data; refuses a database that already holds records, since demo
 /// records mixed into real ones could reach a KP report.
 pub fn make_demo(store: &mut Store, opts: &DemoOptions) -> Result<()> {
-    let s = store.stats()?.total;
-    if s.diggers + s.licences + s.sites + s.production > 0 {
+    if !store.is_empty()? {
         bail!(
             "the database already holds records; demo data goes into a new one (use --db NEW_FILE)"
         );
@@ -342,16 +346,17 @@ fn print_stats(stats: &store::Stats) {
 }
 
 #[cfg(feature = "gui")]
-fn open_gui(db: &Path, demo_if_empty: bool) -> Result<()> {
+fn open_gui(db: &Path, demo_if_empty: bool, started: std::time::Instant) -> Result<()> {
     let mut store = open(db)?;
-    if demo_if_empty && store.stats()?.total.diggers == 0 {
+    if demo_if_empty && store.is_empty()? {
+        eprintln!("loading demo data into {} …", db.display());
         make_demo(&mut store, &DemoOptions::default())?;
     }
-    crate::app::run(store)
+    crate::app::run(store, started)
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_gui(_db: &Path, _demo: bool) -> Result<()> {
+fn open_gui(_db: &Path, _demo: bool, _started: std::time::Instant) -> Result<()> {
     bail!(
         "this build has no GUI (built without the `gui` feature); run `alluvium --help` for the commands"
     )

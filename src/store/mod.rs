@@ -22,7 +22,10 @@ use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
 
 /// The schema migrations, in order. Never edit one that has shipped; append a new one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_outbox_pending.sql"),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
@@ -218,5 +221,16 @@ impl Store {
             [format!("setting.{key}"), value.to_string()],
         )?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Whether the database holds no registry records yet (first start).
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT NOT (EXISTS (SELECT 1 FROM diggers) OR EXISTS (SELECT 1 FROM licences) OR EXISTS (SELECT 1 FROM sites))",
+            [],
+            |r| r.get(0),
+        )?)
     }
 }

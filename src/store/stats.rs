@@ -45,7 +45,7 @@ impl Store {
             ))?,
             sales: total("SELECT count(*) FROM sales")?,
             reviews: total("SELECT count(*) FROM reviews")?,
-            pending_changes: total("SELECT count(*) FROM outbox WHERE sent_at IS NULL")?,
+            pending_changes: self.pending_changes()?,
         };
         let mut regions: BTreeMap<String, Counts> = BTreeMap::new();
         for r in self.regions()? {
