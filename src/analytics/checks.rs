@@ -274,7 +274,7 @@ pub fn run_checks(data: &CheckData, config: &CheckConfig, prices: &PriceModel) -
         ));
     }
     footprints(data, config, prices, &mut flags);
-    flags.sort_by(|a, b| (a.kind, a.record_id).cmp(&(b.kind, b.record_id)));
+    flags.sort_by_key(|f| (f.kind, f.record_id));
     flags
 }
 
@@ -379,6 +379,9 @@ fn licence_checks<'a>(
     }
 }
 
+/// Per entry: the day, the diggers also booked elsewhere, those entries and their sites.
+type Booking = (NaiveDate, Vec<DiggerId>, Vec<ProductionId>, Vec<SiteId>);
+
 fn double_booking(data: &CheckData, flags: &mut Vec<Flag>) {
     let mut seen: HashMap<(DiggerId, NaiveDate), Vec<&ProductionEntry>> = HashMap::new();
     for e in &data.production {
@@ -387,10 +390,7 @@ fn double_booking(data: &CheckData, flags: &mut Vec<Flag>) {
         }
     }
     // Per entry: the diggers also booked elsewhere that day, and those other entries.
-    let mut per_entry: BTreeMap<
-        ProductionId,
-        (NaiveDate, Vec<DiggerId>, Vec<ProductionId>, Vec<SiteId>),
-    > = BTreeMap::new();
+    let mut per_entry: BTreeMap<ProductionId, Booking> = BTreeMap::new();
     for ((digger, day), entries) in &seen {
         let mut site_ids: Vec<SiteId> = entries.iter().map(|e| e.site_id).collect();
         site_ids.sort();
@@ -547,6 +547,9 @@ fn repeated_values(
     }
 }
 
+/// A region's stones by site and calendar month.
+type SiteMonths = BTreeMap<(SiteId, i32, u32), Vec<Centicarats>>;
+
 fn footprints(data: &CheckData, config: &CheckConfig, prices: &PriceModel, flags: &mut Vec<Flag>) {
     // The reference leaves out whatever the other checks doubt.
     let clean = unflagged_stones(&data.stones, flags);
@@ -554,8 +557,7 @@ fn footprints(data: &CheckData, config: &CheckConfig, prices: &PriceModel, flags
     for s in &clean {
         by_region.entry(&s.region).or_default().push(s);
     }
-    let mut parcels: BTreeMap<&str, BTreeMap<(SiteId, i32, u32), Vec<Centicarats>>> =
-        BTreeMap::new();
+    let mut parcels: BTreeMap<&str, SiteMonths> = BTreeMap::new();
     for s in &data.stones {
         parcels
             .entry(&s.region)

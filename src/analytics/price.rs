@@ -48,11 +48,11 @@ impl PriceModel {
     /// The bases of the module table for the regions of the catalogue.
     pub fn standard() -> Self {
         let bases = [
-            ("SL-KONO", 445_00),
-            ("SL-KENEMA", 421_00),
-            ("GH-AKWATIA", 562_00),
-            ("CF-BERBERATI", 511_00),
-            ("CD-TSHIKAPA", 179_00),
+            ("SL-KONO", 44_500),
+            ("SL-KENEMA", 42_100),
+            ("GH-AKWATIA", 56_200),
+            ("CF-BERBERATI", 51_100),
+            ("CD-TSHIKAPA", 17_900),
         ];
         PriceModel {
             bases: bases.iter().map(|(r, c)| (r.to_string(), *c)).collect(),
@@ -101,7 +101,7 @@ mod tests {
         let one = m
             .value("SL-KONO", Centicarats(100), StoneClass::Gem)
             .unwrap();
-        assert_eq!(one, Cents(445_00));
+        assert_eq!(one, Cents(44_500));
         let two = m
             .value("SL-KONO", Centicarats(200), StoneClass::Gem)
             .unwrap();

@@ -184,7 +184,7 @@ pub fn footprint(store: &Store, cmd: FootprintCommand) -> Result<()> {
         stones,
         false_alarm,
     } = cmd;
-    if !(false_alarm > 0.0 && false_alarm < 0.5) {
+    if false_alarm.is_nan() || false_alarm <= 0.0 || false_alarm >= 0.5 {
         bail!("--false-alarm {false_alarm} must be between 0 and 0.5");
     }
     let parcel = read_parcel(&stones)?;
