@@ -3,6 +3,7 @@
 //! Everything here except `app` builds without the `gui` feature, so the sync server can use
 //! the same domain rules and wire types without compiling Slint.
 
+pub mod analytics;
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod cli;

@@ -125,10 +125,7 @@ fn failures_are_one_line_with_a_non_zero_exit() {
             vec!["import", "sites", "--csv", "/nonexistent/sites.csv"],
             "No such file",
         ),
-        (
-            vec!["export", "all", "--format", "gpkg", "--out", "x.gpkg"],
-            "GeoPackage",
-        ),
+        (vec!["export", "all", "--format", "csv"], "GeoPackage"),
         (
             vec!["demo-data", "--regions", "XX-NOWHERE"],
             "unknown region",

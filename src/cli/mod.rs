@@ -2,6 +2,8 @@
 //! headless commands for offices, scripts and tests. Every failure is one line on stderr and a
 //! non-zero exit.
 
+mod analytics;
+
 use crate::demo::{self, DemoOptions};
 use crate::domain::Entity;
 use crate::store::{self, Store};
@@ -81,6 +83,25 @@ pub enum Command {
         /// Give up when gpsd sends no fix for this many seconds.
         #[arg(long, default_value_t = 30)]
         timeout: u64,
+    },
+    /// Anomaly flags: licences, geofence, double booking, capacity, special stones, repeats,
+    /// footprints.
+    Check {
+        #[arg(long, value_enum, default_value_t = analytics::CheckFormat::Text)]
+        format: analytics::CheckFormat,
+        /// Only this region.
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// KP statistics and footprints.
+    Report {
+        #[command(subcommand)]
+        what: analytics::ReportCommand,
+    },
+    /// Parcel footprints against a region's reference.
+    Footprint {
+        #[command(subcommand)]
+        what: analytics::FootprintCommand,
     },
 }
 
@@ -213,6 +234,11 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
             once,
             timeout,
         }) => gps(nmea_file, gpsd, once, timeout),
+        Some(Command::Check { format, region }) => {
+            analytics::check(&open(&db)?, region.as_deref(), format)
+        }
+        Some(Command::Report { what }) => analytics::report(&open(&db)?, what),
+        Some(Command::Footprint { what }) => analytics::footprint(&open(&db)?, what),
     }
 }
 
@@ -267,9 +293,16 @@ pub fn make_demo(store: &mut Store, opts: &DemoOptions) -> Result<()> {
 fn export(db: &Path, entity: ExportArg, format: Format, out: Option<&Path>) -> Result<()> {
     let entity = match (entity, format) {
         (ExportArg::All, Format::Gpkg) => {
-            bail!(
-                "GeoPackage export is not available in this version; use --format geojson per entity"
-            )
+            let out = out.context("a GeoPackage goes to a file: give --out FILE.gpkg")?;
+            let n = crate::report::export_gpkg(&open(db)?, out)?;
+            eprintln!(
+                "exported {} licences, {} sites and {} production entries to {}",
+                n.licences,
+                n.sites,
+                n.production,
+                out.display()
+            );
+            return Ok(());
         }
         (ExportArg::All, _) => {
             bail!("`export all` writes a GeoPackage: use --format gpkg --out FILE")

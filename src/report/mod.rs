@@ -1,6 +1,10 @@
 //! Exports for GIS and documents. CSV lives in [`crate::interchange`] because import reads it
 //! back; this module holds the formats that only go out.
 
+mod footprint_svg;
 mod geojson;
+mod gpkg;
 
+pub use footprint_svg::footprint_svg;
 pub use geojson::export_geojson;
+pub use gpkg::{GpkgError, GpkgSummary, export_gpkg};

@@ -3,6 +3,7 @@
 //!
 //! This is the only module on the device that writes SQL.
 
+mod analytics_queries;
 mod error;
 mod outbox;
 mod queries;
@@ -10,6 +11,7 @@ mod rows;
 mod stats;
 mod writer;
 
+pub use analytics_queries::FactFilter;
 pub use error::StoreError;
 pub use outbox::OutboxRow;
 pub use queries::{DiggerHit, SiteSummary};

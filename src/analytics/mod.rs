@@ -1,0 +1,31 @@
+//! Analytics for coordinators and KP focal points (DOMAIN.md §4–§7): KP production statistics,
+//! size-frequency footprints, parcel-versus-reference comparison and anomaly checks.
+//!
+//! Everything here is a pure function over domain types and the small fact structs below, so
+//! the CLI, the GUI's Review and Reports pages and the benchmarks compute the same numbers.
+//! The store feeds these functions (`Store::stone_facts`, `Store::check_data`); nothing in this
+//! module reads a database or a file.
+
+mod checks;
+mod compare;
+mod error;
+mod facts;
+mod footprint;
+mod kp;
+mod period;
+mod price;
+
+pub use checks::{CheckConfig, CheckData, Flag, FlagKind, Severity, run_checks};
+pub use compare::{
+    Calibration, Comparison, DEFAULT_FALSE_ALARM, DEFAULT_SIMULATIONS, MIN_REFERENCE_STONES,
+    ParcelStatistics, PreparedReference, compare_calibrated, compare_parcel, parcel_statistics,
+};
+pub use error::AnalyticsError;
+pub use facts::StoneFact;
+pub use footprint::{
+    ClassStats, Footprint, ReferenceFootprint, SPECIAL_STONE, SizeClass, hellinger,
+    unflagged_stones,
+};
+pub use kp::{KpReport, KpRow, kp_statistics};
+pub use period::Period;
+pub use price::{PriceModel, SIZE_EXPONENT, quality_factor};

@@ -1,0 +1,256 @@
+//! The analytics commands of the contract: `check`, `report kp`, `report footprint` and
+//! `footprint compare`. Each reads the store, calls the pure functions of `crate::analytics`
+//! and prints CSV, JSON, SVG or text.
+
+use crate::analytics::{
+    self, CheckConfig, DEFAULT_FALSE_ALARM, Footprint, Period, PriceModel, ReferenceFootprint,
+    compare_parcel, kp_statistics, run_checks, unflagged_stones,
+};
+use crate::domain::{Centicarats, SiteId};
+use crate::store::{FactFilter, Store};
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::{Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+/// Output formats of `report kp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Csv,
+    Json,
+}
+
+/// Output formats of `report footprint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChartFormat {
+    Csv,
+    Json,
+    Svg,
+}
+
+/// `alluvium report …`
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// KP production statistics for a period: carats, stones and estimated USD per region.
+    Kp {
+        /// 2026, 2026-H1 or 2026-Q3.
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
+        format: TableFormat,
+    },
+    /// Size-frequency footprint of a region (or one site of it) over a span of days.
+    Footprint {
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        site: Option<SiteId>,
+        /// First production day (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Last production day (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = ChartFormat::Csv)]
+        format: ChartFormat,
+    },
+}
+
+/// `alluvium footprint …`
+#[derive(Debug, Subcommand)]
+pub enum FootprintCommand {
+    /// Compare a parcel's stones (CSV with a `carats` column) with the region's reference.
+    Compare {
+        #[arg(long)]
+        region: String,
+        #[arg(long, value_name = "FILE.csv")]
+        stones: PathBuf,
+        /// False-alarm rate the thresholds are calibrated to.
+        #[arg(long, default_value_t = DEFAULT_FALSE_ALARM)]
+        false_alarm: f64,
+    },
+}
+
+/// `alluvium check`: every anomaly flag over the whole database (or one region).
+pub fn check(store: &Store, region: Option<&str>, format: CheckFormat) -> Result<()> {
+    let data = store.check_data(&FactFilter::default().in_region(region))?;
+    let flags = run_checks(&data, &CheckConfig::default(), &PriceModel::standard());
+    let mut out = std::io::stdout().lock();
+    match format {
+        CheckFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&flags)?)?,
+        CheckFormat::Text => {
+            for f in &flags {
+                writeln!(out, "{}", f.line())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `alluvium report …`
+pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        ReportCommand::Kp {
+            period,
+            region,
+            format,
+        } => {
+            let period: Period = period.parse()?;
+            let filter = FactFilter::days(period.first_day(), period.last_day())
+                .in_region(region.as_deref());
+            let facts = store.stone_facts(&filter)?;
+            let report = kp_statistics(period, &facts, &PriceModel::standard());
+            match format {
+                TableFormat::Json => {
+                    writeln!(out, "{}", serde_json::to_string_pretty(&report.to_json())?)?
+                }
+                TableFormat::Csv => {
+                    let mut w = csv::Writer::from_writer(out);
+                    w.write_record(analytics::KpReport::CSV_HEADER)?;
+                    for r in report.regions.iter().chain([&report.total]) {
+                        w.write_record(r.csv_cells(period))?;
+                    }
+                    w.flush()?;
+                }
+            }
+        }
+        ReportCommand::Footprint {
+            region,
+            site,
+            from,
+            to,
+            format,
+        } => {
+            if let (Some(f), Some(t)) = (from, to)
+                && f > t
+            {
+                bail!("--from {f} is after --to {t}");
+            }
+            let filter = FactFilter {
+                region: Some(region.clone()),
+                site,
+                from,
+                to,
+            };
+            let facts = store.stone_facts(&filter)?;
+            let fp = Footprint::from_facts(&facts, &PriceModel::standard());
+            let title = match site {
+                Some(s) => format!("{region}, site {s}"),
+                None => region.clone(),
+            };
+            match format {
+                ChartFormat::Json => writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "region": region,
+                        "site": site,
+                        "from": from,
+                        "to": to,
+                        "footprint": fp,
+                    }))?
+                )?,
+                ChartFormat::Csv => {
+                    let mut w = csv::Writer::from_writer(out);
+                    w.write_record(Footprint::CSV_HEADER)?;
+                    for row in fp.csv_rows() {
+                        w.write_record(row)?;
+                    }
+                    w.flush()?;
+                }
+                ChartFormat::Svg => write!(out, "{}", crate::report::footprint_svg(&fp, &title))?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `alluvium footprint compare`: the parcel against the region's reference, built from the
+/// region's stones that no check flags.
+pub fn footprint(store: &Store, cmd: FootprintCommand) -> Result<()> {
+    let FootprintCommand::Compare {
+        region,
+        stones,
+        false_alarm,
+    } = cmd;
+    if false_alarm.is_nan() || false_alarm <= 0.0 || false_alarm >= 0.5 {
+        bail!("--false-alarm {false_alarm} must be between 0 and 0.5");
+    }
+    let parcel = read_parcel(&stones)?;
+    let reference = reference_of(store, &region)?;
+    let c = compare_parcel(&reference, &parcel, false_alarm)?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(&c)?
+    )?;
+    Ok(())
+}
+
+/// The reference footprint of a region: its current production, less what the checks doubt.
+pub fn reference_of(store: &Store, region: &str) -> Result<ReferenceFootprint> {
+    let data = store.check_data(&FactFilter::default().in_region(Some(region)))?;
+    if data.stones.is_empty() {
+        bail!(
+            "no stones recorded in region {region:?}: there is no reference footprint to compare with"
+        );
+    }
+    // Footprint flags are not needed to pick the reference: skip that (slow) check here.
+    let config = CheckConfig {
+        parcel_min_stones: usize::MAX,
+        ..CheckConfig::default()
+    };
+    let prices = PriceModel::standard();
+    let flags = run_checks(&data, &config, &prices);
+    let clean = unflagged_stones(&data.stones, &flags);
+    Ok(ReferenceFootprint::from_facts(region, clean, &prices)?)
+}
+
+/// Reads the `carats` column of a parcel CSV; each bad row is reported as `FILE:LINE: reason`.
+fn read_parcel(path: &Path) -> Result<Vec<Centicarats>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut r = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(file);
+    let col = r
+        .headers()
+        .with_context(|| format!("{}: no header row", path.display()))?
+        .iter()
+        .position(|h| h.eq_ignore_ascii_case("carats"))
+        .with_context(|| format!("{}: no `carats` column in the header", path.display()))?;
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let line = i + 2;
+        match rec {
+            Err(e) => errors.push(format!("{}:{line}: {e}", path.display())),
+            Ok(rec) => match rec.get(col).unwrap_or("").parse::<Centicarats>() {
+                Ok(c) if c.0 > 0 => out.push(c),
+                Ok(_) => errors.push(format!(
+                    "{}:{line}: a stone must weigh more than 0",
+                    path.display()
+                )),
+                Err(e) => errors.push(format!("{}:{line}: {e}", path.display())),
+            },
+        }
+    }
+    if !errors.is_empty() {
+        bail!("{}", errors.join("\n"));
+    }
+    if out.is_empty() {
+        bail!("{}: the parcel has no stones", path.display());
+    }
+    Ok(out)
+}

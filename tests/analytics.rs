@@ -1,0 +1,705 @@
+//! Analytics against known truth: anomaly checks on demo data with injected breaches of every
+//! kind, KP totals to the centicarat across period boundaries and time zones, and the
+//! footprint comparison through the command line.
+
+use alluvium::analytics::{
+    CheckConfig, FlagKind, Period, PriceModel, SPECIAL_STONE, kp_statistics, run_checks,
+};
+use alluvium::demo::{self, DemoOptions};
+use alluvium::domain::{
+    Area, Centicarats, Digger, DiggerId, DiggerStatus, FixSource, Licence, LicenceId, LicenceKind,
+    LicenceStatus, Litres, Position, PositionFix, ProductionEntry, ProductionId, Region, Sex, Site,
+    SiteId, SiteKind, SiteStatus, Stone, StoneClass, StoneId,
+};
+use alluvium::store::{FactFilter, Store};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, LogNormal};
+use std::collections::BTreeSet;
+use std::process::Command;
+use uuid::Uuid;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+const END: (i32, u32, u32) = (2026, 10, 31);
+
+fn end() -> NaiveDate {
+    d(END.0, END.1, END.2)
+}
+
+/// Demo data for two regions whose licences all stand for the whole span, so the only true
+/// flags are the special stones.
+fn clean_store() -> Store {
+    let opts = DemoOptions {
+        seed: 11,
+        regions: vec!["SL-KONO".into(), "GH-AKWATIA".into()],
+        diggers: 240,
+        days: 200,
+        end: end(),
+    };
+    let mut data = demo::generate(&opts).unwrap();
+    for l in &mut data.licences {
+        l.status = LicenceStatus::Active;
+        l.expires_on = l.issued_on + Duration::days(3 * 365);
+    }
+    let mut store = Store::open_in_memory().unwrap();
+    demo::load(&mut store, &data, end()).unwrap();
+    store
+}
+
+/// A tiny square plot (≈ 110 m a side) with its south-west corner at (lat, lon).
+fn plot(lat: f64, lon: f64) -> Area {
+    Area::from_corners(&[
+        (lat, lon),
+        (lat, lon + 0.001),
+        (lat + 0.001, lon + 0.001),
+        (lat + 0.001, lon),
+    ])
+    .unwrap()
+}
+
+struct Injector {
+    n: u32,
+    lat: f64,
+}
+
+impl Injector {
+    fn digger(&mut self) -> Digger {
+        self.n += 1;
+        Digger {
+            id: DiggerId::new(),
+            national_id: format!("SL-INJ{:05}", self.n),
+            full_name: format!("Injected Digger {}", self.n),
+            sex: Sex::Male,
+            birth_date: d(1990, 1, 1),
+            village: String::new(),
+            chiefdom: String::new(),
+            phone: String::new(),
+            region: "SL-KONO".into(),
+            status: DiggerStatus::Active,
+        }
+    }
+
+    /// A licence and one site at its centre; returns (digger, licence, site).
+    fn licence(
+        &mut self,
+        status: LicenceStatus,
+        issued: NaiveDate,
+        expires: NaiveDate,
+    ) -> (Digger, Licence, Site) {
+        let holder = self.digger();
+        self.lat += 0.01;
+        let (lat, lon) = (self.lat, -10.6);
+        let l = Licence {
+            id: LicenceId::new(),
+            number: format!("KONO/AM/INJ/{:04}", self.n),
+            kind: LicenceKind::ArtisanalMining,
+            holder_digger_id: Some(holder.id),
+            holder_name: String::new(),
+            region: "SL-KONO".into(),
+            issued_on: issued,
+            expires_on: expires,
+            status,
+            area: Some(plot(lat, lon)),
+            fee_receipt: String::new(),
+        };
+        let s = Site {
+            id: SiteId::new(),
+            licence_id: l.id,
+            name: format!("Injected site {}", self.n),
+            kind: SiteKind::Pit,
+            status: SiteStatus::Active,
+            position: Position {
+                lat: lat + 0.0005,
+                lon: lon + 0.0005,
+                accuracy_m: 4.0,
+            },
+            opened_on: issued,
+        };
+        (holder, l, s)
+    }
+}
+
+fn entry(site: &Site, day: NaiveDate, crew: u32, gravel_m3: i64) -> ProductionEntry {
+    ProductionEntry {
+        id: ProductionId::new(),
+        site_id: site.id,
+        day,
+        officer: "fo.kono".into(),
+        fix: Some(PositionFix {
+            lat: site.position.lat,
+            lon: site.position.lon,
+            accuracy_m: 5.0,
+            source: FixSource::Manual,
+            time: None,
+        }),
+        crew_size: crew,
+        digger_ids: vec![],
+        gravel: Litres(gravel_m3 * 1000),
+        notes: String::new(),
+        replaces: None,
+    }
+}
+
+fn stone(p: &ProductionEntry, cc: i64) -> Stone {
+    Stone {
+        id: StoneId::new(),
+        production_id: p.id,
+        weight: Centicarats(cc),
+        class: StoneClass::Gem,
+        colour: "white".into(),
+    }
+}
+
+fn flag_set(store: &Store) -> (BTreeSet<(FlagKind, Uuid)>, BTreeSet<Uuid>) {
+    let data = store.check_data(&FactFilter::default()).unwrap();
+    // Fewer simulations than the default keep the unoptimised test build quick; the thresholds
+    // move little.
+    let config = CheckConfig {
+        simulations: 4000,
+        ..CheckConfig::default()
+    };
+    let flags = run_checks(&data, &config, &PriceModel::standard());
+    let mut others = BTreeSet::new();
+    let mut specials = BTreeSet::new();
+    for f in flags {
+        assert!(
+            f.evidence["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{f:?}"
+        );
+        if f.kind == FlagKind::SpecialStone {
+            specials.insert(f.record_id);
+        } else {
+            others.insert((f.kind, f.record_id));
+        }
+    }
+    (others, specials)
+}
+
+fn true_specials(store: &Store) -> BTreeSet<Uuid> {
+    store
+        .stones()
+        .unwrap()
+        .iter()
+        .filter(|s| s.weight >= SPECIAL_STONE)
+        .map(|s| s.id.0)
+        .collect()
+}
+
+#[test]
+fn every_injected_breach_is_flagged_and_nothing_else() {
+    let mut store = clean_store();
+    let (clean_flags, specials) = flag_set(&store);
+    assert!(
+        clean_flags.is_empty(),
+        "flags on clean data: {clean_flags:?}"
+    );
+    assert_eq!(specials, true_specials(&store));
+
+    let mut inj = Injector { n: 0, lat: 8.0 };
+    let mut truth: BTreeSet<(FlagKind, Uuid)> = BTreeSet::new();
+    let day = d(2026, 8, 12);
+    let year = (d(2026, 1, 1), d(2026, 12, 31));
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    store
+        .write(|w| {
+            w.set_today(end());
+            let put = |w: &mut alluvium::store::Writer<'_>, (h, l, s): &(Digger, Licence, Site)| {
+                w.put_digger(h)?;
+                w.put_licence(l)?;
+                w.put_site(s)
+            };
+            // Licence standing on the production day.
+            let revoked = inj.licence(LicenceStatus::Revoked, year.0, year.1);
+            let early = inj.licence(LicenceStatus::Active, d(2026, 9, 1), year.1);
+            let expired = inj.licence(LicenceStatus::Active, d(2025, 8, 1), d(2026, 7, 31));
+            let suspended = inj.licence(LicenceStatus::Suspended, year.0, year.1);
+            for (lic, kind) in [
+                (&revoked, FlagKind::NoLicence),
+                (&early, FlagKind::NoLicence),
+                (&expired, FlagKind::LicenceExpired),
+                (&suspended, FlagKind::LicenceSuspended),
+            ] {
+                put(w, lic)?;
+                // The site opened before the licence in the "not yet issued" case.
+                let mut s = lic.2.clone();
+                s.opened_on = year.0;
+                w.put_site(&s)?;
+                let e = entry(&s, day, 6, 6);
+                w.add_production(&e)?;
+                truth.insert((kind, e.id.0));
+            }
+            // Outside the licensed area: 500 m north of the plot with a 5 m fix.
+            let ok = inj.licence(LicenceStatus::Active, year.0, year.1);
+            put(w, &ok)?;
+            let mut e = entry(&ok.2, day, 6, 6);
+            e.fix.as_mut().unwrap().lat += 0.0045;
+            w.add_production(&e)?;
+            truth.insert((FlagKind::OutsideLicenceArea, e.id.0));
+            // ...but a fix 3 m outside with 8 m accuracy is within the margin.
+            let mut e = entry(&ok.2, day + Duration::days(1), 6, 6);
+            let f = e.fix.as_mut().unwrap();
+            f.lat = ok.1.area.as_ref().unwrap().corners()[2].0 + 0.000027;
+            f.accuracy_m = 8.0;
+            w.add_production(&e)?;
+            // One digger at two sites on one day.
+            let other = inj.licence(LicenceStatus::Active, year.0, year.1);
+            put(w, &other)?;
+            let busy = inj.digger();
+            w.put_digger(&busy)?;
+            let mut a = entry(&ok.2, d(2026, 8, 20), 6, 6);
+            a.digger_ids = vec![busy.id];
+            let mut b = entry(&other.2, d(2026, 8, 20), 6, 6);
+            b.digger_ids = vec![busy.id];
+            // The same digger on the next day at one site only is fine.
+            let mut c = entry(&other.2, d(2026, 8, 21), 6, 6);
+            c.digger_ids = vec![busy.id];
+            for e in [&a, &b, &c] {
+                w.add_production(e)?;
+            }
+            truth.insert((FlagKind::DiggerDoubleBooked, a.id.0));
+            truth.insert((FlagKind::DiggerDoubleBooked, b.id.0));
+            // 300 ct of 5 ct stones by a crew of three.
+            let cap = inj.licence(LicenceStatus::Active, year.0, year.1);
+            put(w, &cap)?;
+            let e = entry(&cap.2, day, 3, 4);
+            w.add_production(&e)?;
+            for _ in 0..60 {
+                w.add_stone(&stone(&e, 500))?;
+            }
+            truth.insert((FlagKind::AboveCapacity, e.id.0));
+            // Sixty 5 ct stones in one month are also no Kono run-of-mine.
+            truth.insert((FlagKind::FootprintMismatch, cap.2.id.0));
+            // A special stone of exactly 10.80 ct (the class boundary) and one just below.
+            let sp = inj.licence(LicenceStatus::Active, year.0, year.1);
+            put(w, &sp)?;
+            let e = entry(&sp.2, day, 12, 12);
+            w.add_production(&e)?;
+            w.add_stone(&stone(&e, 1080))?;
+            w.add_stone(&stone(&e, 1079))?;
+            // Six identical days at one site; five differing days at another.
+            let rep = inj.licence(LicenceStatus::Active, year.0, year.1);
+            put(w, &rep)?;
+            for k in 0..6 {
+                let e = entry(&rep.2, d(2026, 9, 1) + Duration::days(k), 8, 10);
+                w.add_production(&e)?;
+                w.add_stone(&stone(&e, 30))?;
+                if k == 0 {
+                    truth.insert((FlagKind::RepeatedValues, e.id.0));
+                }
+            }
+            // A month of Kasai-sized stones (LN 0.04 ct, σ 1.0) at a Kono site.
+            let fp = inj.licence(LicenceStatus::Active, year.0, year.1);
+            put(w, &fp)?;
+            let kasai = LogNormal::new(0.04f64.ln(), 1.0).unwrap();
+            for k in 0..12 {
+                let e = entry(&fp.2, d(2026, 7, 2) + Duration::days(2 * k), 15, 20);
+                w.add_production(&e)?;
+                for _ in 0..10 {
+                    let cc = ((kasai.sample(&mut rng) * 100.0).round() as i64).clamp(1, 1000);
+                    w.add_stone(&stone(&e, cc))?;
+                }
+            }
+            truth.insert((FlagKind::FootprintMismatch, fp.2.id.0));
+            Ok(())
+        })
+        .unwrap();
+    let _ = rng.random::<u8>();
+    let (flags, specials) = flag_set(&store);
+    assert_eq!(flags, truth);
+    assert_eq!(specials, true_specials(&store));
+    // Every contract kind of production was exercised.
+    let kinds: BTreeSet<FlagKind> = truth.iter().map(|(k, _)| *k).collect();
+    assert_eq!(kinds.len(), 8);
+}
+
+/// Writes a region with its own UTC offset, a licence and a site.
+fn region_site(store: &mut Store, code: &str, offset_min: i32, lat: f64) -> Site {
+    let holder = Digger {
+        id: DiggerId::new(),
+        national_id: format!("{code}-1"),
+        full_name: "Holder".into(),
+        sex: Sex::Female,
+        birth_date: d(1980, 1, 1),
+        village: String::new(),
+        chiefdom: String::new(),
+        phone: String::new(),
+        region: code.into(),
+        status: DiggerStatus::Active,
+    };
+    let licence = Licence {
+        id: LicenceId::new(),
+        number: format!("{code}/1"),
+        kind: LicenceKind::ArtisanalMining,
+        holder_digger_id: Some(holder.id),
+        holder_name: String::new(),
+        region: code.into(),
+        issued_on: d(2025, 1, 1),
+        expires_on: d(2028, 1, 1),
+        status: LicenceStatus::Active,
+        area: Some(plot(lat, 10.0)),
+        fee_receipt: String::new(),
+    };
+    let site = Site {
+        id: SiteId::new(),
+        licence_id: licence.id,
+        name: format!("{code} pit"),
+        kind: SiteKind::Pit,
+        status: SiteStatus::Active,
+        position: Position {
+            lat: lat + 0.0005,
+            lon: 10.0005,
+            accuracy_m: 3.0,
+        },
+        opened_on: d(2025, 1, 1),
+    };
+    store
+        .write(|w| {
+            w.put_region(&Region {
+                code: code.into(),
+                name: code.into(),
+                country: "XX".into(),
+                utc_offset_minutes: offset_min,
+                centre: (lat, 10.0),
+            })?;
+            w.put_digger(&holder)?;
+            w.put_licence(&licence)?;
+            w.put_site(&site)
+        })
+        .unwrap();
+    site
+}
+
+#[test]
+fn kp_totals_match_the_stones_of_each_period_to_the_centicarat() {
+    let mut store = Store::open_in_memory().unwrap();
+    // UTC−5, UTC and UTC+1: a fix taken late on a local day is already the next UTC day (west)
+    // or still the previous one (east); the period follows the local production day.
+    let sites = [
+        (region_site(&mut store, "XW-WEST", -300, 1.0), -300),
+        (region_site(&mut store, "XU-MID", 0, 2.0), 0),
+        (region_site(&mut store, "XE-EAST", 60, 3.0), 60),
+    ];
+    let days = [
+        d(2025, 12, 31),
+        d(2026, 1, 1),
+        d(2026, 3, 31),
+        d(2026, 4, 1),
+        d(2026, 6, 30),
+        d(2026, 7, 1),
+        d(2026, 9, 30),
+        d(2026, 10, 1),
+        d(2026, 12, 31),
+        d(2027, 1, 1),
+    ];
+    let mut rng = ChaCha8Rng::seed_from_u64(99);
+    // (day, region, centicarats) of every stone that should count.
+    let mut counted: Vec<(NaiveDate, String, i64)> = Vec::new();
+    store
+        .write(|w| {
+            w.set_today(d(2027, 2, 1));
+            for (site, offset) in &sites {
+                let region = match offset {
+                    -300 => "XW-WEST",
+                    0 => "XU-MID",
+                    _ => "XE-EAST",
+                };
+                for &day in &days {
+                    // Local 23:30 (west) or 00:30 (east) on the production day, stored in UTC.
+                    let local = if *offset < 0 {
+                        day.and_hms_opt(23, 30, 0).unwrap()
+                    } else {
+                        day.and_hms_opt(0, 30, 0).unwrap()
+                    };
+                    let mut e = entry(site, day, 10, 10);
+                    e.fix.as_mut().unwrap().time = Some(
+                        Utc.from_utc_datetime(&(local - Duration::minutes(i64::from(*offset)))),
+                    );
+                    w.add_production(&e)?;
+                    let n = rng.random_range(1..6);
+                    let mut first = Vec::new();
+                    for _ in 0..n {
+                        let cc = rng.random_range(1..1500);
+                        w.add_stone(&stone(&e, cc))?;
+                        first.push(cc);
+                    }
+                    if rng.random_bool(0.3) {
+                        // A correction: the replaced version's stones no longer count.
+                        let mut c = entry(site, day, 10, 11);
+                        c.replaces = Some(e.id);
+                        w.add_production(&c)?;
+                        let cc = rng.random_range(1..1500);
+                        w.add_stone(&stone(&c, cc))?;
+                        counted.push((day, region.to_string(), cc));
+                    } else {
+                        counted.extend(first.into_iter().map(|cc| (day, region.to_string(), cc)));
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    let prices = PriceModel::empty()
+        .with_base("XW-WEST", alluvium::domain::Cents(10_000))
+        .with_base("XU-MID", alluvium::domain::Cents(20_000));
+    let periods = [
+        "2026", "2026-H1", "2026-H2", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4",
+    ];
+    let mut totals = std::collections::HashMap::new();
+    for text in periods {
+        let p: Period = text.parse().unwrap();
+        let facts = store
+            .stone_facts(&FactFilter::days(p.first_day(), p.last_day()))
+            .unwrap();
+        let r = kp_statistics(p, &facts, &prices);
+        let expect: i64 = counted
+            .iter()
+            .filter(|(day, _, _)| p.contains(*day))
+            .map(|(_, _, cc)| cc)
+            .sum();
+        let n = counted
+            .iter()
+            .filter(|(day, _, _)| p.contains(*day))
+            .count() as u64;
+        assert_eq!(r.total.centicarats.0, expect, "{text}");
+        assert_eq!(r.total.stones, n, "{text}");
+        assert_eq!(
+            r.regions.iter().map(|x| x.centicarats.0).sum::<i64>(),
+            expect
+        );
+        for row in &r.regions {
+            let e: i64 = counted
+                .iter()
+                .filter(|(day, reg, _)| p.contains(*day) && *reg == row.region)
+                .map(|(_, _, cc)| cc)
+                .sum();
+            assert_eq!(row.centicarats.0, e, "{text} {}", row.region);
+        }
+        // One region without a price makes the total's value unknown, not understated.
+        assert_eq!(r.total.usd_cents, None);
+        totals.insert(text, r.total.centicarats.0);
+        // A region filter gives that region's row.
+        let west = store
+            .stone_facts(&FactFilter::days(p.first_day(), p.last_day()).in_region(Some("XW-WEST")))
+            .unwrap();
+        let rw = kp_statistics(p, &west, &prices);
+        assert_eq!(rw.regions.len(), 1);
+        assert!(rw.total.usd_cents.is_some());
+    }
+    assert_eq!(totals["2026-H1"] + totals["2026-H2"], totals["2026"]);
+    assert_eq!(
+        totals["2026-Q1"] + totals["2026-Q2"] + totals["2026-Q3"] + totals["2026-Q4"],
+        totals["2026"]
+    );
+}
+
+fn alluvium(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_alluvium"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("the alluvium binary runs")
+}
+
+fn ok(db: &std::path::Path, args: &[&str]) -> String {
+    let out = alluvium(db, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn demo_db(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = dir.join("a.db");
+    ok(
+        &db,
+        &[
+            "demo-data",
+            "--seed",
+            "3",
+            "--regions",
+            "SL-KONO",
+            "--diggers",
+            "120",
+            "--days",
+            "150",
+            "--end",
+            "2026-10-31",
+        ],
+    );
+    db
+}
+
+#[test]
+fn command_line_reports_check_and_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+
+    // check: JSON list of {kind, record_id, severity, evidence}; text one line per flag.
+    let flags: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["check", "--format", "json"])).unwrap();
+    let flags = flags.as_array().unwrap();
+    for f in flags {
+        let keys: BTreeSet<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from(["kind", "record_id", "severity", "evidence"])
+        );
+    }
+    let text = ok(&db, &["check"]);
+    assert_eq!(text.lines().count(), flags.len());
+
+    // report kp: CSV total equals the JSON total equals the stones' sum.
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        &db,
+        &["report", "kp", "--period", "2026", "--format", "json"],
+    ))
+    .unwrap();
+    let stones_csv = ok(&db, &["export", "stones", "--format", "csv"]);
+    let mut r = csv::Reader::from_reader(stones_csv.as_bytes());
+    let col = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "carats")
+        .unwrap();
+    let weights: Vec<Centicarats> = r
+        .records()
+        .map(|rec| rec.unwrap()[col].parse().unwrap())
+        .collect();
+    let sum: i64 = weights.iter().map(|c| c.0).sum();
+    assert_eq!(json["total"]["centicarats"], sum);
+    assert_eq!(json["total"]["carats"], Centicarats(sum).to_string());
+    let csv_out = ok(
+        &db,
+        &["report", "kp", "--period", "2026-H2", "--region", "SL-KONO"],
+    );
+    assert!(
+        csv_out.starts_with("period,region,stones,carats,usd_value,special_stones,special_carats")
+    );
+    assert!(csv_out.lines().any(|l| l.starts_with("2026-H2,TOTAL,")));
+    let bad = alluvium(&db, &["report", "kp", "--period", "2026-H3"]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("H1 and H2"), "{err}");
+
+    // report footprint in its three formats.
+    let fp: serde_json::Value = serde_json::from_str(&ok(
+        &db,
+        &[
+            "report",
+            "footprint",
+            "--region",
+            "SL-KONO",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(fp["footprint"]["classes"].as_array().unwrap().len(), 9);
+    assert_eq!(fp["footprint"]["stones"], weights.len());
+    let svg = ok(
+        &db,
+        &[
+            "report",
+            "footprint",
+            "--region",
+            "SL-KONO",
+            "--format",
+            "svg",
+        ],
+    );
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    let csv_fp = ok(
+        &db,
+        &[
+            "report",
+            "footprint",
+            "--region",
+            "SL-KONO",
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-07-31",
+        ],
+    );
+    assert_eq!(csv_fp.lines().count(), 10);
+
+    // footprint compare: the region's own stones pass, Kasai-sized stones are flagged.
+    let own = dir.path().join("own.csv");
+    let mut text = String::from("carats\n");
+    for w in weights.iter().step_by(weights.len() / 200).take(200) {
+        text.push_str(&format!("{w}\n"));
+    }
+    std::fs::write(&own, text).unwrap();
+    let c: serde_json::Value = serde_json::from_str(&ok(
+        &db,
+        &[
+            "footprint",
+            "compare",
+            "--region",
+            "SL-KONO",
+            "--stones",
+            own.to_str().unwrap(),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(c["flagged"], false, "{c}");
+    assert!(c["threshold"]["anderson_darling"].as_f64().unwrap() > 0.0);
+    assert!(c["statistics"]["mean_log_shift_z"].is_f64());
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let kasai = LogNormal::new(0.04f64.ln(), 1.0).unwrap();
+    let foreign = dir.path().join("foreign.csv");
+    let mut text = String::from("id,carats\n");
+    for (i, w) in weights
+        .iter()
+        .step_by(weights.len() / 140)
+        .take(140)
+        .enumerate()
+    {
+        text.push_str(&format!("{i},{w}\n"));
+    }
+    for i in 0..60 {
+        let cc = ((kasai.sample(&mut rng) * 100.0).round() as i64).max(1);
+        text.push_str(&format!("k{i},{}\n", Centicarats(cc)));
+    }
+    std::fs::write(&foreign, text).unwrap();
+    let c: serde_json::Value = serde_json::from_str(&ok(
+        &db,
+        &[
+            "footprint",
+            "compare",
+            "--region",
+            "SL-KONO",
+            "--stones",
+            foreign.to_str().unwrap(),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(c["flagged"], true, "{c}");
+    // A bad row is named by file and line.
+    let bad_csv = dir.path().join("bad.csv");
+    std::fs::write(&bad_csv, "carats\n0.25\nheavy\n").unwrap();
+    let out = alluvium(
+        &db,
+        &[
+            "footprint",
+            "compare",
+            "--region",
+            "SL-KONO",
+            "--stones",
+            bad_csv.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.csv:3"));
+}
