@@ -85,7 +85,7 @@ impl Area {
             return Err(format!("is not a valid polygon: {e}"));
         }
         let ha = self.hectares();
-        if !(ha > 0.0) {
+        if ha.is_nan() || ha <= 0.0 {
             return Err("has no area".into());
         }
         if ha > MAX_AREA_HA {
