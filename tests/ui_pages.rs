@@ -390,3 +390,118 @@ fn a_field_officer_cannot_see_licences_or_edit_diggers() {
             .is_none()
     );
 }
+
+fn demo_store(role: Role) -> Store {
+    let mut store = store_with(role);
+    let end = day(TODAY.0, TODAY.1, TODAY.2);
+    let opts = alluvium::demo::DemoOptions {
+        seed: 4,
+        diggers: 120,
+        days: 60,
+        end,
+        regions: vec!["SL-KONO".into()],
+    };
+    let mut data = alluvium::demo::generate(&opts).unwrap();
+    data.regions.clear(); // SL-KONO is already there
+    alluvium::demo::load(&mut store, &data, end).unwrap();
+    store
+}
+
+#[test]
+fn a_coordinator_queries_a_flagged_record_with_a_comment() {
+    let mut store = demo_store(Role::Coordinator);
+    // A special stone (≥ 10.8 ct) is always flagged for separate reporting.
+    let entry = store.production_entries().unwrap().remove(0);
+    let stone = alluvium::domain::Stone {
+        id: alluvium::domain::StoneId::new(),
+        production_id: entry.id,
+        weight: alluvium::domain::Centicarats(1250),
+        class: alluvium::domain::StoneClass::Gem,
+        colour: "white".into(),
+    };
+    store.write(|w| w.add_stone(&stone)).unwrap();
+    let app = app(store);
+    app.show_page(5);
+    let r = app.window().global::<alluvium::app::ReviewAdapter>();
+    tap(&app, "Run checks");
+    let flags = app.with_store(|s| {
+        let data = s
+            .check_data(&alluvium::store::FactFilter::default())
+            .unwrap();
+        alluvium::analytics::run_checks(
+            &data,
+            &Default::default(),
+            &alluvium::analytics::PriceModel::standard(),
+        )
+    });
+    assert!(
+        flags.iter().any(|f| f.record_id == stone.id.0),
+        "the special stone is flagged"
+    );
+    assert_eq!(
+        r.get_count_text(),
+        format!("{} of {} flags", flags.len(), flags.len())
+    );
+    r.invoke_open(0);
+    assert!(!r.get_detail_text().is_empty());
+    // Querying needs a comment for the officer.
+    tap(&app, "Query");
+    assert!(!r.get_e_comment().is_empty());
+    assert!(app.with_store(|s| s.latest_decisions().unwrap()).is_empty());
+    type_into(
+        &app,
+        "Comment",
+        "Weigh this stone again in front of the supporter",
+    );
+    tap(&app, "Query");
+    let decisions = app.with_store(|s| s.latest_decisions().unwrap());
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(
+        decisions.values().next(),
+        Some(&alluvium::domain::ReviewDecision::Queried)
+    );
+    assert!(
+        r.get_decisions_text()
+            .contains("queried Weigh this stone again"),
+        "{}",
+        r.get_decisions_text()
+    );
+}
+
+#[test]
+fn the_reports_page_totals_the_period_to_the_centicarat() {
+    let app = app(demo_store(Role::Coordinator));
+    app.show_page(6);
+    let r = app.window().global::<alluvium::app::ReportsAdapter>();
+    type_into(&app, "Period (2026, 2026-H1, 2026-Q3)", "2026-Q3");
+    tap(&app, "Compute report");
+    let expected: i64 = app.with_store(|s| {
+        let from = day(2026, 7, 1);
+        let to = day(2026, 9, 30);
+        s.stone_facts(&alluvium::store::FactFilter::days(from, to))
+            .unwrap()
+            .iter()
+            .map(|f| f.weight.0)
+            .sum()
+    });
+    let kp = r.get_kp();
+    let total =
+        slint::Model::row_data(&kp, slint::Model::row_count(&kp) - 1).expect("a total line");
+    assert_eq!(
+        total.carats,
+        alluvium::domain::Centicarats(expected).to_string()
+    );
+    assert!(expected > 0);
+    // A bad period is refused beside the field.
+    type_into(&app, "Period (2026, 2026-H1, 2026-Q3)", "2026-Q5");
+    tap(&app, "Compute report");
+    assert!(!r.get_e_period().is_empty());
+    // Save as CSV writes the table.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kp.csv");
+    type_into(&app, "Save the KP table as CSV to", path.to_str().unwrap());
+    tap(&app, "Save as CSV");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("period,region,stones,carats"), "{text}");
+    assert!(text.contains(&alluvium::domain::Centicarats(expected).to_string()));
+}

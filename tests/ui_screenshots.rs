@@ -85,7 +85,15 @@ fn every_page_renders_real_content_at_both_sizes() {
     if let Some(dir) = &out {
         std::fs::create_dir_all(dir).unwrap();
     }
-    let pages = ["diggers", "licences", "sites", "production", "sync"];
+    let pages = [
+        "diggers",
+        "licences",
+        "sites",
+        "production",
+        "sync",
+        "review",
+        "reports",
+    ];
     for (w, h) in [(1024u32, 600u32), (1280, 800)] {
         app.window()
             .window()
@@ -105,6 +113,18 @@ fn every_page_renders_real_content_at_both_sizes() {
                     });
                     tap_first(&app, &first, AccessibleRole::ListItem);
                 }
+                "review" => {
+                    app.window()
+                        .global::<alluvium::app::ReviewAdapter>()
+                        .invoke_run_checks();
+                    app.window()
+                        .global::<alluvium::app::ReviewAdapter>()
+                        .invoke_open(0);
+                }
+                "reports" => app
+                    .window()
+                    .global::<alluvium::app::ReportsAdapter>()
+                    .invoke_compute(),
                 _ => {}
             }
             assert_eq!(app.window().global::<AppAdapter>().get_page(), i as i32);

@@ -14,6 +14,8 @@ pub struct Ctx {
     pub gate: AccuracyGate,
     /// The day forms default to; tests pin it.
     pub today: Cell<NaiveDate>,
+    /// Slow work in flight.
+    pub jobs: super::background::Jobs,
 }
 
 impl Ctx {
@@ -25,6 +27,7 @@ impl Ctx {
             latest_fix: RefCell::new(None),
             gate: AccuracyGate::default(),
             today: Cell::new(chrono::Local::now().date_naive()),
+            jobs: Default::default(),
         }
     }
 

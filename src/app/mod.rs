@@ -4,6 +4,7 @@
 
 slint::include_modules!();
 
+mod background;
 mod context;
 mod digger_list;
 mod diggers_adapter;
@@ -12,6 +13,8 @@ mod gps_feed;
 mod licences_adapter;
 mod map_sketch;
 mod production_adapter;
+mod reports_adapter;
+mod review_adapter;
 mod shell_adapter;
 mod sites_adapter;
 mod sync_adapter;
@@ -23,7 +26,6 @@ use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use context::Ctx;
 use slint::{ComponentHandle, Timer};
-use std::cell::RefCell;
 use std::rc::Rc;
 
 /// The running application: the window wired to a store.
@@ -31,7 +33,7 @@ pub struct App {
     window: AppWindow,
     ctx: Rc<Ctx>,
     refresh: Rc<Vec<Box<dyn Fn()>>>,
-    _timers: (Option<Timer>, Rc<RefCell<Option<Timer>>>),
+    _gps: Option<Timer>,
 }
 
 impl App {
@@ -45,14 +47,16 @@ impl App {
             sites_adapter::connect(&window, ctx.clone()),
             production_adapter::connect(&window, ctx.clone()),
             sync_adapter::connect(&window, ctx.clone()),
+            review_adapter::connect(&window, ctx.clone()),
+            reports_adapter::connect(&window, ctx.clone()),
         ]);
         let gps = gps_feed::start(&window, ctx.clone());
-        let demo = shell_adapter::connect(&window, ctx.clone(), refresh.clone());
+        shell_adapter::connect(&window, ctx.clone(), refresh.clone());
         Ok(App {
             window,
             ctx,
             refresh,
-            _timers: (gps, demo),
+            _gps: gps,
         })
     }
 
@@ -70,7 +74,8 @@ impl App {
         self.show_page(self.window.global::<AppAdapter>().get_page());
     }
 
-    /// Shows and refreshes a page (0 diggers, 1 licences, 2 sites, 3 production, 4 sync).
+    /// Shows and refreshes a page (0 diggers, 1 licences, 2 sites, 3 production, 4 sync,
+    /// 5 review, 6 reports).
     pub fn show_page(&self, page: i32) {
         shell_adapter::show_page(&self.window, &self.ctx, &self.refresh, page);
     }

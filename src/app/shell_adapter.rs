@@ -5,35 +5,27 @@ use super::context::Ctx;
 use super::{AppAdapter, AppWindow};
 use crate::demo::DemoOptions;
 use crate::domain::{Officer, OfficerId, Role};
-use slint::{ComponentHandle, Timer, TimerMode};
-use std::cell::RefCell;
+use slint::ComponentHandle;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 /// The setting that remembers who works on this device.
 const CURRENT_OFFICER: &str = "current_officer";
 
 /// Pages in navigation order; the index is `AppAdapter.page`.
-pub const PAGES: usize = 5;
+pub const PAGES: usize = 7;
 
-/// Which pages a role sees: diggers, licences, sites, production, sync.
+/// Which pages a role sees: diggers, licences, sites, production, sync, review, reports.
 pub fn pages_for(role: Role) -> [bool; PAGES] {
     match role {
-        Role::FieldOfficer => [true, false, true, true, true],
-        Role::LicensingOfficer => [true, true, true, false, true],
-        Role::Coordinator | Role::Admin => [true, true, true, true, true],
+        Role::FieldOfficer => [true, false, true, true, true, false, false],
+        Role::LicensingOfficer => [true, true, true, false, true, false, false],
+        Role::Coordinator | Role::Admin => [true; PAGES],
     }
 }
 
 /// Wires the frame. `refresh[i]` refreshes page `i` when it is shown.
-pub fn connect(
-    app: &AppWindow,
-    ctx: Rc<Ctx>,
-    refresh: Rc<Vec<Box<dyn Fn()>>>,
-) -> Rc<RefCell<Option<Timer>>> {
+pub fn connect(app: &AppWindow, ctx: Rc<Ctx>, refresh: Rc<Vec<Box<dyn Fn()>>>) {
     let a = app.global::<AppAdapter>();
-    let demo_timer: Rc<RefCell<Option<Timer>>> = Rc::new(RefCell::new(None));
 
     // Resume the profile chosen at first start.
     let saved = ctx.store.borrow().setting(CURRENT_OFFICER).ok().flatten();
@@ -87,22 +79,16 @@ pub fn connect(
         a.set_needs_profile(true);
     });
 
-    let (weak, r, c, t) = (
-        app.as_weak(),
-        refresh.clone(),
-        ctx.clone(),
-        demo_timer.clone(),
-    );
+    let (weak, r, c) = (app.as_weak(), refresh.clone(), ctx.clone());
     a.on_load_demo(move || {
         let Some(app) = weak.upgrade() else { return };
-        load_demo(&app, &c, &r, &t);
+        load_demo(&app, &c, &r);
     });
 
     a.set_empty_db(is_empty(&ctx));
     apply_role(app, &ctx);
     let first = pages_for(ctx.role()).iter().position(|v| *v).unwrap_or(0);
     show_page(app, &ctx, &refresh, first as i32);
-    demo_timer
 }
 
 fn is_empty(ctx: &Ctx) -> bool {
@@ -116,6 +102,8 @@ fn apply_role(app: &AppWindow, ctx: &Ctx) {
     a.set_show_licences(visible[1]);
     a.set_show_sites(visible[2]);
     a.set_show_production(visible[3]);
+    a.set_show_review(visible[5]);
+    a.set_show_reports(visible[6]);
     a.set_officer_text(match ctx.officer.borrow().as_ref() {
         Some(o) => format!("{} · {}", o.full_name, o.role.as_str().replace('_', " ")).into(),
         None => "".into(),
@@ -214,57 +202,25 @@ fn save_profile(app: &AppWindow, ctx: &Ctx, refresh: &[Box<dyn Fn()>]) {
     show_page(app, ctx, refresh, a.get_page());
 }
 
-fn load_demo(
-    app: &AppWindow,
-    ctx: &Rc<Ctx>,
-    refresh: &Rc<Vec<Box<dyn Fn()>>>,
-    timer: &Rc<RefCell<Option<Timer>>>,
-) {
+fn load_demo(app: &AppWindow, ctx: &Rc<Ctx>, refresh: &Rc<Vec<Box<dyn Fn()>>>) {
     let a = app.global::<AppAdapter>();
     let opts = DemoOptions {
         end: ctx.today.get(),
         ..DemoOptions::default()
     };
-    let Some(path) = ctx.store.borrow().path().map(|p| p.to_path_buf()) else {
-        // A database in memory cannot be shared with a worker: load in place.
-        let r = crate::cli::make_demo(&mut ctx.store.borrow_mut(), &opts);
-        finish_demo(app, ctx, refresh, r.map_err(|e| e.to_string()));
-        return;
-    };
     a.set_busy(true);
-    a.set_busy_text("Loading demo data…".into());
-    // The worker writes through its own connection; the UI stays responsive and shows progress.
-    let outcome: Arc<Mutex<Option<Result<(), String>>>> = Arc::new(Mutex::new(None));
-    let out = outcome.clone();
-    std::thread::spawn(move || {
-        let r = crate::store::Store::open(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|mut s| crate::cli::make_demo(&mut s, &opts).map_err(|e| e.to_string()));
-        if let Ok(mut o) = out.lock() {
-            *o = Some(r);
-        }
-    });
-    let started = Instant::now();
-    let t = Timer::default();
-    let (weak, c, r, slot) = (app.as_weak(), ctx.clone(), refresh.clone(), timer.clone());
-    t.start(TimerMode::Repeated, Duration::from_millis(200), move || {
-        let Some(app) = weak.upgrade() else { return };
-        let done = outcome.lock().ok().and_then(|mut o| o.take());
-        match done {
-            None => app.global::<AppAdapter>().set_busy_text(
-                format!("Loading demo data… {} s", started.elapsed().as_secs()).into(),
-            ),
-            Some(result) => {
+    a.set_busy_text("Loading demo data: three regions, 180 days…".into());
+    let (weak, c, r) = (app.as_weak(), ctx.clone(), refresh.clone());
+    ctx.jobs.run(
+        ctx,
+        move |store| crate::cli::make_demo(store, &opts).map_err(|e| e.to_string()),
+        move |result| {
+            if let Some(app) = weak.upgrade() {
                 app.global::<AppAdapter>().set_busy(false);
                 finish_demo(&app, &c, &r, result);
-                // Dropping the timer from inside its own callback is deferred by Slint.
-                if let Ok(mut s) = slot.try_borrow_mut() {
-                    s.take();
-                }
             }
-        }
-    });
-    *timer.borrow_mut() = Some(t);
+        },
+    );
 }
 
 fn finish_demo(app: &AppWindow, ctx: &Ctx, refresh: &[Box<dyn Fn()>], result: Result<(), String>) {

@@ -485,3 +485,49 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+impl Store {
+    /// The decisions taken on a record, oldest first.
+    pub fn reviews_of(&self, target: uuid::Uuid) -> Result<Vec<crate::domain::Review>, StoreError> {
+        self.all(
+            "SELECT id, target_entity, target_id, decision, comment, reviewer, at FROM reviews
+             WHERE target_id = ?1 ORDER BY at, id",
+            [target.to_string()],
+            |r| {
+                let at: String = r.get(6)?;
+                Ok(crate::domain::Review {
+                    id: parsed(r, 0)?,
+                    target_entity: r.get(1)?,
+                    target_id: parsed::<crate::domain::DiggerId>(r, 2)?.0,
+                    decision: parsed(r, 3)?,
+                    comment: r.get(4)?,
+                    reviewer: parsed(r, 5)?,
+                    at: chrono::DateTime::parse_from_rfc3339(&at)
+                        .map(|t| t.with_timezone(&chrono::Utc))
+                        .map_err(|e| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                6,
+                                rusqlite::types::Type::Text,
+                                e.into(),
+                            )
+                        })?,
+                })
+            },
+        )
+    }
+
+    /// The latest decision on each reviewed record.
+    pub fn latest_decisions(
+        &self,
+    ) -> Result<std::collections::HashMap<uuid::Uuid, crate::domain::ReviewDecision>, StoreError>
+    {
+        let mut st = self.conn().prepare_cached(
+            "SELECT target_id, decision FROM reviews r WHERE NOT EXISTS
+               (SELECT 1 FROM reviews n WHERE n.target_id = r.target_id AND (n.at, n.id) > (r.at, r.id))",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((parsed::<crate::domain::DiggerId>(r, 0)?.0, parsed(r, 1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

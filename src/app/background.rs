@@ -1,0 +1,68 @@
+//! Slow work (demo data, checks, reports, exports) off the UI thread. The job gets its own
+//! connection to the same database file (SQLite in WAL mode lets it read and write beside the
+//! UI's connection); a timer on the UI thread picks up the result and hands it to `done`.
+//! A database in memory cannot be shared, so there the job runs in place (tests).
+
+use super::context::Ctx;
+use crate::store::Store;
+use slint::{Timer, TimerMode};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Jobs in flight; their timers live here until the job is done.
+#[derive(Default)]
+pub struct Jobs(RefCell<Vec<Rc<RefCell<Option<Timer>>>>>);
+
+impl Jobs {
+    /// Runs `job` on a worker with its own store, then `done` on the UI thread with its result.
+    pub fn run<T: Send + 'static>(
+        &self,
+        ctx: &Ctx,
+        job: impl FnOnce(&mut Store) -> Result<T, String> + Send + 'static,
+        done: impl FnOnce(Result<T, String>) + 'static,
+    ) {
+        let Some(path) = ctx.store.borrow().path().map(|p| p.to_path_buf()) else {
+            let result = job(&mut ctx.store.borrow_mut());
+            done(result);
+            return;
+        };
+        let slot: Arc<Mutex<Option<Result<T, String>>>> = Arc::new(Mutex::new(None));
+        let out = slot.clone();
+        std::thread::spawn(move || {
+            let result = Store::open(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|mut s| job(&mut s));
+            if let Ok(mut o) = out.lock() {
+                *o = Some(result);
+            }
+        });
+        let holder: Rc<RefCell<Option<Timer>>> = Rc::new(RefCell::new(None));
+        let mut done = Some(done);
+        let h = holder.clone();
+        let timer = Timer::default();
+        timer.start(TimerMode::Repeated, Duration::from_millis(100), move || {
+            let Some(result) = slot.lock().ok().and_then(|mut o| o.take()) else {
+                return;
+            };
+            if let Some(done) = done.take() {
+                done(result);
+            }
+            if let Ok(t) = h.try_borrow()
+                && let Some(t) = t.as_ref()
+            {
+                t.stop();
+            }
+        });
+        *holder.borrow_mut() = Some(timer);
+        let mut jobs = self.0.borrow_mut();
+        // Forget the timers of finished jobs.
+        jobs.retain(|t| {
+            t.try_borrow()
+                .map(|t| t.as_ref().is_some_and(Timer::running))
+                .unwrap_or(true)
+        });
+        jobs.push(holder);
+    }
+}

@@ -1,0 +1,216 @@
+//! Reports page: KP production statistics for a period, a region's footprint as a bar chart,
+//! and exports to files (the KP table as CSV, everything as a GeoPackage).
+
+use super::context::Ctx;
+use super::{AppWindow, FootprintBar, KpLine, ReportsAdapter};
+use crate::analytics::{Footprint, KpReport, KpRow, Period, PriceModel, kp_statistics};
+use crate::store::FactFilter;
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+fn kp_line(r: &KpRow, total: bool) -> KpLine {
+    KpLine {
+        region: if total {
+            "Total".into()
+        } else {
+            r.region.clone().into()
+        },
+        stones: r.stones.to_string().into(),
+        carats: r.centicarats.to_string().into(),
+        usd: r
+            .usd_cents
+            .map_or("unknown".into(), |c| format!("{}", c.0 / 100))
+            .into(),
+        specials: format!("{} ({} ct)", r.special_stones, r.special_centicarats).into(),
+        total,
+    }
+}
+
+fn home_file(name: &str) -> String {
+    directories::UserDirs::new()
+        .map(|d| d.home_dir().join(name))
+        .unwrap_or_else(|| PathBuf::from(name))
+        .display()
+        .to_string()
+}
+
+/// Writes `bytes` beside `path` and renames, so a failed save never leaves half a file.
+fn write_whole(
+    path: &std::path::Path,
+    write: impl FnOnce(&std::path::Path) -> Result<(), String>,
+) -> Result<(), String> {
+    let tmp = path.with_extension("partial");
+    write(&tmp)?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Wires the Reports page; returns what refreshes it when it is shown.
+pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
+    let last: Rc<RefCell<Option<KpReport>>> = Rc::new(RefCell::new(None));
+    let a = app.global::<ReportsAdapter>();
+    a.set_period(ctx.today.get().format("%Y").to_string().into());
+
+    let (weak, c, l) = (app.as_weak(), ctx.clone(), last.clone());
+    a.on_compute(move || {
+        let Some(app) = weak.upgrade() else { return };
+        let a = app.global::<ReportsAdapter>();
+        let period: Period = match a.get_period().parse() {
+            Ok(p) => p,
+            Err(e) => {
+                a.set_e_period(format!("{e}").into());
+                return;
+            }
+        };
+        a.set_e_period("".into());
+        let region = (a.get_region_index() > 0)
+            .then(|| {
+                super::diggers_adapter::region_codes(&c)
+                    .get(a.get_region_index() as usize - 1)
+                    .cloned()
+            })
+            .flatten();
+        a.set_status("Computing…".into());
+        a.set_status_is_error(false);
+        let (weak, l2) = (weak.clone(), l.clone());
+        let job_region = region.clone();
+        c.jobs.run(
+            &c,
+            move |store| {
+                let facts = store
+                    .stone_facts(
+                        &FactFilter::days(period.first_day(), period.last_day())
+                            .in_region(job_region.as_deref()),
+                    )
+                    .map_err(|e| e.to_string())?;
+                let prices = PriceModel::standard();
+                Ok((
+                    kp_statistics(period, &facts, &prices),
+                    Footprint::from_facts(&facts, &prices),
+                ))
+            },
+            move |result| {
+                let Some(app) = weak.upgrade() else { return };
+                let a = app.global::<ReportsAdapter>();
+                match result {
+                    Ok((report, fp)) => {
+                        let lines: Vec<KpLine> = report
+                            .regions
+                            .iter()
+                            .map(|r| kp_line(r, false))
+                            .chain([kp_line(&report.total, true)])
+                            .collect();
+                        a.set_kp(ModelRc::new(VecModel::from(lines)));
+                        let bars: Vec<FootprintBar> = fp
+                            .classes
+                            .iter()
+                            .map(|c| FootprintBar {
+                                label: c.class.label().into(),
+                                stones: c.share_stones as f32,
+                                carats: c.share_carats as f32,
+                            })
+                            .collect();
+                        a.set_bars(ModelRc::new(VecModel::from(bars)));
+                        a.set_footprint_title(
+                            format!(
+                                "Footprint — {} — {period}",
+                                region.as_deref().unwrap_or("all regions")
+                            )
+                            .into(),
+                        );
+                        a.set_footprint_summary(
+                            format!(
+                                "{} stones, {} ct · {:.1} stones per carat · {:.3} ct per stone{}",
+                                fp.stones,
+                                fp.centicarats,
+                                fp.stones_per_carat,
+                                fp.mean_ct_per_stone,
+                                fp.usd_per_ct
+                                    .map(|v| format!(" · {v:.0} USD/ct (est.)"))
+                                    .unwrap_or_default()
+                            )
+                            .into(),
+                        );
+                        a.set_status(format!("KP statistics for {period}").into());
+                        *l2.borrow_mut() = Some(report);
+                    }
+                    Err(e) => {
+                        a.set_status(format!("Report failed: {e}").into());
+                        a.set_status_is_error(true);
+                    }
+                }
+            },
+        );
+    });
+
+    let (weak, l) = (app.as_weak(), last.clone());
+    a.on_save_csv(move || {
+        let Some(app) = weak.upgrade() else { return };
+        let a = app.global::<ReportsAdapter>();
+        let Some(report) = l.borrow().clone() else {
+            a.set_status("Compute a report first".into());
+            a.set_status_is_error(true);
+            return;
+        };
+        let path = PathBuf::from(a.get_csv_path().trim());
+        let result = write_whole(&path, |tmp| {
+            let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
+            w.write_record(KpReport::CSV_HEADER)
+                .map_err(|e| e.to_string())?;
+            for r in report.regions.iter().chain([&report.total]) {
+                w.write_record(r.csv_cells(report.period))
+                    .map_err(|e| e.to_string())?;
+            }
+            w.flush().map_err(|e| e.to_string())
+        });
+        match result {
+            Ok(()) => a.set_status(format!("Saved {}", path.display()).into()),
+            Err(e) => a.set_status(format!("Not saved: {e}").into()),
+        }
+        a.set_status_is_error(a.get_status().starts_with("Not"));
+    });
+
+    let (weak, c) = (app.as_weak(), ctx.clone());
+    a.on_export_gpkg(move || {
+        let Some(app) = weak.upgrade() else { return };
+        let a = app.global::<ReportsAdapter>();
+        let path = PathBuf::from(a.get_gpkg_path().trim());
+        a.set_status("Exporting…".into());
+        let shown = path.display().to_string();
+        let weak = weak.clone();
+        c.jobs.run(
+            &c,
+            move |store| crate::report::export_gpkg(store, &path).map_err(|e| e.to_string()),
+            move |result| {
+                let Some(app) = weak.upgrade() else { return };
+                let a = app.global::<ReportsAdapter>();
+                match result {
+                    Ok(_) => {
+                        a.set_status(format!("Exported {shown}").into());
+                        a.set_status_is_error(false);
+                    }
+                    Err(e) => {
+                        a.set_status(format!("Not exported: {e}").into());
+                        a.set_status_is_error(true);
+                    }
+                }
+            },
+        );
+    });
+
+    let (weak, c) = (app.as_weak(), ctx);
+    Box::new(move || {
+        let Some(app) = weak.upgrade() else { return };
+        let a = app.global::<ReportsAdapter>();
+        let regions: Vec<SharedString> = std::iter::once("All regions".to_string())
+            .chain(super::diggers_adapter::region_codes(&c))
+            .map(SharedString::from)
+            .collect();
+        a.set_regions(ModelRc::new(VecModel::from(regions)));
+        if a.get_csv_path().is_empty() {
+            a.set_csv_path(home_file(&format!("alluvium-kp-{}.csv", a.get_period())).into());
+            a.set_gpkg_path(home_file("alluvium.gpkg").into());
+        }
+    })
+}

@@ -1,0 +1,313 @@
+//! Review page: runs the anomaly checks off the UI thread, lists the flagged records with their
+//! evidence, filters them, and records a coordinator's decision as an append-only Review.
+
+use super::context::Ctx;
+use super::{AppWindow, FlagRow, ReviewAdapter};
+use crate::analytics::{CheckConfig, Flag, FlagKind, PriceModel, Severity, run_checks};
+use crate::domain::{ReviewDecision, ReviewId};
+use crate::store::FactFilter;
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// A flag with where it happened, for the list and its filter.
+#[derive(Clone)]
+struct Item {
+    flag: Flag,
+    region: String,
+    context: String,
+}
+
+#[derive(Default)]
+struct State {
+    items: Vec<Item>,
+    shown: Vec<usize>,
+    decisions: HashMap<uuid::Uuid, ReviewDecision>,
+}
+
+/// Runs every check over the store (a worker's own connection) and adds each flag's context.
+fn checks_with_context(store: &mut crate::store::Store) -> Result<Vec<Item>, String> {
+    let data = store
+        .check_data(&FactFilter::default())
+        .map_err(|e| e.to_string())?;
+    let flags = run_checks(&data, &CheckConfig::default(), &PriceModel::standard());
+    let sites: HashMap<_, _> = store
+        .site_summaries()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|s| (s.site.id, s))
+        .collect();
+    let mut items = Vec::with_capacity(flags.len());
+    for flag in flags {
+        let production = match flag.kind.target() {
+            crate::domain::Entity::Production => {
+                store.production(flag.record_id.into()).ok().flatten()
+            }
+            crate::domain::Entity::Stones => store
+                .stone(flag.record_id.into())
+                .ok()
+                .flatten()
+                .and_then(|s| store.production(s.production_id).ok().flatten()),
+            _ => None,
+        };
+        let (region, context) = match production {
+            Some(p) => {
+                let site = sites.get(&p.site_id);
+                (
+                    site.map(|s| s.region.clone()).unwrap_or_default(),
+                    format!(
+                        "{} · {} · {}",
+                        site.map(|s| s.site.name.as_str()).unwrap_or("?"),
+                        p.day,
+                        p.officer
+                    ),
+                )
+            }
+            None => match sites.get(&flag.record_id.into()) {
+                Some(s) => (s.region.clone(), s.site.name.clone()),
+                None => (String::new(), flag.record_id.to_string()),
+            },
+        };
+        items.push(Item {
+            flag,
+            region,
+            context,
+        });
+    }
+    Ok(items)
+}
+
+fn kind_label(k: FlagKind) -> String {
+    k.as_str().replace('_', " ")
+}
+
+/// Wires the Review page; returns what refreshes it when it is shown.
+pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
+    let state = Rc::new(RefCell::new(State::default()));
+    let a = app.global::<ReviewAdapter>();
+    let kinds: Vec<SharedString> = std::iter::once("All flags".to_string())
+        .chain(FlagKind::ALL.iter().map(|k| kind_label(*k)))
+        .map(SharedString::from)
+        .collect();
+    a.set_kinds(ModelRc::new(VecModel::from(kinds)));
+
+    let (weak, c, s) = (app.as_weak(), ctx.clone(), state.clone());
+    a.on_run_checks(move || {
+        let Some(app) = weak.upgrade() else { return };
+        app.global::<ReviewAdapter>().set_busy(true);
+        app.global::<ReviewAdapter>()
+            .set_status("Checking every record…".into());
+        let (weak, c2, s2) = (weak.clone(), c.clone(), s.clone());
+        c.jobs.run(&c, checks_with_context, move |result| {
+            let Some(app) = weak.upgrade() else { return };
+            let a = app.global::<ReviewAdapter>();
+            a.set_busy(false);
+            match result {
+                Ok(items) => {
+                    a.set_status(format!("{} flags", items.len()).into());
+                    a.set_status_is_error(false);
+                    s2.borrow_mut().items = items;
+                }
+                Err(e) => {
+                    a.set_status(format!("Checks failed: {e}").into());
+                    a.set_status_is_error(true);
+                }
+            }
+            show(&app, &c2, &s2);
+        });
+    });
+
+    let (weak, c, s) = (app.as_weak(), ctx.clone(), state.clone());
+    a.on_filter(move || {
+        if let Some(app) = weak.upgrade() {
+            show(&app, &c, &s);
+        }
+    });
+
+    let (weak, c, s) = (app.as_weak(), ctx.clone(), state.clone());
+    a.on_open(move |row| {
+        if let Some(app) = weak.upgrade() {
+            open(&app, &c, &s, row);
+        }
+    });
+
+    let (weak, c, s) = (app.as_weak(), ctx.clone(), state.clone());
+    a.on_decide(move |d| {
+        let Some(app) = weak.upgrade() else { return };
+        let a = app.global::<ReviewAdapter>();
+        let decision = [
+            ReviewDecision::Approved,
+            ReviewDecision::Queried,
+            ReviewDecision::Rejected,
+        ][d.clamp(0, 2) as usize];
+        let comment = a.get_comment().trim().to_string();
+        if decision != ReviewDecision::Approved && comment.is_empty() {
+            a.set_e_comment("Say what needs checking: the officer reads this".into());
+            return;
+        }
+        let row = a.get_selected();
+        let Some(item) = s
+            .borrow()
+            .shown
+            .get(row as usize)
+            .and_then(|i| s.borrow().items.get(*i).cloned())
+        else {
+            return;
+        };
+        let Some(reviewer) = c.officer.borrow().as_ref().map(|o| o.id) else {
+            return;
+        };
+        let review = crate::domain::Review {
+            id: ReviewId::new(),
+            target_entity: item.flag.kind.target().as_str().to_string(),
+            target_id: item.flag.record_id,
+            decision,
+            comment,
+            reviewer,
+            at: chrono::Utc::now(),
+        };
+        match c.store.borrow_mut().write(|w| w.add_review(&review)) {
+            Ok(()) => {
+                a.set_e_comment("".into());
+                a.set_comment("".into());
+                a.set_status(format!("Recorded: {}", decision.as_str()).into());
+                a.set_status_is_error(false);
+            }
+            Err(e) => {
+                a.set_status(format!("Not recorded: {e}").into());
+                a.set_status_is_error(true);
+            }
+        }
+        show(&app, &c, &s);
+        open(&app, &c, &s, row);
+    });
+
+    let (weak, c, s) = (app.as_weak(), ctx, state);
+    Box::new(move || {
+        let Some(app) = weak.upgrade() else { return };
+        let a = app.global::<ReviewAdapter>();
+        let regions: Vec<SharedString> = std::iter::once("All regions".to_string())
+            .chain(super::diggers_adapter::region_codes(&c))
+            .map(SharedString::from)
+            .collect();
+        a.set_regions(ModelRc::new(VecModel::from(regions)));
+        a.set_can_decide(matches!(
+            c.role(),
+            crate::domain::Role::Coordinator | crate::domain::Role::Admin
+        ));
+        show(&app, &c, &s);
+    })
+}
+
+fn show(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
+    let a = app.global::<ReviewAdapter>();
+    let decisions = ctx.store.borrow().latest_decisions().unwrap_or_default();
+    let region = (a.get_region_index() > 0).then(|| {
+        super::diggers_adapter::region_codes(ctx)
+            .get(a.get_region_index() as usize - 1)
+            .cloned()
+            .unwrap_or_default()
+    });
+    let kind = (a.get_kind_index() > 0)
+        .then(|| FlagKind::ALL.get(a.get_kind_index() as usize - 1).copied())
+        .flatten();
+    let q = a.get_query().trim().to_lowercase();
+    let mut st = state.borrow_mut();
+    st.decisions = decisions;
+    st.shown = st
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| region.as_ref().is_none_or(|r| &it.region == r))
+        .filter(|(_, it)| kind.is_none_or(|k| it.flag.kind == k))
+        .filter(|(_, it)| q.is_empty() || it.context.to_lowercase().contains(&q))
+        .map(|(i, _)| i)
+        .collect();
+    let rows: Vec<FlagRow> = st
+        .shown
+        .iter()
+        .take(1000)
+        .map(|&i| {
+            let it = &st.items[i];
+            let (badge, badge_kind) = match st.decisions.get(&it.flag.record_id) {
+                Some(d) => (
+                    d.as_str().to_string(),
+                    if *d == ReviewDecision::Approved { 1 } else { 2 },
+                ),
+                None => (
+                    it.flag.severity.as_str().to_string(),
+                    match it.flag.severity {
+                        Severity::Breach => 3,
+                        Severity::Warning => 2,
+                        _ => 0,
+                    },
+                ),
+            };
+            FlagRow {
+                title: kind_label(it.flag.kind).into(),
+                detail: it.context.clone().into(),
+                badge: badge.into(),
+                badge_kind,
+            }
+        })
+        .collect();
+    a.set_count_text(if st.items.is_empty() {
+        "Run the checks to fill the queue".into()
+    } else {
+        format!("{} of {} flags", st.shown.len(), st.items.len()).into()
+    });
+    a.set_rows(ModelRc::new(VecModel::from(rows)));
+}
+
+fn open(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, row: i32) {
+    let a = app.global::<ReviewAdapter>();
+    let st = state.borrow();
+    let Some(item) = st.shown.get(row as usize).and_then(|i| st.items.get(*i)) else {
+        return;
+    };
+    a.set_selected(row);
+    a.set_detail_title(format!("{} — {}", kind_label(item.flag.kind), item.context).into());
+    let evidence = item
+        .flag
+        .evidence
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "message")
+                .map(|(k, v)| {
+                    format!(
+                        "{k}: {}",
+                        v.as_str()
+                            .map(String::from)
+                            .unwrap_or_else(|| v.to_string())
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    a.set_detail_text(format!("{}\n\n{evidence}", item.flag.message()).into());
+    let history = ctx
+        .store
+        .borrow()
+        .reviews_of(item.flag.record_id)
+        .unwrap_or_default();
+    a.set_decisions_text(if history.is_empty() {
+        "No decision yet".into()
+    } else {
+        history
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}: {} {}",
+                    r.at.format("%Y-%m-%d %H:%M"),
+                    r.decision,
+                    r.comment
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into()
+    });
+}
