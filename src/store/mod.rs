@@ -3,17 +3,21 @@
 //!
 //! This is the only module on the device that writes SQL.
 
+mod apply;
 mod error;
 mod outbox;
 mod queries;
 mod rows;
 mod stats;
+mod sync_state;
 mod writer;
 
 pub use error::StoreError;
 pub use outbox::OutboxRow;
 pub use queries::{DiggerHit, SiteSummary};
 pub use stats::{Counts, Stats};
+pub use apply::{Applied, RemoteChange};
+pub use sync_state::{CachedOfficer, Conflict, RejectedChange, SyncStatus};
 pub use writer::Writer;
 
 use crate::domain::{DeviceId, Hlc, HlcClock, OfficerId};
@@ -22,7 +26,10 @@ use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
 
 /// The schema migrations, in order. Never edit one that has shipped; append a new one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_sync.sql"),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
@@ -94,12 +101,14 @@ impl Store {
             )
             .optional()?;
         let clock = HlcClock::resume(Hlc::from_i64(last.unwrap_or(0)));
+        // The officer logged in on this device authors every write, from the GUI or a command.
+        let author = sync_state::session_officer(&conn)?;
         Ok(Store {
             conn,
             path,
             device,
             clock,
-            author: None,
+            author,
         })
     }
 
@@ -116,6 +125,11 @@ impl Store {
     /// The officer whose name goes on the following writes (`None` before anyone logs in).
     pub fn set_author(&mut self, author: Option<OfficerId>) {
         self.author = author;
+    }
+
+    /// The officer whose name goes on writes now.
+    pub fn author(&self) -> Option<OfficerId> {
+        self.author
     }
 
     /// Runs `f` in one transaction: every record it writes and every outbox row that goes with
