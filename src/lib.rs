@@ -12,3 +12,4 @@ pub mod gps;
 pub mod interchange;
 pub mod report;
 pub mod store;
+pub mod sync;
