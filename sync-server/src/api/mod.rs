@@ -51,6 +51,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 )));
             }
         };
+        // Refuse a declared oversize at once, rather than after reading the whole body.
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(ApiError::TooLarge(format!(
+                "the request body is larger than {MAX_BODY} bytes"
+            )));
+        }
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e: BytesRejection| {

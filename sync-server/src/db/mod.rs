@@ -92,11 +92,11 @@ pub trait ServerStore: Send + Sync + 'static {
     fn add_region(&self, code: &str, name: &str, country: &str) -> Result<(), DbError>;
     /// Adds an officer.
     fn add_officer(&self, o: &NewOfficer) -> Result<Officer, DbError>;
-    /// Disables an officer and ends their sessions.
+    /// Disables an officer: logins and existing sessions are refused.
     fn disable_officer(&self, username: &str) -> Result<(), DbError>;
     /// Makes a one-time enrolment code for a region, valid for `ttl_secs`.
     fn make_enrol_code(&self, region: &str, ttl_secs: i64) -> Result<String, DbError>;
-    /// Revokes a device and ends its sessions.
+    /// Revokes a device: its token and sessions are refused.
     fn revoke_device(&self, id: Uuid) -> Result<(), DbError>;
     /// Entity counts.
     fn stats(&self) -> Result<Stats, DbError>;

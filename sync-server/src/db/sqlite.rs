@@ -650,10 +650,7 @@ impl ServerStore for SqliteStore {
         if n == 0 {
             return Err(DbError::NotFound(format!("no officer {username}")));
         }
-        tx.execute(
-            "DELETE FROM sessions WHERE officer_id = (SELECT id FROM officers WHERE username = ?1)",
-            [username],
-        )?;
+        // Sessions stay, so their next request is told the account was disabled.
         tx.commit()?;
         Ok(())
     }
@@ -684,7 +681,7 @@ impl ServerStore for SqliteStore {
         if n == 0 {
             return Err(DbError::NotFound(format!("no enrolled device {id}")));
         }
-        tx.execute("DELETE FROM sessions WHERE device_id = ?1", [id.to_string()])?;
+        // Sessions stay, so their next request is told the device was revoked.
         tx.commit()?;
         Ok(())
     }
