@@ -63,7 +63,10 @@ const MUTABLE: &[(&str, &str, &str)] = &[
 
 fn decode<T: DeserializeOwned>(c: &RemoteChange) -> Result<T, StoreError> {
     serde_json::from_str(&c.payload).map_err(|e| {
-        StoreError::Conflict(format!("{} {}: unreadable payload: {e}", c.entity, c.record_id))
+        StoreError::Conflict(format!(
+            "{} {}: unreadable payload: {e}",
+            c.entity, c.record_id
+        ))
     })
 }
 
@@ -239,19 +242,43 @@ fn local_payload(w: &Writer<'_>, entity: &str, id: &str) -> Result<String, Store
     let one = |sql: String| -> Result<Option<String>, StoreError> {
         let mut st = tx.prepare(&sql)?;
         Ok(match entity {
-            "region" => st.query_row([id], rows::region).optional()?.map(|v| encode(&v)),
-            "officer" => st.query_row([id], rows::officer).optional()?.map(|v| encode(&v)),
-            "digger" => st.query_row([id], rows::digger).optional()?.map(|v| encode(&v)),
-            "licence" => st.query_row([id], rows::licence).optional()?.map(|v| encode(&v)),
-            "site" => st.query_row([id], rows::site).optional()?.map(|v| encode(&v)),
-            _ => st.query_row([id], rows::crew).optional()?.map(|v| encode(&v)),
+            "region" => st
+                .query_row([id], rows::region)
+                .optional()?
+                .map(|v| encode(&v)),
+            "officer" => st
+                .query_row([id], rows::officer)
+                .optional()?
+                .map(|v| encode(&v)),
+            "digger" => st
+                .query_row([id], rows::digger)
+                .optional()?
+                .map(|v| encode(&v)),
+            "licence" => st
+                .query_row([id], rows::licence)
+                .optional()?
+                .map(|v| encode(&v)),
+            "site" => st
+                .query_row([id], rows::site)
+                .optional()?
+                .map(|v| encode(&v)),
+            _ => st
+                .query_row([id], rows::crew)
+                .optional()?
+                .map(|v| encode(&v)),
         })
     };
     let sql = match entity {
         "region" => format!("SELECT {} FROM regions WHERE code = ?1", rows::REGION_COLS),
         "officer" => format!("SELECT {} FROM officers WHERE id = ?1", rows::OFFICER_COLS),
-        "digger" => format!("SELECT {} FROM diggers d WHERE d.id = ?1", rows::DIGGER_COLS),
-        "licence" => format!("SELECT {} FROM licences l WHERE l.id = ?1", rows::LICENCE_COLS),
+        "digger" => format!(
+            "SELECT {} FROM diggers d WHERE d.id = ?1",
+            rows::DIGGER_COLS
+        ),
+        "licence" => format!(
+            "SELECT {} FROM licences l WHERE l.id = ?1",
+            rows::LICENCE_COLS
+        ),
         "site" => format!("SELECT {} FROM sites s WHERE s.id = ?1", rows::SITE_COLS),
         _ => format!("SELECT {} FROM crews WHERE id = ?1", rows::CREW_COLS),
     };

@@ -12,11 +12,11 @@ mod stats;
 mod sync_state;
 mod writer;
 
+pub use apply::{Applied, RemoteChange};
 pub use error::StoreError;
 pub use outbox::OutboxRow;
 pub use queries::{DiggerHit, SiteSummary};
 pub use stats::{Counts, Stats};
-pub use apply::{Applied, RemoteChange};
 pub use sync_state::{CachedOfficer, Conflict, RejectedChange, SyncStatus};
 pub use writer::Writer;
 

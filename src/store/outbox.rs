@@ -70,8 +70,7 @@ pub(super) fn append<T: Serialize>(
     Ok(())
 }
 
-const COLS: &str =
-    "seq, change_id, entity, record_id, region, hlc, op, payload, sent_at IS NOT NULL, author, base_hlc";
+const COLS: &str = "seq, change_id, entity, record_id, region, hlc, op, payload, sent_at IS NOT NULL, author, base_hlc";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
     Ok(OutboxRow {
@@ -141,8 +140,9 @@ impl Store {
 }
 
 pub(super) fn mark_sent_in(tx: &Transaction<'_>, change_ids: &[String]) -> Result<(), StoreError> {
-    let mut st = tx
-        .prepare_cached("UPDATE outbox SET sent_at = ?2 WHERE change_id = ?1 AND sent_at IS NULL")?;
+    let mut st = tx.prepare_cached(
+        "UPDATE outbox SET sent_at = ?2 WHERE change_id = ?1 AND sent_at IS NULL",
+    )?;
     let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     for id in change_ids {
         st.execute(params![id, now])?;

@@ -285,7 +285,8 @@ impl Store {
     /// The state the Sync page shows.
     pub fn sync_status(&self) -> Result<SyncStatus, StoreError> {
         let c = self.conn();
-        let count = |sql: &str| -> Result<i64, StoreError> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
+        let count =
+            |sql: &str| -> Result<i64, StoreError> { Ok(c.query_row(sql, [], |r| r.get(0))?) };
         Ok(SyncStatus {
             server_url: get_in(c, "server_url")?,
             enrolled: get_in(c, "device_token")?.is_some(),
@@ -302,7 +303,10 @@ impl Store {
     }
 }
 
-fn record_rejections(tx: &Transaction<'_>, rejected: &[(String, String)]) -> Result<(), StoreError> {
+fn record_rejections(
+    tx: &Transaction<'_>,
+    rejected: &[(String, String)],
+) -> Result<(), StoreError> {
     let mut st = tx.prepare_cached(
         "INSERT INTO sync_rejected(change_id, reason, rejected_at) VALUES (?1, ?2, ?3)
          ON CONFLICT(change_id) DO UPDATE SET reason = excluded.reason",

@@ -371,7 +371,15 @@ impl<'t> Writer<'t> {
                 self.origin(),
                 self.author()
             ])?;
-        self.log("site", &s.id.to_string(), Some(&region), hlc, base, "upsert", s)
+        self.log(
+            "site",
+            &s.id.to_string(),
+            Some(&region),
+            hlc,
+            base,
+            "upsert",
+            s,
+        )
     }
 
     /// Records that a digger works a licence (and optionally a site) over a span of days.
@@ -414,7 +422,15 @@ impl<'t> Writer<'t> {
                 self.author()
             ])
             .map_err(|e| fk_to_not_found(e, "crew: its site or digger is not known"))?;
-        self.log("crew", &c.id.to_string(), Some(&region), hlc, base, "upsert", c)
+        self.log(
+            "crew",
+            &c.id.to_string(),
+            Some(&region),
+            hlc,
+            base,
+            "upsert",
+            c,
+        )
     }
 
     /// Records a production entry (or a correction of one, when `replaces` is set).

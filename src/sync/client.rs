@@ -186,10 +186,7 @@ impl SyncClient {
         }
     }
 
-    fn read<R: DeserializeOwned>(
-        &self,
-        resp: reqwest::blocking::Response,
-    ) -> Result<R, SyncError> {
+    fn read<R: DeserializeOwned>(&self, resp: reqwest::blocking::Response) -> Result<R, SyncError> {
         let status = resp.status();
         let zstd = resp
             .headers()
@@ -305,7 +302,12 @@ impl SyncClient {
         let mut report = SyncReport::default();
         let result = self.push_all(store, &officer, &token, &mut report);
         let result = result.and_then(|()| self.pull_all(store, &token, &mut report));
-        if let Err(SyncError::Server { status: 401, message, .. }) = &result {
+        if let Err(SyncError::Server {
+            status: 401,
+            message,
+            ..
+        }) = &result
+        {
             store.drop_session_token(officer.officer_id)?;
             return Err(SyncError::SessionExpired(message.clone()));
         }
@@ -332,26 +334,30 @@ impl SyncClient {
                 .collect::<Result<Vec<_>, _>>()?;
             let req = PushRequest { changes };
             let resp = self.retry(|| self.push(token, &req))?;
+            // One answer per change, in order; a rejection also names its change.
+            if resp.results.len() != batch.len() {
+                return Err(SyncError::BadResponse(format!(
+                    "the push answer has {} results for {} changes",
+                    resp.results.len(),
+                    batch.len()
+                )));
+            }
             let mut accepted = Vec::new();
             let mut rejected = Vec::new();
-            for r in &resp.results {
+            for (row, r) in batch.iter().zip(&resp.results) {
+                if r.change_id
+                    .is_some_and(|id| id.to_string() != row.change_id)
+                {
+                    return Err(SyncError::BadResponse(
+                        "the push answer is not in the order of the changes sent".into(),
+                    ));
+                }
                 match &r.verdict {
-                    Verdict::Accepted => accepted.push(r.change_id.to_string()),
+                    Verdict::Accepted => accepted.push(row.change_id.clone()),
                     Verdict::Rejected { reason } => {
-                        rejected.push((r.change_id.to_string(), reason.clone()))
+                        rejected.push((row.change_id.clone(), reason.clone()))
                     }
                 }
-            }
-            // Every change of the batch must be answered, or the loop would resend forever.
-            if accepted.len() + rejected.len() != batch.len()
-                || batch.iter().any(|row| {
-                    !accepted.contains(&row.change_id)
-                        && !rejected.iter().any(|(id, _)| *id == row.change_id)
-                })
-            {
-                return Err(SyncError::BadResponse(
-                    "the push answer does not cover every change sent".into(),
-                ));
             }
             report.pushed += accepted.len();
             report.rejected += rejected.len();
@@ -381,11 +387,8 @@ impl SyncClient {
                     page.cursor
                 )));
             }
-            let changes: Vec<RemoteChange> = page
-                .changes
-                .iter()
-                .map(|p| to_remote(&p.change))
-                .collect();
+            let changes: Vec<RemoteChange> =
+                page.changes.iter().map(|p| to_remote(&p.change)).collect();
             store.apply_remote(&changes, Some(page.cursor))?;
             report.pulled += changes.len();
             if !page.has_more {

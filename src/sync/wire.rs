@@ -72,12 +72,16 @@ pub enum Verdict {
 /// One change's answer. Field names are protocol; do not rename.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeResult {
-    pub change_id: Uuid,
+    /// The change answered. Sent for rejections only: an accepted change is identified by its
+    /// position, which keeps the answer to a large batch to a few bytes per change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_id: Option<Uuid>,
     #[serde(flatten)]
     pub verdict: Verdict,
 }
 
-/// The answer to a push, one result per change in request order. Field names are protocol.
+/// The answer to a push: one result per change, in request order (the client checks the
+/// count and, for rejections, the id). Field names are protocol; do not rename.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
     pub results: Vec<ChangeResult>,

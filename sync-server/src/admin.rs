@@ -108,7 +108,12 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<()> {
     let store = SqliteStore::open(db).with_context(|| format!("cannot open {}", db.display()))?;
     match cmd {
         AdminCommand::Region {
-            command: RegionCommand::Add { code, name, country },
+            command:
+                RegionCommand::Add {
+                    code,
+                    name,
+                    country,
+                },
         } => {
             store.add_region(&code, &name, &country)?;
             println!("region {code} added");
@@ -167,7 +172,14 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<()> {
             } else {
                 println!(
                     "{:<14} {:>8} {:>8} {:>6} {:>10} {:>8} {:>6} {:>7}",
-                    "region", "diggers", "licences", "sites", "production", "stones", "sales", "reviews"
+                    "region",
+                    "diggers",
+                    "licences",
+                    "sites",
+                    "production",
+                    "stones",
+                    "sales",
+                    "reviews"
                 );
                 for (code, c) in s.regions.iter().chain([(&"total".to_string(), &s.total)]) {
                     println!(

@@ -82,16 +82,15 @@ pub async fn serve(
         }
         Some(tls) => {
             let _ = rustls::crypto::ring::default_provider().install_default();
-            let config =
-                axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
-                    .await
-                    .map_err(|e| {
-                        anyhow::anyhow!(
-                            "cannot load the TLS certificate {} / key {}: {e}",
-                            tls.cert.display(),
-                            tls.key.display()
-                        )
-                    })?;
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot load the TLS certificate {} / key {}: {e}",
+                        tls.cert.display(),
+                        tls.key.display()
+                    )
+                })?;
             let handle = axum_server::Handle::new();
             let h = handle.clone();
             tokio::spawn(async move {

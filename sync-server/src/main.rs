@@ -87,8 +87,8 @@ fn serve(
     let store = SqliteStore::open(&db)
         .with_context(|| format!("cannot open {}", db.display()))?
         .with_session_ttl(session_ttl_secs);
-    let listener =
-        std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = std::net::TcpListener::bind(listen)
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     // The first stdout line tells scripts and tests where the server is.

@@ -7,7 +7,10 @@ use alluvium::domain::{Review, ReviewDecision, ReviewId};
 use alluvium::sync::wire::{Change, Op, PushRequest, Verdict};
 use common::*;
 
-fn write<T>(d: &mut Device, f: impl FnOnce(&mut alluvium::store::Writer<'_>) -> Result<T, alluvium::store::StoreError>) -> T {
+fn write<T>(
+    d: &mut Device,
+    f: impl FnOnce(&mut alluvium::store::Writer<'_>) -> Result<T, alluvium::store::StoreError>,
+) -> T {
     d.store.write(f).unwrap()
 }
 
@@ -31,8 +34,14 @@ fn licensing_to_field_to_coordinator_with_region_isolation() {
     // The field officer's device receives the registries and can check the licence offline.
     // (the helper's first sync after login pulls them)
     let mut field = server.device("SL-KONO", "field_a");
-    assert_eq!(field.store.digger(dg.id).unwrap().unwrap().full_name, "Aminata Sesay");
-    assert_eq!(field.store.current_licence_of(dg.id).unwrap().unwrap().id, li.id);
+    assert_eq!(
+        field.store.digger(dg.id).unwrap().unwrap().full_name,
+        "Aminata Sesay"
+    );
+    assert_eq!(
+        field.store.current_licence_of(dg.id).unwrap().unwrap().id,
+        li.id
+    );
     // Pulled records are not local changes: nothing to push back.
     assert_eq!(field.store.pending_changes().unwrap(), 0);
 
@@ -44,8 +53,19 @@ fn licensing_to_field_to_coordinator_with_region_isolation() {
         w.add_stone(&s2)
     });
     // Written while field_a is logged in: authored by field_a.
-    let field_officer = field.store.session().unwrap().unwrap().officer_id.to_string();
-    assert!(field.store.changes_of(&p.id.to_string()).unwrap()[0].author.as_deref() == Some(field_officer.as_str()));
+    let field_officer = field
+        .store
+        .session()
+        .unwrap()
+        .unwrap()
+        .officer_id
+        .to_string();
+    assert!(
+        field.store.changes_of(&p.id.to_string()).unwrap()[0]
+            .author
+            .as_deref()
+            == Some(field_officer.as_str())
+    );
     let r = field.sync();
     assert_eq!((r.pushed, r.rejected), (3, 0), "{r:?}");
     assert_eq!(field.sync().pushed, 0, "a second sync pushes nothing");
@@ -72,7 +92,16 @@ fn licensing_to_field_to_coordinator_with_region_isolation() {
     let mut other = server.device("GH-AKWATIA", "coord_b");
     other.sync();
     let s = other.store.stats().unwrap();
-    assert_eq!((s.total.diggers, s.total.licences, s.total.sites, s.total.production, s.total.stones), (0, 0, 0, 0, 0));
+    assert_eq!(
+        (
+            s.total.diggers,
+            s.total.licences,
+            s.total.sites,
+            s.total.production,
+            s.total.stones
+        ),
+        (0, 0, 0, 0, 0)
+    );
     assert!(other.store.digger(dg.id).unwrap().is_none());
 
     let st = server.stats();
@@ -99,7 +128,11 @@ fn wire_batch(d: &Device) -> PushRequest {
             base_hlc: row.base_hlc,
             origin: d.store.device_id().0,
             author: Some(officer.0),
-            op: if row.op == "insert" { Op::Insert } else { Op::Upsert },
+            op: if row.op == "insert" {
+                Op::Insert
+            } else {
+                Op::Upsert
+            },
             payload: serde_json::from_str(&row.payload).unwrap(),
         })
         .collect();
@@ -134,7 +167,10 @@ fn replays_and_cut_connections_neither_lose_nor_double() {
     for _ in 0..3 {
         let resp = client.push(&field.session_token(), &batch).unwrap();
         assert_eq!(resp.results.len(), 21);
-        assert!(resp.results.iter().all(|r| r.verdict == Verdict::Accepted), "{resp:?}");
+        assert!(
+            resp.results.iter().all(|r| r.verdict == Verdict::Accepted),
+            "{resp:?}"
+        );
     }
     assert_eq!(server.stats()["stones"], 20);
     // The device never saw those answers: its sync resends and the server answers the same.
@@ -152,9 +188,15 @@ fn replays_and_cut_connections_neither_lose_nor_double() {
         w.add_production(&p2)?;
         (0..30).try_for_each(|i| w.add_stone(&stone(&p2, 50 + i)))
     });
-    proxy.cut_response_after.store(20, std::sync::atomic::Ordering::SeqCst);
+    proxy
+        .cut_response_after
+        .store(20, std::sync::atomic::Ordering::SeqCst);
     let r = cut.try_sync().unwrap();
-    assert_eq!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst), 1, "the proxy cut one answer");
+    assert_eq!(
+        proxy.cuts.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the proxy cut one answer"
+    );
     assert_eq!((r.pushed, r.rejected), (31, 0), "{r:?}");
     assert_eq!(server.stats()["stones"], 50);
     assert_eq!(server.stats()["production"], 2);
@@ -184,15 +226,33 @@ fn concurrent_digger_edits_merge_by_clock_and_keep_the_loser() {
     b.sync();
     a.sync();
     for d in [&a, &b] {
-        assert_eq!(d.store.digger(dg.id).unwrap().unwrap().full_name, "Edited On B");
+        assert_eq!(
+            d.store.digger(dg.id).unwrap().unwrap().full_name,
+            "Edited On B"
+        );
     }
     // Each device kept the version it lost or refused.
-    assert!(a.store.conflicts().unwrap().iter().any(|c| c.loser_payload.contains("Edited On A")));
-    assert!(b.store.conflicts().unwrap().iter().any(|c| c.loser_payload.contains("Edited On A")));
+    assert!(
+        a.store
+            .conflicts()
+            .unwrap()
+            .iter()
+            .any(|c| c.loser_payload.contains("Edited On A"))
+    );
+    assert!(
+        b.store
+            .conflicts()
+            .unwrap()
+            .iter()
+            .any(|c| c.loser_payload.contains("Edited On A"))
+    );
 
     let mut coord = server.device("SL-KONO", "coord_a");
     coord.sync();
-    assert_eq!(coord.store.digger(dg.id).unwrap().unwrap().full_name, "Edited On B");
+    assert_eq!(
+        coord.store.digger(dg.id).unwrap().unwrap().full_name,
+        "Edited On B"
+    );
     let conflicts = coord.store.conflicts().unwrap();
     assert_eq!(conflicts.len(), 1, "{conflicts:?}");
     assert!(conflicts[0].loser_payload.contains("Edited On A"));

@@ -9,7 +9,15 @@ use std::collections::BTreeSet;
 
 struct World {
     /// Per region: digger, licence, site, production (all on the server).
-    ids: std::collections::BTreeMap<&'static str, (alluvium::domain::Digger, alluvium::domain::Licence, alluvium::domain::Site, alluvium::domain::ProductionEntry)>,
+    ids: std::collections::BTreeMap<
+        &'static str,
+        (
+            alluvium::domain::Digger,
+            alluvium::domain::Licence,
+            alluvium::domain::Site,
+            alluvium::domain::ProductionEntry,
+        ),
+    >,
 }
 
 fn world(server: &TestServer) -> World {
@@ -35,7 +43,13 @@ fn world(server: &TestServer) -> World {
     World { ids }
 }
 
-fn change(d: &Device, entity: &str, record_id: String, op: Op, payload: serde_json::Value) -> Change {
+fn change(
+    d: &Device,
+    entity: &str,
+    record_id: String,
+    op: Op,
+    payload: serde_json::Value,
+) -> Change {
     Change {
         change_id: uuid::Uuid::now_v7(),
         entity: entity.into(),
@@ -115,7 +129,10 @@ fn authorisation_matrix() {
         ("field_a", &["site", "production", "stone"]),
         ("lic_a", &["digger", "licence", "site"]),
         ("coord_a", &["review"]),
-        ("admin", &["digger", "licence", "site", "production", "stone", "review"]),
+        (
+            "admin",
+            &["digger", "licence", "site", "production", "stone", "review"],
+        ),
     ];
     let entities = ["digger", "licence", "site", "production", "stone", "review"];
     for (user, allowed) in table {
@@ -125,15 +142,27 @@ fn authorisation_matrix() {
         for entity in entities {
             for region in [own, other] {
                 let c = new_record(&w, &d, entity, region);
-                let resp = client.push(&token, &PushRequest { changes: vec![c] }).unwrap();
+                let resp = client
+                    .push(&token, &PushRequest { changes: vec![c] })
+                    .unwrap();
                 let accepted = resp.results[0].verdict == Verdict::Accepted;
                 let want = allowed.contains(&entity) && (region == own || *user == "admin");
-                assert_eq!(accepted, want, "{user} push {entity} in {region}: {:?}", resp.results[0]);
+                assert_eq!(
+                    accepted, want,
+                    "{user} push {entity} in {region}: {:?}",
+                    resp.results[0]
+                );
             }
         }
         // Pull: exactly the entities the role may read, only in its regions.
         let page = client
-            .pull(&token, &PullRequest { cursor: 0, limit: Some(2000) })
+            .pull(
+                &token,
+                &PullRequest {
+                    cursor: 0,
+                    limit: Some(2000),
+                },
+            )
             .unwrap();
         let seen: BTreeSet<(String, String)> = page
             .changes
@@ -142,17 +171,34 @@ fn authorisation_matrix() {
             .collect();
         for (entity, region) in &seen {
             let role = d.store.session().unwrap().unwrap().role;
-            assert!(alluvium::sync::scope::may_read(role, entity), "{user} got {entity}");
-            assert!(*user == "admin" || region == own, "{user} got {entity} of {region}");
+            assert!(
+                alluvium::sync::scope::may_read(role, entity),
+                "{user} got {entity}"
+            );
+            assert!(
+                *user == "admin" || region == own,
+                "{user} got {entity} of {region}"
+            );
         }
         let has = |e: &str| seen.iter().any(|(x, _)| x == e);
-        assert!(has("digger") || *user == "admin", "{user} gets the registries");
-        assert_eq!(has("production"), matches!(*user, "coord_a" | "admin"), "{user} production");
+        assert!(
+            has("digger") || *user == "admin",
+            "{user} gets the registries"
+        );
+        assert_eq!(
+            has("production"),
+            matches!(*user, "coord_a" | "admin"),
+            "{user} production"
+        );
     }
     // No token, or a device token where a session is needed: 401 with the JSON body.
     let http = reqwest::blocking::Client::new();
     for path in ["/api/v1/push", "/api/v1/pull"] {
-        let r = http.post(format!("{}{path}", server.url)).body("{}").send().unwrap();
+        let r = http
+            .post(format!("{}{path}", server.url))
+            .body("{}")
+            .send()
+            .unwrap();
         assert_eq!(r.status(), 401);
         let body: serde_json::Value = r.json_value();
         assert_eq!(body["error"], "unauthorized");
@@ -189,8 +235,18 @@ fn bad_input_gets_clean_4xx_json_and_the_server_keeps_serving() {
     };
     let cases: Vec<(&str, Vec<u8>, bool, u16)> = vec![
         ("malformed JSON", b"{\"changes\": [".to_vec(), false, 400),
-        ("wrong types", br#"{"changes": "many"}"#.to_vec(), false, 422),
-        ("unknown field", br#"{"changes": [], "extra": 1}"#.to_vec(), false, 422),
+        (
+            "wrong types",
+            br#"{"changes": "many"}"#.to_vec(),
+            false,
+            422,
+        ),
+        (
+            "unknown field",
+            br#"{"changes": [], "extra": 1}"#.to_vec(),
+            false,
+            422,
+        ),
         ("not zstd", b"garbage".to_vec(), true, 400),
         (
             "zstd bomb",
@@ -203,7 +259,10 @@ fn bad_input_gets_clean_4xx_json_and_the_server_keeps_serving() {
         let r = post("/push", body, zstd);
         assert_eq!(r.status().as_u16(), status, "{what}");
         let b = r.json_value();
-        assert!(b["error"].is_string() && b["message"].is_string(), "{what}: {b}");
+        assert!(
+            b["error"].is_string() && b["message"].is_string(),
+            "{what}: {b}"
+        );
     }
     // Oversized: the server answers 413 as soon as the declared length is too big (raw TCP,
     // since an HTTP client still sending its body would not read the early answer).
@@ -233,9 +292,27 @@ fn bad_input_gets_clean_4xx_json_and_the_server_keeps_serving() {
     bad_type["crew_size"] = "lots".into();
     let changes = vec![
         change(&d, "widget", "x".into(), Op::Insert, serde_json::json!({})),
-        change(&d, "production", future.id.to_string(), Op::Insert, serde_json::to_value(&future).unwrap()),
-        change(&d, "stone", unknown_field["id"].as_str().unwrap().into(), Op::Insert, unknown_field.clone()),
-        change(&d, "production", bad_type["id"].as_str().unwrap().into(), Op::Insert, bad_type.clone()),
+        change(
+            &d,
+            "production",
+            future.id.to_string(),
+            Op::Insert,
+            serde_json::to_value(&future).unwrap(),
+        ),
+        change(
+            &d,
+            "stone",
+            unknown_field["id"].as_str().unwrap().into(),
+            Op::Insert,
+            unknown_field.clone(),
+        ),
+        change(
+            &d,
+            "production",
+            bad_type["id"].as_str().unwrap().into(),
+            Op::Insert,
+            bad_type.clone(),
+        ),
     ];
     let client = alluvium::sync::SyncClient::from_store(&d.store).unwrap();
     let resp = client.push(&token, &PushRequest { changes }).unwrap();
@@ -250,7 +327,10 @@ fn bad_input_gets_clean_4xx_json_and_the_server_keeps_serving() {
     assert!(reasons[0].contains("unknown entity"), "{reasons:?}");
     assert!(reasons[1].contains("future"), "{reasons:?}");
     assert!(reasons[2].contains("sparkle"), "{reasons:?}");
-    assert!(reasons[3].contains("crew_size") || reasons[3].contains("invalid type"), "{reasons:?}");
+    assert!(
+        reasons[3].contains("crew_size") || reasons[3].contains("invalid type"),
+        "{reasons:?}"
+    );
 
     // Wrong password, then rate limit.
     let dev_token = d.store.sync_setting("device_token").unwrap().unwrap();
@@ -261,13 +341,20 @@ fn bad_input_gets_clean_4xx_json_and_the_server_keeps_serving() {
             .body(r#"{"username":"coord_a","password":"nope"}"#)
             .send()
             .unwrap();
-        assert_eq!(r.status().as_u16(), if i < 5 { 401 } else { 429 }, "attempt {i}");
+        assert_eq!(
+            r.status().as_u16(),
+            if i < 5 { 401 } else { 429 },
+            "attempt {i}"
+        );
     }
 
     // A revoked device: its session stops working at once.
     let mut victim = server.device("SL-KONO", "lic_a");
     server
-        .admin(&["device", "revoke", &victim.store.device_id().to_string()], "")
+        .admin(
+            &["device", "revoke", &victim.store.device_id().to_string()],
+            "",
+        )
         .unwrap();
     let e = victim.try_sync().unwrap_err();
     assert!(e.to_string().contains("revoked"), "{e}");
@@ -276,7 +363,12 @@ fn bad_input_gets_clean_4xx_json_and_the_server_keeps_serving() {
     std::thread::sleep(std::time::Duration::from_secs(4));
     let r = post("/pull", br#"{"cursor":0}"#.to_vec(), false);
     assert_eq!(r.status(), 401);
-    assert!(r.json_value()["message"].as_str().unwrap().contains("expired"));
+    assert!(
+        r.json_value()["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
 
     // An expired enrolment code.
     let code = server
@@ -287,7 +379,10 @@ fn bad_input_gets_clean_4xx_json_and_the_server_keeps_serving() {
     let e = alluvium::sync::enrol(&mut s, &server.url, code.trim(), None, false).unwrap_err();
     assert!(e.to_string().contains("expired"), "{e}");
 
-    let r = http.get(format!("{}/api/v1/health", server.url)).send().unwrap();
+    let r = http
+        .get(format!("{}/api/v1/health", server.url))
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 200, "the server is still serving");
 }
 
@@ -300,7 +395,8 @@ fn tls_with_a_private_ca_and_a_clear_error_for_the_wrong_one() {
     let issuer = rcgen::Issuer::new(ca_params, ca_key);
     let key = rcgen::KeyPair::generate().unwrap();
     let params =
-        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .unwrap();
     let cert = params.signed_by(&key, &issuer).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
@@ -315,7 +411,12 @@ fn tls_with_a_private_ca_and_a_clear_error_for_the_wrong_one() {
     ]);
     assert!(server.url.starts_with("https://"), "{}", server.url);
     server.seed();
-    let mut d = server.device_at(&server.url.clone(), "SL-KONO", "lic_a", Some(ca.pem().as_bytes()));
+    let mut d = server.device_at(
+        &server.url.clone(),
+        "SL-KONO",
+        "lic_a",
+        Some(ca.pem().as_bytes()),
+    );
     let dg = digger("SL-KONO", "TLS-1", "Over TLS");
     d.store.write(|w| w.put_digger(&dg)).unwrap();
     assert_eq!(d.sync().pushed, 1);
@@ -325,7 +426,13 @@ fn tls_with_a_private_ca_and_a_clear_error_for_the_wrong_one() {
     other_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     let wrong = other_params.self_signed(&other_key).unwrap();
     let mut s = alluvium::store::Store::open_in_memory().unwrap();
-    let e = alluvium::sync::enrol(&mut s, &server.url, &server.code("SL-KONO"), Some(wrong.pem().as_bytes()), false)
-        .unwrap_err();
+    let e = alluvium::sync::enrol(
+        &mut s,
+        &server.url,
+        &server.code("SL-KONO"),
+        Some(wrong.pem().as_bytes()),
+        false,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("certificate"), "{e}");
 }

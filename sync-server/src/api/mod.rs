@@ -73,7 +73,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             })?;
         let raw = if zstd {
             codec::decompress(&bytes, MAX_DECODED).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::InvalidData && e.to_string().contains("expands") {
+                if e.kind() == std::io::ErrorKind::InvalidData && e.to_string().contains("expands")
+                {
                     ApiError::TooLarge(e.to_string())
                 } else {
                     ApiError::BadRequest(format!("the zstd body cannot be decoded: {e}"))
@@ -85,7 +86,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         serde_json::from_slice(&raw).map(JsonBody).map_err(|e| {
             use serde_json::error::Category;
             match e.classify() {
-                Category::Data => ApiError::Invalid(format!("the request does not fit the API: {e}")),
+                Category::Data => {
+                    ApiError::Invalid(format!("the request does not fit the API: {e}"))
+                }
                 _ => ApiError::BadRequest(format!("the request is not valid JSON: {e}")),
             }
         })
@@ -145,7 +148,9 @@ async fn login(
         return Err(ApiError::Unauthorized("wrong user name or password".into()));
     };
     if account.disabled {
-        return Err(ApiError::Forbidden("this officer account is disabled".into()));
+        return Err(ApiError::Forbidden(
+            "this officer account is disabled".into(),
+        ));
     }
     state.limiter.succeeded(&key);
     let db = state.db.clone();
@@ -160,9 +165,10 @@ async fn login(
 
 async fn push(
     State(state): State<AppState>,
+    headers: HeaderMap,
     SessionAuth(session): SessionAuth,
     JsonBody(req): JsonBody<PushRequest>,
-) -> Result<Json<PushResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     if req.changes.len() > MAX_PUSH_CHANGES {
         return Err(ApiError::TooLarge(format!(
             "{} changes in one push; send at most {MAX_PUSH_CHANGES}",
@@ -178,7 +184,32 @@ async fn push(
         .filter(|r| matches!(r.verdict, alluvium::sync::wire::Verdict::Rejected { .. }))
         .count();
     tracing::info!(%user, changes = n, rejected, "push");
-    Ok(Json(PushResponse { results }))
+    json_response(&headers, &PushResponse { results })
+}
+
+/// A JSON answer, zstd-compressed when the client accepts it.
+fn json_response<T: serde::Serialize>(headers: &HeaderMap, body: &T) -> Result<Response, ApiError> {
+    let json = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let wants_zstd = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|p| p.trim().starts_with(codec::ZSTD)));
+    let mut resp = if wants_zstd {
+        let z = codec::compress(&json).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let mut r = z.into_response();
+        r.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(codec::ZSTD),
+        );
+        r
+    } else {
+        json.into_response()
+    };
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(resp)
 }
 
 async fn pull(
@@ -193,23 +224,5 @@ async fn pull(
     let db = state.db.clone();
     let limit = req.limit.unwrap_or(alluvium::sync::wire::MAX_PULL_PAGE);
     let page = run(move || Ok(db.pull(&session, req.cursor, limit)?)).await?;
-    let json = serde_json::to_vec(&page).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let wants_zstd = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|p| p.trim().starts_with(codec::ZSTD)));
-    let mut resp = if wants_zstd {
-        let z = codec::compress(&json).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let mut r = z.into_response();
-        r.headers_mut()
-            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(codec::ZSTD));
-        r
-    } else {
-        json.into_response()
-    };
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Ok(resp)
+    json_response(&headers, &page)
 }

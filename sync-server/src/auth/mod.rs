@@ -22,7 +22,9 @@ fn bearer(parts: &Parts) -> Result<String, ApiError> {
     text.strip_prefix("Bearer ")
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::Unauthorized("the Authorization header is not `Bearer TOKEN`".into()))
+        .ok_or_else(|| {
+            ApiError::Unauthorized("the Authorization header is not `Bearer TOKEN`".into())
+        })
 }
 
 async fn blocking<T: Send + 'static>(
@@ -47,7 +49,9 @@ impl FromRequestParts<AppState> for DeviceAuth {
             .await?
             .map(DeviceAuth)
             .ok_or_else(|| {
-                ApiError::Unauthorized("unknown or revoked device token; enrol the device again".into())
+                ApiError::Unauthorized(
+                    "unknown or revoked device token; enrol the device again".into(),
+                )
             })
     }
 }

@@ -13,11 +13,11 @@ use alluvium::domain::{
     Crew, Digger, Hlc, Licence, Officer, ProductionEntry, Region, Review, Role, Sale, Site, Stone,
 };
 use alluvium::sync::scope;
-use alluvium::sync::wire::{Change, ChangeResult, Op, PulledChange, PullResponse, Verdict};
+use alluvium::sync::wire::{Change, ChangeResult, Op, PullResponse, PulledChange, Verdict};
 use chrono::{NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Deserialize;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Mutex;
@@ -173,9 +173,8 @@ struct Checked {
     replaces: Option<String>,
 }
 
-fn decode<T: DeserializeOwned + Serialize>(c: &Change) -> Result<T, String> {
-    let v: T = serde_json::from_value(c.payload.clone())
-        .map_err(|e| format!("{} payload: {e}", c.entity))?;
+fn decode<'a, T: Deserialize<'a> + Serialize>(c: &'a Change) -> Result<T, String> {
+    let v: T = T::deserialize(&c.payload).map_err(|e| format!("{} payload: {e}", c.entity))?;
     // Serde ignores unknown fields by default; a field the server does not know would be lost.
     if let (serde_json::Value::Object(sent), Ok(serde_json::Value::Object(known))) =
         (&c.payload, serde_json::to_value(&v))
@@ -215,9 +214,8 @@ fn parent_region(
     what: &str,
 ) -> Result<Result<String, String>, DbError> {
     let id = id.to_string();
-    Ok(record_region(tx, entity, &id)?.ok_or_else(|| {
-        format!("{what} {id} is not known on the server; it must be synced first")
-    }))
+    Ok(record_region(tx, entity, &id)?
+        .ok_or_else(|| format!("{what} {id} is not known on the server; it must be synced first")))
 }
 
 /// Decodes, validates and places one change; `Ok(Err(reason))` is a rejection.
@@ -336,7 +334,12 @@ fn check(
             let s: Sale = tri!(decode(c));
             tri!(same_id(c, s.id));
             tri!(s.validate(today).map_err(invalid));
-            let region = tri!(parent_region(tx, "licence", s.seller_licence_id, "licence")?);
+            let region = tri!(parent_region(
+                tx,
+                "licence",
+                s.seller_licence_id,
+                "licence"
+            )?);
             Checked {
                 region,
                 parent: Some(s.seller_licence_id.to_string()),
@@ -545,8 +548,11 @@ fn decide(
 impl ServerStore for SqliteStore {
     fn add_region(&self, code: &str, name: &str, country: &str) -> Result<(), DbError> {
         let code = code.trim().to_string();
-        if code.is_empty() || code.len() > 40 || code.chars().any(|c| c.is_whitespace() || c == ',') {
-            return Err(DbError::Invalid(format!("{code:?} is not a region code (e.g. SL-KONO)")));
+        if code.is_empty() || code.len() > 40 || code.chars().any(|c| c.is_whitespace() || c == ',')
+        {
+            return Err(DbError::Invalid(format!(
+                "{code:?} is not a region code (e.g. SL-KONO)"
+            )));
         }
         if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
             return Err(DbError::Invalid(format!(
@@ -598,7 +604,9 @@ impl ServerStore for SqliteStore {
             return Err(DbError::Invalid(format!("{username:?} is not a user name")));
         }
         if o.regions.is_empty() && o.role != Role::Admin {
-            return Err(DbError::Invalid("give the officer's regions with --regions A,B".into()));
+            return Err(DbError::Invalid(
+                "give the officer's regions with --regions A,B".into(),
+            ));
         }
         let conn = self.conn();
         for r in &o.regions {
@@ -658,7 +666,11 @@ impl ServerStore for SqliteStore {
     fn make_enrol_code(&self, region: &str, ttl_secs: i64) -> Result<String, DbError> {
         let conn = self.conn();
         let known = conn
-            .query_row("SELECT 1 FROM regions WHERE code = ?1", [region], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM regions WHERE code = ?1",
+                [region],
+                |_| Ok(()),
+            )
             .optional()?;
         if known.is_none() {
             return Err(DbError::NotFound(format!("region {region} does not exist")));
@@ -695,13 +707,43 @@ impl ServerStore for SqliteStore {
         }
         let current = "NOT EXISTS (SELECT 1 FROM records n WHERE n.entity = 'production' AND n.replaces = r.record_id)";
         let queries = [
-            ("digger", "SELECT region, count(*) FROM records r WHERE entity = 'digger' GROUP BY region".to_string()),
-            ("licence", "SELECT region, count(*) FROM records r WHERE entity = 'licence' GROUP BY region".to_string()),
-            ("site", "SELECT region, count(*) FROM records r WHERE entity = 'site' GROUP BY region".to_string()),
-            ("production", format!("SELECT region, count(*) FROM records r WHERE entity = 'production' AND {current} GROUP BY region")),
-            ("stone", format!("SELECT s.region, count(*) FROM records s JOIN records r ON r.entity = 'production' AND r.record_id = s.parent WHERE s.entity = 'stone' AND {current} GROUP BY s.region")),
-            ("sale", "SELECT region, count(*) FROM records r WHERE entity = 'sale' GROUP BY region".to_string()),
-            ("review", "SELECT region, count(*) FROM records r WHERE entity = 'review' GROUP BY region".to_string()),
+            (
+                "digger",
+                "SELECT region, count(*) FROM records r WHERE entity = 'digger' GROUP BY region"
+                    .to_string(),
+            ),
+            (
+                "licence",
+                "SELECT region, count(*) FROM records r WHERE entity = 'licence' GROUP BY region"
+                    .to_string(),
+            ),
+            (
+                "site",
+                "SELECT region, count(*) FROM records r WHERE entity = 'site' GROUP BY region"
+                    .to_string(),
+            ),
+            (
+                "production",
+                format!(
+                    "SELECT region, count(*) FROM records r WHERE entity = 'production' AND {current} GROUP BY region"
+                ),
+            ),
+            (
+                "stone",
+                format!(
+                    "SELECT s.region, count(*) FROM records s JOIN records r ON r.entity = 'production' AND r.record_id = s.parent WHERE s.entity = 'stone' AND {current} GROUP BY s.region"
+                ),
+            ),
+            (
+                "sale",
+                "SELECT region, count(*) FROM records r WHERE entity = 'sale' GROUP BY region"
+                    .to_string(),
+            ),
+            (
+                "review",
+                "SELECT region, count(*) FROM records r WHERE entity = 'review' GROUP BY region"
+                    .to_string(),
+            ),
         ];
         for (entity, sql) in queries {
             let mut st = conn.prepare(&sql)?;
@@ -859,7 +901,9 @@ impl ServerStore for SqliteStore {
             return Err(DbError::Unauthorized("this device has been revoked".into()));
         }
         if disabled {
-            return Err(DbError::Unauthorized("this officer account is disabled".into()));
+            return Err(DbError::Unauthorized(
+                "this officer account is disabled".into(),
+            ));
         }
         if expires < now() {
             return Err(DbError::Unauthorized("the session has expired".into()));
@@ -882,10 +926,8 @@ impl ServerStore for SqliteStore {
         let mut out = Vec::with_capacity(changes.len());
         for c in changes {
             let verdict = apply_change(&tx, s, c, today)?;
-            out.push(ChangeResult {
-                change_id: c.change_id,
-                verdict,
-            });
+            let change_id = matches!(verdict, Verdict::Rejected { .. }).then_some(c.change_id);
+            out.push(ChangeResult { change_id, verdict });
         }
         tx.commit()?;
         Ok(out)
@@ -900,16 +942,28 @@ impl ServerStore for SqliteStore {
             .filter(|e| scope::may_read(role, e))
             .collect();
         let quote = |v: &str| format!("'{}'", v.replace('\'', "''"));
-        let entity_list = entities.iter().map(|e| quote(e)).collect::<Vec<_>>().join(",");
+        let entity_list = entities
+            .iter()
+            .map(|e| quote(e))
+            .collect::<Vec<_>>()
+            .join(",");
         let region_filter = if role == Role::Admin {
             String::new()
         } else {
             format!(
                 "AND region IN ({})",
-                s.officer.regions.iter().map(|r| quote(r)).collect::<Vec<_>>().join(",")
+                s.officer
+                    .regions
+                    .iter()
+                    .map(|r| quote(r))
+                    .collect::<Vec<_>>()
+                    .join(",")
             )
         };
-        let max_seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
+        let max_seq: i64 =
+            conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                r.get(0)
+            })?;
         let sql = format!(
             "SELECT seq, change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload
              FROM changes WHERE seq > ?1 AND seq <= ?2 AND origin <> ?3 AND entity IN ({entity_list}) {region_filter}
@@ -923,7 +977,11 @@ impl ServerStore for SqliteStore {
                 let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
                 let uuid = |i: usize| -> rusqlite::Result<Uuid> {
                     text(i)?.parse().map_err(|e: uuid::Error| {
-                        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+                        rusqlite::Error::FromSqlConversionFailure(
+                            i,
+                            rusqlite::types::Type::Text,
+                            e.into(),
+                        )
                     })
                 };
                 let author: Option<String> = r.get(8)?;
@@ -939,7 +997,11 @@ impl ServerStore for SqliteStore {
                         base_hlc: Hlc::from_i64(r.get(6)?),
                         origin: uuid(7)?,
                         author: author.and_then(|a| a.parse().ok()),
-                        op: if text(9)? == "insert" { Op::Insert } else { Op::Upsert },
+                        op: if text(9)? == "insert" {
+                            Op::Insert
+                        } else {
+                            Op::Upsert
+                        },
                         payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
                     },
                 })

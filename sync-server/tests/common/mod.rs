@@ -49,10 +49,29 @@ impl TestServer {
 
     /// Standard setup: regions A (SL-KONO) and B (GH-AKWATIA), one officer per role and region.
     pub fn seed(&self) {
-        self.admin(&["region", "add", "SL-KONO", "--name", "Kono", "--country", "SL"], "")
-            .unwrap();
         self.admin(
-            &["region", "add", "GH-AKWATIA", "--name", "Akwatia", "--country", "GH"],
+            &[
+                "region",
+                "add",
+                "SL-KONO",
+                "--name",
+                "Kono",
+                "--country",
+                "SL",
+            ],
+            "",
+        )
+        .unwrap();
+        self.admin(
+            &[
+                "region",
+                "add",
+                "GH-AKWATIA",
+                "--name",
+                "Akwatia",
+                "--country",
+                "GH",
+            ],
             "",
         )
         .unwrap();
@@ -66,7 +85,16 @@ impl TestServer {
             ("admin", "admin", "SL-KONO,GH-AKWATIA"),
         ] {
             self.admin(
-                &["officer", "add", user, "--role", role, "--regions", region, "--password-stdin"],
+                &[
+                    "officer",
+                    "add",
+                    user,
+                    "--role",
+                    role,
+                    "--regions",
+                    region,
+                    "--password-stdin",
+                ],
                 &format!("{PASSWORD}\n"),
             )
             .unwrap();
@@ -200,7 +228,12 @@ impl Device {
     }
 
     pub fn session_token(&self) -> String {
-        self.store.session().unwrap().unwrap().session_token.unwrap()
+        self.store
+            .session()
+            .unwrap()
+            .unwrap()
+            .session_token
+            .unwrap()
     }
 }
 
@@ -330,7 +363,9 @@ impl Proxy {
                     return;
                 }
                 let Ok(client) = conn else { continue };
-                let Ok(server) = TcpStream::connect(&target) else { continue };
+                let Ok(server) = TcpStream::connect(&target) else {
+                    continue;
+                };
                 let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
                 let up = up.clone();
                 std::thread::spawn(move || pipe(c2, s2, &up, None, None));
