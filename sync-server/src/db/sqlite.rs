@@ -166,6 +166,9 @@ fn officer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Officer, String, bool
     ))
 }
 
+/// Device id, device region, expiry, revocation time, and the officer (with hash, disabled).
+type SessionRow = (String, String, i64, Option<i64>, (Officer, String, bool));
+
 /// What the server learns from a valid change.
 struct Checked {
     region: String,
@@ -864,7 +867,7 @@ impl ServerStore for SqliteStore {
 
     fn session(&self, token: &str) -> Result<Option<Session>, DbError> {
         let conn = self.conn();
-        let row: Option<(String, String, i64, Option<i64>, (Officer, String, bool))> = conn
+        let row: Option<SessionRow> = conn
             .prepare_cached(
                 "SELECT s.device_id, d.region, s.expires_at, d.revoked_at,
                         o.id, o.username, o.full_name, o.role, o.regions, o.password_hash, o.disabled
