@@ -13,3 +13,4 @@ pub mod gps;
 pub mod interchange;
 pub mod report;
 pub mod store;
+pub mod sync;

@@ -3,6 +3,7 @@
 //! non-zero exit.
 
 mod analytics;
+mod sync;
 
 use crate::demo::{self, DemoOptions};
 use crate::domain::Entity;
@@ -103,6 +104,30 @@ pub enum Command {
         #[command(subcommand)]
         what: analytics::FootprintCommand,
     },
+    /// Enrol this device with a sync server using a one-time code from an admin.
+    Enrol {
+        /// The server, e.g. https://sync.example.org (plain http only to loopback).
+        #[arg(long, value_name = "URL")]
+        server: String,
+        #[arg(long)]
+        code: String,
+        /// Trust only this CA certificate (PEM) for the server's TLS certificate.
+        #[arg(long, value_name = "PEM")]
+        ca_cert: Option<PathBuf>,
+        /// Allow plain http to a non-loopback address (trusted networks only).
+        #[arg(long)]
+        allow_plain_http: bool,
+    },
+    /// Open an officer session on this device (online, or offline after an earlier online login).
+    Login {
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Push local changes and pull the changes of the officer's regions.
+    Sync,
 }
 
 /// An entity of the CSV contract.
@@ -239,6 +264,17 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
         }
         Some(Command::Report { what }) => analytics::report(&open(&db)?, what),
         Some(Command::Footprint { what }) => analytics::footprint(&open(&db)?, what),
+        Some(Command::Enrol {
+            server,
+            code,
+            ca_cert,
+            allow_plain_http,
+        }) => sync::enrol(&db, &server, &code, ca_cert.as_deref(), allow_plain_http),
+        Some(Command::Login {
+            user,
+            password_stdin,
+        }) => sync::login(&db, &user, password_stdin),
+        Some(Command::Sync) => sync::sync(&db),
     }
 }
 

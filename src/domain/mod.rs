@@ -9,6 +9,7 @@ mod error;
 mod hlc;
 mod id;
 mod licence;
+pub mod merge;
 mod officer;
 mod production;
 mod region;

@@ -4,18 +4,22 @@
 //! This is the only module on the device that writes SQL.
 
 mod analytics_queries;
+mod apply;
 mod error;
 mod outbox;
 mod queries;
 mod rows;
 mod stats;
+mod sync_state;
 mod writer;
 
 pub use analytics_queries::FactFilter;
+pub use apply::{Applied, RemoteChange};
 pub use error::StoreError;
 pub use outbox::OutboxRow;
 pub use queries::{DiggerHit, SiteSummary};
 pub use stats::{Counts, Stats};
+pub use sync_state::{CachedOfficer, Conflict, RejectedChange, SyncStatus};
 pub use writer::Writer;
 
 use crate::domain::{DeviceId, Hlc, HlcClock, OfficerId};
@@ -27,6 +31,7 @@ use std::path::{Path, PathBuf};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_outbox_pending.sql"),
+    include_str!("migrations/0003_sync.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -99,12 +104,14 @@ impl Store {
             )
             .optional()?;
         let clock = HlcClock::resume(Hlc::from_i64(last.unwrap_or(0)));
+        // The officer logged in on this device authors every write, from the GUI or a command.
+        let author = sync_state::session_officer(&conn)?;
         Ok(Store {
             conn,
             path,
             device,
             clock,
-            author: None,
+            author,
         })
     }
 
@@ -121,6 +128,11 @@ impl Store {
     /// The officer whose name goes on the following writes (`None` before anyone logs in).
     pub fn set_author(&mut self, author: Option<OfficerId>) {
         self.author = author;
+    }
+
+    /// The officer whose name goes on writes now.
+    pub fn author(&self) -> Option<OfficerId> {
+        self.author
     }
 
     /// Runs `f` in one transaction: every record it writes and every outbox row that goes with

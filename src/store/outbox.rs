@@ -3,7 +3,7 @@
 use super::{Store, StoreError};
 use crate::domain::Hlc;
 use chrono::Utc;
-use rusqlite::{Transaction, params};
+use rusqlite::{Row, Transaction, params};
 use serde::Serialize;
 
 /// One recorded change.
@@ -13,102 +13,118 @@ pub struct OutboxRow {
     pub seq: i64,
     /// Globally unique change id (UUIDv7); the server applies each one once.
     pub change_id: String,
+    /// The entity name (`digger`, `production`, …).
     pub entity: String,
+    /// The changed record's id (a region's code for regions).
     pub record_id: String,
+    /// The region the record belongs to, when known on the device.
     pub region: Option<String>,
+    /// The clock of the change.
     pub hlc: Hlc,
+    /// The clock of the version the edit started from (0 for a new record or an insert).
+    pub base_hlc: Hlc,
+    /// The officer logged in when the change was made (`None` before any login).
+    pub author: Option<String>,
     /// `upsert` for registries, `insert` for append-only records.
     pub op: String,
     /// The record's new content as JSON.
     pub payload: String,
+    /// Whether the server has answered for it (accepted or rejected).
     pub sent: bool,
+}
+
+/// What the writer records about one change.
+pub(super) struct NewChange<'a> {
+    pub entity: &'a str,
+    pub record_id: &'a str,
+    pub region: Option<&'a str>,
+    pub hlc: Hlc,
+    pub base_hlc: i64,
+    pub op: &'a str,
+    pub author: Option<&'a str>,
 }
 
 pub(super) fn append<T: Serialize>(
     tx: &Transaction<'_>,
-    entity: &str,
-    record_id: &str,
-    region: Option<&str>,
-    hlc: Hlc,
-    op: &str,
+    c: NewChange<'_>,
     record: &T,
 ) -> Result<(), StoreError> {
     let payload = serde_json::to_string(record)
         .map_err(|e| StoreError::Conflict(format!("cannot encode: {e}")))?;
     tx.prepare_cached(
-        "INSERT INTO outbox(change_id, entity, record_id, region, hlc, op, payload, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO outbox(change_id, entity, record_id, region, hlc, op, payload, created_at, author, base_hlc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         uuid::Uuid::now_v7().to_string(),
-        entity,
-        record_id,
-        region,
-        hlc.as_i64(),
-        op,
+        c.entity,
+        c.record_id,
+        c.region,
+        c.hlc.as_i64(),
+        c.op,
         payload,
-        Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        c.author,
+        c.base_hlc,
     ])?;
     Ok(())
+}
+
+const COLS: &str = "seq, change_id, entity, record_id, region, hlc, op, payload, sent_at IS NOT NULL, author, base_hlc";
+
+fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
+    Ok(OutboxRow {
+        seq: r.get(0)?,
+        change_id: r.get(1)?,
+        entity: r.get(2)?,
+        record_id: r.get(3)?,
+        region: r.get(4)?,
+        hlc: Hlc::from_i64(r.get(5)?),
+        op: r.get(6)?,
+        payload: r.get(7)?,
+        sent: r.get(8)?,
+        author: r.get(9)?,
+        base_hlc: Hlc::from_i64(r.get(10)?),
+    })
 }
 
 impl Store {
     /// Changes not yet acknowledged by the server, oldest first.
     pub fn unsent_changes(&self, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT seq, change_id, entity, record_id, region, hlc, op, payload, sent_at IS NOT NULL
-             FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?1",
-        )?;
-        let rows = st.query_map([limit as i64], |r| {
-            Ok(OutboxRow {
-                seq: r.get(0)?,
-                change_id: r.get(1)?,
-                entity: r.get(2)?,
-                record_id: r.get(3)?,
-                region: r.get(4)?,
-                hlc: Hlc::from_i64(r.get(5)?),
-                op: r.get(6)?,
-                payload: r.get(7)?,
-                sent: r.get(8)?,
-            })
-        })?;
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT {COLS} FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?1"
+        ))?;
+        let rows = st.query_map([limit as i64], row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Unsent changes made by one officer, oldest first: a session pushes only its officer's
+    /// own changes.
+    pub fn unsent_changes_by(
+        &self,
+        author: &str,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT {COLS} FROM outbox WHERE sent_at IS NULL AND author = ?1 ORDER BY seq LIMIT ?2"
+        ))?;
+        let rows = st.query_map(params![author, limit as i64], row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Changes of one record, oldest first (its audit trail on this device).
     pub fn changes_of(&self, record_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT seq, change_id, entity, record_id, region, hlc, op, payload, sent_at IS NOT NULL
-             FROM outbox WHERE record_id = ?1 ORDER BY seq",
-        )?;
-        let rows = st.query_map([record_id], |r| {
-            Ok(OutboxRow {
-                seq: r.get(0)?,
-                change_id: r.get(1)?,
-                entity: r.get(2)?,
-                record_id: r.get(3)?,
-                region: r.get(4)?,
-                hlc: Hlc::from_i64(r.get(5)?),
-                op: r.get(6)?,
-                payload: r.get(7)?,
-                sent: r.get(8)?,
-            })
-        })?;
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT {COLS} FROM outbox WHERE record_id = ?1 ORDER BY seq"
+        ))?;
+        let rows = st.query_map([record_id], row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Marks changes as acknowledged by the server.
     pub fn mark_sent(&mut self, change_ids: &[String]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        {
-            let mut st = tx.prepare_cached(
-                "UPDATE outbox SET sent_at = ?2 WHERE change_id = ?1 AND sent_at IS NULL",
-            )?;
-            let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            for id in change_ids {
-                st.execute(params![id, now])?;
-            }
-        }
+        mark_sent_in(&tx, change_ids)?;
         tx.commit()?;
         Ok(())
     }
@@ -121,4 +137,15 @@ impl Store {
             |r| r.get(0),
         )?)
     }
+}
+
+pub(super) fn mark_sent_in(tx: &Transaction<'_>, change_ids: &[String]) -> Result<(), StoreError> {
+    let mut st = tx.prepare_cached(
+        "UPDATE outbox SET sent_at = ?2 WHERE change_id = ?1 AND sent_at IS NULL",
+    )?;
+    let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    for id in change_ids {
+        st.execute(params![id, now])?;
+    }
+    Ok(())
 }

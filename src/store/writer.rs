@@ -19,6 +19,17 @@ pub struct Writer<'t> {
     device: DeviceId,
     author: Option<OfficerId>,
     today: NaiveDate,
+    remote: Option<RemoteStamp>,
+}
+
+/// The stamp of a change made elsewhere and applied here by sync: the record keeps its own
+/// clock, origin and author, and the write does not enter this device's outbox (it is not a
+/// local change and must not be pushed back).
+#[derive(Debug, Clone)]
+pub(crate) struct RemoteStamp {
+    pub hlc: Hlc,
+    pub origin: String,
+    pub author: Option<String>,
 }
 
 impl<'t> Writer<'t> {
@@ -34,7 +45,35 @@ impl<'t> Writer<'t> {
             device,
             author,
             today: Utc::now().date_naive(),
+            remote: None,
         }
+    }
+
+    /// Makes the following writes carry a remote change's stamp and skip the outbox.
+    pub(crate) fn set_remote(&mut self, stamp: Option<RemoteStamp>) {
+        self.remote = stamp;
+    }
+
+    /// The transaction, for the sync applier's own bookkeeping.
+    pub(crate) fn tx(&self) -> &Transaction<'t> {
+        self.tx
+    }
+
+    fn origin(&self) -> String {
+        match &self.remote {
+            Some(r) => r.origin.clone(),
+            None => self.device.to_string(),
+        }
+    }
+
+    /// The clock of the version a registry edit starts from (0 for a new record).
+    fn base_hlc(&self, table: &str, key: &str, id: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!("SELECT hlc FROM {table} WHERE {key} = ?1"))?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
     }
 
     /// Judges dates against `today` instead of the system date (demo data and tests).
@@ -43,23 +82,47 @@ impl<'t> Writer<'t> {
     }
 
     fn stamp(&mut self) -> Hlc {
+        if let Some(r) = &self.remote {
+            return r.hlc;
+        }
         self.clock.tick(Utc::now().timestamp_millis().max(0) as u64)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn log<T: Serialize>(
         &mut self,
         entity: &str,
         record_id: &str,
         region: Option<&str>,
         hlc: Hlc,
+        base: i64,
         op: &str,
         record: &T,
     ) -> Result<(), StoreError> {
-        outbox::append(self.tx, entity, record_id, region, hlc, op, record)
+        if self.remote.is_some() {
+            return Ok(());
+        }
+        let author = self.author();
+        outbox::append(
+            self.tx,
+            outbox::NewChange {
+                entity,
+                record_id,
+                region,
+                hlc,
+                base_hlc: base,
+                op,
+                author: author.as_deref(),
+            },
+            record,
+        )
     }
 
     fn author(&self) -> Option<String> {
-        self.author.map(|a| a.to_string())
+        match &self.remote {
+            Some(r) => r.author.clone(),
+            None => self.author.map(|a| a.to_string()),
+        }
     }
 
     fn exists(&self, sql: &str, id: &str) -> Result<bool, StoreError> {
@@ -91,6 +154,7 @@ impl<'t> Writer<'t> {
 
     /// Adds or updates a region.
     pub fn put_region(&mut self, r: &Region) -> Result<(), StoreError> {
+        let base = self.base_hlc("regions", "code", &r.code)?;
         let hlc = self.stamp();
         self.tx.prepare_cached(
             "INSERT INTO regions(code, name, country, utc_offset_minutes, centre_lat, centre_lon, hlc, origin, author)
@@ -107,10 +171,10 @@ impl<'t> Writer<'t> {
             r.centre.0,
             r.centre.1,
             hlc.as_i64(),
-            self.device.to_string(),
+            self.origin(),
             self.author()
         ])?;
-        self.log("region", &r.code, Some(&r.code), hlc, "upsert", r)
+        self.log("region", &r.code, Some(&r.code), hlc, base, "upsert", r)
     }
 
     /// Makes sure a region of the built-in catalogue exists; errors for unknown codes.
@@ -136,6 +200,7 @@ impl<'t> Writer<'t> {
         for r in &o.regions {
             self.require_region(r)?;
         }
+        let base = self.base_hlc("officers", "id", &o.id.to_string())?;
         let hlc = self.stamp();
         self.tx
             .prepare_cached(
@@ -152,7 +217,7 @@ impl<'t> Writer<'t> {
                 o.role.as_str(),
                 o.regions.join(","),
                 hlc.as_i64(),
-                self.device.to_string(),
+                self.origin(),
                 self.author()
             ])
             .map_err(|e| unique_to_conflict(e, || format!("user name {:?} is already taken", o.username)))?;
@@ -162,6 +227,7 @@ impl<'t> Writer<'t> {
             &o.id.to_string(),
             region.as_deref(),
             hlc,
+            base,
             "upsert",
             o,
         )
@@ -171,6 +237,7 @@ impl<'t> Writer<'t> {
     pub fn put_digger(&mut self, d: &Digger) -> Result<(), StoreError> {
         d.validate(self.today)?;
         self.require_region(&d.region)?;
+        let base = self.base_hlc("diggers", "id", &d.id.to_string())?;
         let hlc = self.stamp();
         self.tx
             .prepare_cached(
@@ -194,7 +261,7 @@ impl<'t> Writer<'t> {
                 d.region,
                 d.status.as_str(),
                 hlc.as_i64(),
-                self.device.to_string(),
+                self.origin(),
                 self.author()
             ])
             .map_err(|e| {
@@ -205,6 +272,7 @@ impl<'t> Writer<'t> {
             &d.id.to_string(),
             Some(&d.region),
             hlc,
+            base,
             "upsert",
             d,
         )
@@ -221,6 +289,7 @@ impl<'t> Writer<'t> {
                 "holder_digger_id {h} is not a registered digger"
             )));
         }
+        let base = self.base_hlc("licences", "id", &l.id.to_string())?;
         let hlc = self.stamp();
         self.tx
             .prepare_cached(
@@ -248,7 +317,7 @@ impl<'t> Writer<'t> {
                 l.area.as_ref().map(|a| a.hectares()),
                 l.fee_receipt,
                 hlc.as_i64(),
-                self.device.to_string(),
+                self.origin(),
                 self.author()
             ])
             .map_err(|e| unique_to_conflict(e, || format!("licence number {:?} is already issued", l.number)))?;
@@ -257,6 +326,7 @@ impl<'t> Writer<'t> {
             &l.id.to_string(),
             Some(&l.region),
             hlc,
+            base,
             "upsert",
             l,
         )
@@ -276,6 +346,7 @@ impl<'t> Writer<'t> {
                     s.licence_id
                 ))
             })?;
+        let base = self.base_hlc("sites", "id", &s.id.to_string())?;
         let hlc = self.stamp();
         self.tx
             .prepare_cached(
@@ -297,10 +368,18 @@ impl<'t> Writer<'t> {
                 s.position.accuracy_m,
                 s.opened_on.to_string(),
                 hlc.as_i64(),
-                self.device.to_string(),
+                self.origin(),
                 self.author()
             ])?;
-        self.log("site", &s.id.to_string(), Some(&region), hlc, "upsert", s)
+        self.log(
+            "site",
+            &s.id.to_string(),
+            Some(&region),
+            hlc,
+            base,
+            "upsert",
+            s,
+        )
     }
 
     /// Records that a digger works a licence (and optionally a site) over a span of days.
@@ -321,6 +400,7 @@ impl<'t> Writer<'t> {
             .ok_or_else(|| {
                 StoreError::NotFound(format!("licence {} is not known", c.licence_id))
             })?;
+        let base = self.base_hlc("crews", "id", &c.id.to_string())?;
         let hlc = self.stamp();
         self.tx
             .prepare_cached(
@@ -338,11 +418,19 @@ impl<'t> Writer<'t> {
                 c.from.to_string(),
                 c.to.map(|d| d.to_string()),
                 hlc.as_i64(),
-                self.device.to_string(),
+                self.origin(),
                 self.author()
             ])
             .map_err(|e| fk_to_not_found(e, "crew: its site or digger is not known"))?;
-        self.log("crew", &c.id.to_string(), Some(&region), hlc, "upsert", c)
+        self.log(
+            "crew",
+            &c.id.to_string(),
+            Some(&region),
+            hlc,
+            base,
+            "upsert",
+            c,
+        )
     }
 
     /// Records a production entry (or a correction of one, when `replaces` is set).
@@ -405,7 +493,7 @@ impl<'t> Writer<'t> {
                 p.notes,
                 p.replaces.map(|r| r.to_string()),
                 hlc.as_i64(),
-                self.device.to_string(),
+                self.origin(),
                 self.author()
             ])?;
         let mut link = self
@@ -414,7 +502,7 @@ impl<'t> Writer<'t> {
         for (i, d) in p.digger_ids.iter().enumerate() {
             link.execute(params![id, d.to_string(), i as i64])?;
         }
-        self.log("production", &id, Some(&region), hlc, "insert", p)
+        self.log("production", &id, Some(&region), hlc, 0, "insert", p)
     }
 
     /// Records a stone found on a production day.
@@ -449,10 +537,10 @@ impl<'t> Writer<'t> {
                 s.class.as_str(),
                 s.colour,
                 hlc.as_i64(),
-                self.device.to_string(),
+                self.origin(),
                 self.author()
             ])?;
-        self.log("stone", &id, Some(&region), hlc, "insert", s)
+        self.log("stone", &id, Some(&region), hlc, 0, "insert", s)
     }
 
     /// Records a sale slip or export.
@@ -507,7 +595,7 @@ impl<'t> Writer<'t> {
                 s.certificate_number,
                 s.destination_country,
                 hlc.as_i64(),
-                self.device.to_string(),
+                self.origin(),
                 self.author()
             ])?;
         let mut link = self.tx.prepare_cached(
@@ -516,7 +604,7 @@ impl<'t> Writer<'t> {
         for (i, p) in s.production_ids.iter().enumerate() {
             link.execute(params![id, p.to_string(), i as i64])?;
         }
-        self.log("sale", &id, Some(&region), hlc, "insert", s)
+        self.log("sale", &id, Some(&region), hlc, 0, "insert", s)
     }
 
     /// Records a coordinator's decision.
@@ -537,11 +625,11 @@ impl<'t> Writer<'t> {
                 r.reviewer.to_string(),
                 r.at.to_rfc3339(),
                 hlc.as_i64(),
-                self.device.to_string(),
+                self.origin(),
                 self.author()
             ])
             .map_err(|e| unique_to_conflict(e, || format!("review {id} already exists")))?;
-        self.log("review", &id, None, hlc, "insert", r)
+        self.log("review", &id, None, hlc, 0, "insert", r)
     }
 }
 

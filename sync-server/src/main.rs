@@ -1,10 +1,14 @@
-//! `alluvium-sync`: the central sync server. This is the skeleton the sync issue fills: its
-//! commands are declared so that deployment scripts can be written against them, and each
-//! says plainly that it is not available yet.
+//! `alluvium-sync`: parses the command line, opens the store and serves or administers.
 
+use alluvium_sync::admin::{self, AdminCommand};
+use alluvium_sync::db::SqliteStore;
+use alluvium_sync::{AppState, Tls};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Alluvium's central sync server.
 #[derive(Debug, Parser)]
@@ -20,27 +24,107 @@ enum Command {
     Serve {
         #[arg(long, env = "ALLUVIUM_SYNC_DB")]
         db: PathBuf,
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        /// Address to listen on (port 0: any free port, printed on start).
+        #[arg(long, env = "ALLUVIUM_SYNC_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        /// TLS certificate chain (PEM); with --tls-key, serves HTTPS.
+        #[arg(long, env = "ALLUVIUM_SYNC_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM).
+        #[arg(long, env = "ALLUVIUM_SYNC_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// How long officer sessions last, in seconds.
+        #[arg(long, env = "ALLUVIUM_SYNC_SESSION_TTL", default_value_t = alluvium_sync::db::DEFAULT_SESSION_TTL_SECS)]
+        session_ttl_secs: i64,
     },
-    /// Administration: regions, officers, enrolment codes.
+    /// Administration: regions, officers, enrolment codes, devices, statistics.
     Admin {
         #[arg(long, env = "ALLUVIUM_SYNC_DB")]
         db: PathBuf,
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        #[command(subcommand)]
+        command: AdminCommand,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let what = match cli.command {
-        Command::Serve { .. } => "serve",
-        Command::Admin { .. } => "admin",
+    let result = match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            tls_cert,
+            tls_key,
+            session_ttl_secs,
+        } => serve(db, &listen, tls_cert.zip(tls_key), session_ttl_secs),
+        Command::Admin { db, command } => admin::run(&db, command),
     };
-    eprintln!(
-        "alluvium-sync: `{what}` is not available in this version (the sync server is not built yet; \
-         the device keeps every change in its outbox until it is)"
-    );
-    ExitCode::from(2)
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "alluvium-sync: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(
+    db: PathBuf,
+    listen: &str,
+    tls: Option<(PathBuf, PathBuf)>,
+    session_ttl_secs: i64,
+) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    if session_ttl_secs <= 0 {
+        bail!("--session-ttl-secs must be positive");
+    }
+    let store = SqliteStore::open(&db)
+        .with_context(|| format!("cannot open {}", db.display()))?
+        .with_session_ttl(session_ttl_secs);
+    let listener = std::net::TcpListener::bind(listen)
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // The first stdout line tells scripts and tests where the server is.
+    println!("listening on {scheme}://{addr}");
+    std::io::stdout().flush()?;
+    tracing::info!(%addr, db = %db.display(), "alluvium-sync serving");
+    let state = AppState::new(Arc::new(store));
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(alluvium_sync::serve(
+        listener,
+        state,
+        tls.map(|(cert, key)| Tls { cert, key }),
+        shutdown_signal(),
+    ))?;
+    tracing::info!("alluvium-sync stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -1,0 +1,67 @@
+//! `alluvium enrol`, `alluvium login` and `alluvium sync`: the command-line face of
+//! [`crate::sync`].
+
+use crate::store::Store;
+use anyhow::{Context, Result, bail};
+use std::io::Read;
+use std::path::Path;
+
+/// Enrols the device with a server.
+pub fn enrol(
+    db: &Path,
+    server: &str,
+    code: &str,
+    ca_cert: Option<&Path>,
+    allow_plain_http: bool,
+) -> Result<()> {
+    let pem = ca_cert
+        .map(|p| std::fs::read(p).with_context(|| format!("cannot read {}", p.display())))
+        .transpose()?;
+    let mut store = Store::open(db)?;
+    let region = crate::sync::enrol(&mut store, server, code, pem.as_deref(), allow_plain_http)?;
+    println!(
+        "enrolled device {} with {server} (region {region})",
+        store.device_id()
+    );
+    Ok(())
+}
+
+/// Logs an officer in, reading the password from standard input.
+pub fn login(db: &Path, user: &str, password_stdin: bool) -> Result<()> {
+    if !password_stdin {
+        bail!("give the password on standard input with --password-stdin");
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("cannot read the password from standard input")?;
+    // One trailing newline belongs to `echo`, not to the password.
+    let password = password
+        .strip_suffix('\n')
+        .map(|p| p.strip_suffix('\r').unwrap_or(p))
+        .unwrap_or(&password);
+    if password.is_empty() {
+        bail!("the password on standard input is empty");
+    }
+    let mut store = Store::open(db)?;
+    let kind = crate::sync::login(&mut store, user, password)?;
+    match kind {
+        crate::sync::LoginKind::Online => println!("logged in as {user}"),
+        crate::sync::LoginKind::Offline => {
+            println!("logged in as {user} (offline: the server is not reachable)")
+        }
+    }
+    Ok(())
+}
+
+/// Pushes and pulls; prints `pushed=N pulled=N rejected=N`.
+pub fn sync(db: &Path) -> Result<()> {
+    let mut store = Store::open(db)?;
+    let client = crate::sync::SyncClient::from_store(&store)?;
+    let r = client.sync(&mut store)?;
+    println!(
+        "pushed={} pulled={} rejected={}",
+        r.pushed, r.pulled, r.rejected
+    );
+    Ok(())
+}

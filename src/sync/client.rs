@@ -1,0 +1,562 @@
+//! The device side of sync: enrolment, online/offline login, and `sync` (push the outbox in
+//! compressed batches, then pull pages after the cursor). Every step is safe to interrupt:
+//! changes are marked sent only after the server's answer, the pull cursor moves in the same
+//! transaction as the page it ends, and a retried push changes nothing on the server.
+
+use super::codec;
+use super::error::SyncError;
+use super::wire::{
+    Change, EnrolRequest, EnrolResponse, ErrorBody, Health, LoginRequest, LoginResponse, Op,
+    PullRequest, PullResponse, PushRequest, PushResponse, Verdict,
+};
+use crate::domain::OfficerId;
+use crate::store::{CachedOfficer, OutboxRow, RemoteChange, Store};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// Changes per push request.
+pub const PUSH_BATCH: usize = 2_000;
+/// Changes per pull page.
+pub const PULL_PAGE: u32 = 1_000;
+/// Largest response body accepted after decompression.
+const MAX_RESPONSE: usize = 256 * 1024 * 1024;
+
+/// What one `sync` did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Local changes the server accepted.
+    pub pushed: usize,
+    /// Changes received from the server.
+    pub pulled: usize,
+    /// Local changes the server rejected (kept with reasons; see `Store::rejected_changes`).
+    pub rejected: usize,
+}
+
+/// How a login was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginKind {
+    /// Against the server.
+    Online,
+    /// Against the hash cached at this officer's last online login (server unreachable).
+    Offline,
+}
+
+/// Exponential back-off between attempts after transient failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// Delay before the first retry.
+    pub first: Duration,
+    /// Longest delay.
+    pub max: Duration,
+    /// Attempts in all (1 = no retry).
+    pub attempts: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            first: Duration::from_millis(200),
+            max: Duration::from_secs(10),
+            attempts: 5,
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay before retry number `n` (0-based): doubling, capped.
+    pub fn delay(&self, n: u32) -> Duration {
+        self.first
+            .saturating_mul(2u32.saturating_pow(n.min(16)))
+            .min(self.max)
+    }
+}
+
+/// An HTTP client for one server.
+pub struct SyncClient {
+    http: reqwest::blocking::Client,
+    base: String,
+    backoff: Backoff,
+}
+
+fn install_crypto() {
+    // Idempotent: fails only when a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Checks a server URL: `https://…`, or plain `http://` to a loopback address only (tests,
+/// or a server on the same machine) unless `allow_plain_http`.
+fn check_url(url: &str, allow_plain_http: bool) -> Result<String, SyncError> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| SyncError::BadUrl(format!("{url:?} is not a URL: {e}")))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback || allow_plain_http => {}
+        "http" => {
+            return Err(SyncError::BadUrl(format!(
+                "{url} is plain HTTP to another machine: use https:// (or --allow-plain-http on a trusted network)"
+            )));
+        }
+        other => {
+            return Err(SyncError::BadUrl(format!(
+                "{url}: scheme {other:?} is not http or https"
+            )));
+        }
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    // The interesting part (e.g. "invalid peer certificate: UnknownIssuer") is deep in the chain.
+    let mut parts = vec![e.to_string()];
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        src = s.source();
+    }
+    let text = parts.join(": ");
+    if text.contains("certificate") || text.contains("UnknownIssuer") {
+        format!("{text} (the server's TLS certificate is not trusted: check --ca-cert)")
+    } else {
+        text
+    }
+}
+
+impl SyncClient {
+    /// A client for `base_url`, trusting only `ca_pem` when given (else the system's roots).
+    pub fn new(base_url: &str, ca_pem: Option<&[u8]>) -> Result<SyncClient, SyncError> {
+        install_crypto();
+        let mut b = reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("alluvium/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| SyncError::BadCertificate(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(SyncError::BadCertificate(
+                    "the file holds no PEM certificate".into(),
+                ));
+            }
+            b = b.tls_certs_only(certs);
+        }
+        let http = b
+            .build()
+            .map_err(|e| SyncError::BadCertificate(describe(&e)))?;
+        Ok(SyncClient {
+            http,
+            base: base_url.trim_end_matches('/').to_string(),
+            backoff: Backoff::default(),
+        })
+    }
+
+    /// The client for the server this device is enrolled with.
+    pub fn from_store(store: &Store) -> Result<SyncClient, SyncError> {
+        let url = store
+            .sync_setting("server_url")?
+            .ok_or(SyncError::NotEnrolled)?;
+        let ca = store.sync_setting("ca_cert")?;
+        SyncClient::new(&url, ca.as_deref().map(str::as_bytes))
+    }
+
+    /// Replaces the retry policy (tests use short delays).
+    pub fn with_backoff(mut self, backoff: Backoff) -> SyncClient {
+        self.backoff = backoff;
+        self
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}{}", self.base, super::wire::API_PREFIX, path)
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> SyncError {
+        SyncError::Unreachable {
+            url: self.base.clone(),
+            reason: describe(e),
+        }
+    }
+
+    fn read<R: DeserializeOwned>(&self, resp: reqwest::blocking::Response) -> Result<R, SyncError> {
+        let status = resp.status();
+        let zstd = resp
+            .headers()
+            .get(reqwest::header::CONTENT_ENCODING)
+            .is_some_and(|v| v.as_bytes() == codec::ZSTD.as_bytes());
+        let body = resp.bytes().map_err(|e| self.unreachable(&e))?;
+        let body = if zstd {
+            codec::decompress(&body, MAX_RESPONSE)
+                .map_err(|e| SyncError::BadResponse(e.to_string()))?
+        } else {
+            body.to_vec()
+        };
+        if !status.is_success() {
+            return Err(match serde_json::from_slice::<ErrorBody>(&body) {
+                Ok(b) => SyncError::Server {
+                    status: status.as_u16(),
+                    code: b.error,
+                    message: b.message,
+                },
+                Err(_) => SyncError::Server {
+                    status: status.as_u16(),
+                    code: "http".into(),
+                    message: String::from_utf8_lossy(&body).chars().take(200).collect(),
+                },
+            });
+        }
+        serde_json::from_slice(&body).map_err(|e| SyncError::BadResponse(e.to_string()))
+    }
+
+    fn post<Q: Serialize, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Q,
+        compress: bool,
+    ) -> Result<R, SyncError> {
+        let json = serde_json::to_vec(body).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+        let mut req = self
+            .http
+            .post(self.url(path))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::ACCEPT_ENCODING, codec::ZSTD);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req = if compress {
+            let z = codec::compress(&json).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+            req.header(reqwest::header::CONTENT_ENCODING, codec::ZSTD)
+                .body(z)
+        } else {
+            req.body(json)
+        };
+        let resp = req.send().map_err(|e| self.unreachable(&e))?;
+        self.read(resp)
+    }
+
+    /// Runs `f`, retrying transient failures with back-off.
+    fn retry<R>(&self, mut f: impl FnMut() -> Result<R, SyncError>) -> Result<R, SyncError> {
+        let mut n = 0;
+        loop {
+            match f() {
+                Err(e) if e.is_transient() && n + 1 < self.backoff.attempts => {
+                    std::thread::sleep(self.backoff.delay(n));
+                    n += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// `GET /health`.
+    pub fn health(&self) -> Result<Health, SyncError> {
+        let resp = self
+            .http
+            .get(self.url("/health"))
+            .send()
+            .map_err(|e| self.unreachable(&e))?;
+        self.read(resp)
+    }
+
+    /// Sends one push request (no retry).
+    pub fn push(&self, session: &str, req: &PushRequest) -> Result<PushResponse, SyncError> {
+        self.post("/push", Some(session), req, true)
+    }
+
+    /// Asks for one page of changes (no retry).
+    pub fn pull(&self, session: &str, req: &PullRequest) -> Result<PullResponse, SyncError> {
+        self.post("/pull", Some(session), req, false)
+    }
+
+    /// Pushes every unsent change of the logged-in officer, then pulls everything new.
+    pub fn sync(&self, store: &mut Store) -> Result<SyncReport, SyncError> {
+        let result = self.sync_inner(store);
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        match &result {
+            Ok(_) => {
+                store.set_sync_setting("last_success", &now)?;
+                store.clear_sync_setting("last_error")?;
+            }
+            Err(e) => store.set_sync_setting("last_error", &format!("{now} {e}"))?,
+        }
+        result
+    }
+
+    fn sync_inner(&self, store: &mut Store) -> Result<SyncReport, SyncError> {
+        let officer = store.session()?.ok_or(SyncError::NotLoggedIn)?;
+        let token = officer.session_token.clone().ok_or_else(|| {
+            SyncError::SessionExpired(format!(
+                "{} logged in offline and has no server session",
+                officer.username
+            ))
+        })?;
+        let mut report = SyncReport::default();
+        let result = self.push_all(store, &officer, &token, &mut report);
+        let result = result.and_then(|()| self.pull_all(store, &token, &mut report));
+        if let Err(SyncError::Server {
+            status: 401,
+            message,
+            ..
+        }) = &result
+        {
+            store.drop_session_token(officer.officer_id)?;
+            return Err(SyncError::SessionExpired(message.clone()));
+        }
+        result.map(|()| report)
+    }
+
+    fn push_all(
+        &self,
+        store: &mut Store,
+        officer: &CachedOfficer,
+        token: &str,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let author = officer.officer_id.to_string();
+        let origin = store.device_id().0;
+        loop {
+            let batch = store.unsent_changes_by(&author, PUSH_BATCH)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let changes = batch
+                .iter()
+                .map(|row| to_wire(row, origin, officer.officer_id))
+                .collect::<Result<Vec<_>, _>>()?;
+            let req = PushRequest { changes };
+            let resp = self.retry(|| self.push(token, &req))?;
+            // One answer per change, in order; a rejection also names its change.
+            if resp.results.len() != batch.len() {
+                return Err(SyncError::BadResponse(format!(
+                    "the push answer has {} results for {} changes",
+                    resp.results.len(),
+                    batch.len()
+                )));
+            }
+            let mut accepted = Vec::new();
+            let mut rejected = Vec::new();
+            for (row, r) in batch.iter().zip(&resp.results) {
+                if r.change_id
+                    .is_some_and(|id| id.to_string() != row.change_id)
+                {
+                    return Err(SyncError::BadResponse(
+                        "the push answer is not in the order of the changes sent".into(),
+                    ));
+                }
+                match &r.verdict {
+                    Verdict::Accepted => accepted.push(row.change_id.clone()),
+                    Verdict::Rejected { reason } => {
+                        rejected.push((row.change_id.clone(), reason.clone()))
+                    }
+                }
+            }
+            report.pushed += accepted.len();
+            report.rejected += rejected.len();
+            store.record_push_answer(&accepted, &rejected)?;
+        }
+    }
+
+    fn pull_all(
+        &self,
+        store: &mut Store,
+        token: &str,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        loop {
+            let cursor: i64 = store
+                .sync_setting("pull_cursor")?
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let req = PullRequest {
+                cursor,
+                limit: Some(PULL_PAGE),
+            };
+            let page = self.retry(|| self.pull(token, &req))?;
+            if page.cursor < cursor {
+                return Err(SyncError::BadResponse(format!(
+                    "the server moved the cursor back from {cursor} to {}",
+                    page.cursor
+                )));
+            }
+            let changes: Vec<RemoteChange> =
+                page.changes.iter().map(|p| to_remote(&p.change)).collect();
+            store.apply_remote(&changes, Some(page.cursor))?;
+            report.pulled += changes.len();
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn to_wire(row: &OutboxRow, origin: uuid::Uuid, author: OfficerId) -> Result<Change, SyncError> {
+    let bad = |what: &str| {
+        SyncError::Store(crate::store::StoreError::Conflict(format!(
+            "outbox change {} has a bad {what}",
+            row.change_id
+        )))
+    };
+    Ok(Change {
+        change_id: row.change_id.parse().map_err(|_| bad("id"))?,
+        entity: row.entity.clone(),
+        record_id: row.record_id.clone(),
+        region: row.region.clone(),
+        hlc: row.hlc,
+        base_hlc: row.base_hlc,
+        origin,
+        author: Some(author.0),
+        op: if row.op == "insert" {
+            Op::Insert
+        } else {
+            Op::Upsert
+        },
+        payload: serde_json::from_str(&row.payload).map_err(|_| bad("payload"))?,
+    })
+}
+
+fn to_remote(c: &Change) -> RemoteChange {
+    RemoteChange {
+        change_id: c.change_id.to_string(),
+        entity: c.entity.clone(),
+        record_id: c.record_id.clone(),
+        hlc: c.hlc,
+        base_hlc: c.base_hlc,
+        origin: c.origin.to_string(),
+        author: c.author.map(|a| a.to_string()),
+        payload: c.payload.to_string(),
+    }
+}
+
+/// Enrols this device with a server using a one-time code; stores the server URL, the CA
+/// certificate (if any) and the device token. Returns the code's region.
+pub fn enrol(
+    store: &mut Store,
+    server_url: &str,
+    code: &str,
+    ca_pem: Option<&[u8]>,
+    allow_plain_http: bool,
+) -> Result<String, SyncError> {
+    let url = check_url(server_url, allow_plain_http)?;
+    let client = SyncClient::new(&url, ca_pem)?;
+    let resp: EnrolResponse = client.post(
+        "/enrol",
+        None,
+        &EnrolRequest {
+            code: code.trim().to_string(),
+            device_id: store.device_id().0,
+        },
+        false,
+    )?;
+    store.set_sync_setting("server_url", &url)?;
+    match ca_pem {
+        Some(pem) => store.set_sync_setting("ca_cert", &String::from_utf8_lossy(pem))?,
+        None => store.clear_sync_setting("ca_cert")?,
+    }
+    store.set_sync_setting("device_token", &resp.device_token)?;
+    store.set_sync_setting("device_region", &resp.region)?;
+    Ok(resp.region)
+}
+
+fn hash_password(password: &str) -> Result<String, SyncError> {
+    use rand::TryRngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| SyncError::Credentials(format!("no system randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&bytes)
+        .map_err(|e| SyncError::Credentials(format!("cannot make a salt: {e}")))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| SyncError::Credentials(format!("cannot hash the password: {e}")))
+}
+
+/// Logs an officer in: online against the server when it answers (caching an argon2id hash of
+/// the password for later offline logins), else offline against that cached hash.
+pub fn login(store: &mut Store, username: &str, password: &str) -> Result<LoginKind, SyncError> {
+    let device_token = store
+        .sync_setting("device_token")?
+        .ok_or(SyncError::NotEnrolled)?;
+    let client = SyncClient::from_store(store)?;
+    let online: Result<LoginResponse, SyncError> = client.post(
+        "/login",
+        Some(&device_token),
+        &LoginRequest {
+            username: username.to_string(),
+            password: password.to_string(),
+        },
+        false,
+    );
+    match online {
+        Ok(resp) => {
+            let o = resp.officer;
+            store.remember_login(&CachedOfficer {
+                officer_id: o.id,
+                username: o.username,
+                full_name: o.full_name,
+                role: o.role,
+                regions: o.regions,
+                password_hash: hash_password(password)?,
+                session_token: Some(resp.session_token),
+            })?;
+            Ok(LoginKind::Online)
+        }
+        Err(e) if e.is_transient() => {
+            let cached = store.cached_officer(username)?.ok_or_else(|| {
+                SyncError::Credentials(format!(
+                    "{username} has never logged in online on this device, and the server is not reachable ({e})"
+                ))
+            })?;
+            let hash = PasswordHash::new(&cached.password_hash)
+                .map_err(|e| SyncError::Credentials(format!("corrupt cached credential: {e}")))?;
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .map_err(|_| SyncError::Credentials("wrong user name or password".into()))?;
+            store.open_session(cached.officer_id)?;
+            Ok(LoginKind::Offline)
+        }
+        Err(SyncError::Server {
+            status: 401 | 403,
+            message,
+            ..
+        }) => Err(SyncError::Credentials(message)),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_url("http://127.0.0.1:8080", false).is_ok());
+        assert!(check_url("http://localhost:8080/", false).is_ok());
+        assert!(check_url("https://sync.example.org", false).is_ok());
+        let e = check_url("http://sync.example.org", false).unwrap_err();
+        assert!(e.to_string().contains("https://"), "{e}");
+        assert!(check_url("http://sync.example.org", true).is_ok());
+        assert!(check_url("ftp://x", true).is_err());
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let b = Backoff {
+            first: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+            attempts: 5,
+        };
+        assert_eq!(b.delay(0), Duration::from_millis(100));
+        assert_eq!(b.delay(2), Duration::from_millis(400));
+        assert_eq!(b.delay(10), Duration::from_secs(1));
+    }
+}

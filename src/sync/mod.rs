@@ -1,0 +1,13 @@
+//! Sync between a device and the central server: the wire types (shared with the server, so a
+//! change means the same on both ends), the role/region scope rules, the compression of
+//! request bodies, and the blocking client that pushes the outbox and pulls what the officer
+//! may see.
+
+mod client;
+pub mod codec;
+mod error;
+pub mod scope;
+pub mod wire;
+
+pub use client::{Backoff, LoginKind, SyncClient, SyncReport, enrol, login};
+pub use error::SyncError;

@@ -1,0 +1,191 @@
+//! The JSON bodies of the sync API under `/api/v1`. Field names are protocol; do not rename.
+//! Requests reject unknown fields, so a typo or a newer client's field is an error with a
+//! reason instead of being silently dropped.
+
+use crate::domain::{Hlc, Officer};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The API's path prefix.
+pub const API_PREFIX: &str = "/api/v1";
+/// Most changes one push may carry.
+pub const MAX_PUSH_CHANGES: usize = 5_000;
+/// Most changes one pull page returns.
+pub const MAX_PULL_PAGE: u32 = 2_000;
+
+/// What a change does to its record. Field names are protocol; do not rename.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// A registry record created or replaced as a whole (merged by clock).
+    Upsert,
+    /// An append-only record (inserted if absent).
+    Insert,
+}
+
+/// One change of one record. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// Unique per change; the server applies each id once.
+    pub change_id: Uuid,
+    /// `region`, `officer`, `digger`, `licence`, `site`, `crew`, `production`, `stone`,
+    /// `sale` or `review`.
+    pub entity: String,
+    /// The record's id (a region's code for regions).
+    pub record_id: String,
+    /// The record's region as the sender knows it (the server derives its own).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Hybrid logical clock of the change.
+    pub hlc: Hlc,
+    /// Clock of the version the edit started from (0 for a new record).
+    #[serde(default)]
+    pub base_hlc: Hlc,
+    /// The device that made the change.
+    pub origin: Uuid,
+    /// The officer who made it.
+    #[serde(default)]
+    pub author: Option<Uuid>,
+    pub op: Op,
+    /// The record itself, as the domain type serialises it.
+    pub payload: serde_json::Value,
+}
+
+/// `POST /push`. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub changes: Vec<Change>,
+}
+
+/// The server's answer for one change. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Applied (now or by an earlier delivery of the same change).
+    Accepted,
+    /// Refused, with a reason the officer can read.
+    Rejected { reason: String },
+}
+
+/// One change's answer. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeResult {
+    /// The change answered. Sent for rejections only: an accepted change is identified by its
+    /// position, which keeps the answer to a large batch to a few bytes per change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_id: Option<Uuid>,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
+/// The answer to a push: one result per change, in request order (the client checks the
+/// count and, for rejections, the id). Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<ChangeResult>,
+}
+
+/// `POST /pull`. Field names are protocol; do not rename.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullRequest {
+    /// The last server sequence number the device has applied (0 at first).
+    pub cursor: i64,
+    /// Page size (at most [`MAX_PULL_PAGE`]).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// One change as the server numbered it. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PulledChange {
+    pub seq: i64,
+    pub change: Change,
+}
+
+/// A page of changes after the cursor. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<PulledChange>,
+    /// The cursor to ask with next (the last sequence number scanned).
+    pub cursor: i64,
+    /// Whether more changes wait after this page.
+    pub has_more: bool,
+}
+
+/// `POST /enrol`. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    /// The one-time code an admin made.
+    pub code: String,
+    /// This device's id (the origin of its changes).
+    pub device_id: Uuid,
+}
+
+/// Field names are protocol; do not rename.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// Bearer token of the device (256-bit random, shown once).
+    pub device_token: String,
+    /// The region the code was made for.
+    pub region: String,
+}
+
+impl std::fmt::Debug for EnrolResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolResponse")
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /login`, authenticated by the device token. Field names are protocol; do not rename.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Field names are protocol; do not rename.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Bearer token of the session, bound to the device.
+    pub session_token: String,
+    pub officer: Officer,
+}
+
+impl std::fmt::Debug for LoginResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginResponse")
+            .field("officer", &self.officer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `GET /health`. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+/// Every error response. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A stable code (`bad_request`, `unauthorized`, `forbidden`, …).
+    pub error: String,
+    /// What went wrong and what to do, for people.
+    pub message: String,
+}

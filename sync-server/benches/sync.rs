@@ -1,0 +1,295 @@
+//! Sync benchmark: pushes 10k and 100k records (production entries + stones) from a device to
+//! the real server binary over loopback HTTP, through a counting TCP proxy, and reports
+//! records/s and bytes on the wire per record (both directions, HTTP headers included). Then
+//! compares the server's ingest of the same batch (in process, validation included) with a
+//! raw SQLite insert of the same rows in one transaction.
+//!
+//! Run: `cargo bench -p alluvium-sync --bench sync`
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use alluvium::domain::*;
+use alluvium::sync::wire::{Change, Op};
+use alluvium_sync::db::{ServerStore, Session, SqliteStore};
+use common::*;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+fn records(
+    si: &Site,
+    diggers: &[Digger],
+    n: usize,
+    seed: u64,
+) -> (Vec<ProductionEntry>, Vec<Stone>) {
+    // Three stones per entry on average (0–6), weights spread like alluvial finds.
+    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let (mut ps, mut ss) = (Vec::new(), Vec::new());
+    let mut day = 0u64;
+    while ps.len() + ss.len() < n {
+        day += 1;
+        let mut p = production(
+            si,
+            "field_a",
+            &[
+                &diggers[(day % 10) as usize],
+                &diggers[((day + 3) % 10) as usize],
+            ],
+        );
+        p.day = today() - chrono::Days::new(day % 300);
+        p.crew_size = 10 + (next() % 15) as u32;
+        p.gravel = Litres(((next() % 40) * 500) as i64);
+        p.fix = Some(PositionFix {
+            lat: 8.642 + (next() % 1000) as f64 * 1e-6,
+            lon: -10.968 + (next() % 1000) as f64 * 1e-6,
+            accuracy_m: 3.0 + (next() % 10) as f64,
+            source: FixSource::Nmea,
+            time: None,
+        });
+        let k = (next() % 7) as usize;
+        for _ in 0..k {
+            if ps.len() + ss.len() + 1 >= n {
+                break;
+            }
+            let mut s = stone(&p, 5 + (next() % 300) as i64);
+            s.class = [StoneClass::Gem, StoneClass::NearGem, StoneClass::Industrial]
+                [(next() % 3) as usize];
+            s.colour = ["white", "yellow", "brown"][(next() % 3) as usize].into();
+            ss.push(s);
+        }
+        ps.push(p);
+    }
+    (ps, ss)
+}
+
+fn main() {
+    let server = TestServer::start();
+    server.seed();
+    // Registries first (from a licensing device), then the field device through the proxy.
+    let mut lic = server.device("SL-KONO", "lic_a");
+    let diggers: Vec<Digger> = (0..10)
+        .map(|i| digger("SL-KONO", &format!("B-{i}"), "Bench Digger"))
+        .collect();
+    let li = licence("SL-KONO", "BENCH/1", &diggers[0]);
+    let si = site(&li, "Bench pit");
+    lic.store
+        .write(|w| {
+            diggers.iter().try_for_each(|d| w.put_digger(d))?;
+            w.put_licence(&li)?;
+            w.put_site(&si)
+        })
+        .unwrap();
+    lic.sync();
+    let proxy = Proxy::start(&server.url);
+    let mut field = server.device_at(&proxy.url(), "SL-KONO", "field_a", None);
+
+    println!(
+        "push over loopback HTTP (zstd level {}, batches of 2000)",
+        alluvium::sync::codec::LEVEL
+    );
+    for n in [10_000usize, 100_000] {
+        let (ps, ss) = records(&si, &diggers, n, n as u64);
+        field
+            .store
+            .write(|w| {
+                w.set_today(today() + chrono::Days::new(1));
+                let mut it = ss.iter().peekable();
+                for p in &ps {
+                    w.add_production(p)?;
+                    while let Some(s) = it.next_if(|s| s.production_id == p.id) {
+                        w.add_stone(s)?;
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+        let (up0, down0) = (
+            proxy.up.load(Ordering::SeqCst),
+            proxy.down.load(Ordering::SeqCst),
+        );
+        let t = Instant::now();
+        let r = field.sync();
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!((r.pushed, r.rejected), (n, 0), "{r:?}");
+        let up = proxy.up.load(Ordering::SeqCst) - up0;
+        let down = proxy.down.load(Ordering::SeqCst) - down0;
+        println!(
+            "  {n:>7} records ({} production, {} stones): {:>6.2} s, {:>8.0} records/s, {:.1} B/record on the wire ({:.1} up + {:.1} down)",
+            ps.len(),
+            ss.len(),
+            secs,
+            n as f64 / secs,
+            (up + down) as f64 / n as f64,
+            up as f64 / n as f64,
+            down as f64 / n as f64
+        );
+    }
+
+    // Server ingest in process vs raw SQLite, same rows.
+    println!("server ingest vs raw SQLite insert (same rows, one transaction)");
+    for n in [10_000usize, 100_000] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("ingest.db")).unwrap();
+        store.add_region("SL-KONO", "Kono", "SL").unwrap();
+        let hash = alluvium_sync::auth::hash_password("bench-password").unwrap();
+        let officer = store
+            .add_officer(&alluvium_sync::db::NewOfficer {
+                username: "admin".into(),
+                full_name: "Admin".into(),
+                role: Role::Admin,
+                regions: vec!["SL-KONO".into()],
+                password_hash: hash,
+            })
+            .unwrap();
+        let device = uuid::Uuid::now_v7();
+        let code = store.make_enrol_code("SL-KONO", 600).unwrap();
+        store.enrol(&code, device).unwrap();
+        let session = Session {
+            device: alluvium_sync::db::Device {
+                id: device,
+                region: "SL-KONO".into(),
+            },
+            officer: officer.clone(),
+        };
+        let mut hlc = HlcClock::default();
+        let mut change = |entity: &str, id: String, op: Op, payload: serde_json::Value| Change {
+            change_id: uuid::Uuid::now_v7(),
+            entity: entity.into(),
+            record_id: id,
+            region: None,
+            hlc: hlc.tick(chrono::Utc::now().timestamp_millis() as u64),
+            base_hlc: Hlc::default(),
+            origin: device,
+            author: Some(officer.id.0),
+            op,
+            payload,
+        };
+        let mut reg: Vec<Change> = Vec::new();
+        for d in &diggers {
+            reg.push(change(
+                "digger",
+                d.id.to_string(),
+                Op::Upsert,
+                serde_json::to_value(d).unwrap(),
+            ));
+        }
+        reg.push(change(
+            "licence",
+            li.id.to_string(),
+            Op::Upsert,
+            serde_json::to_value(&li).unwrap(),
+        ));
+        reg.push(change(
+            "site",
+            si.id.to_string(),
+            Op::Upsert,
+            serde_json::to_value(&si).unwrap(),
+        ));
+        store.push(&session, &reg).unwrap();
+        let (ps, ss) = records(&si, &diggers, n, n as u64 + 7);
+        let mut batch = Vec::with_capacity(n);
+        let mut it = ss.iter().peekable();
+        for p in &ps {
+            batch.push(change(
+                "production",
+                p.id.to_string(),
+                Op::Insert,
+                serde_json::to_value(p).unwrap(),
+            ));
+            while let Some(s) = it.next_if(|s| s.production_id == p.id) {
+                batch.push(change(
+                    "stone",
+                    s.id.to_string(),
+                    Op::Insert,
+                    serde_json::to_value(s).unwrap(),
+                ));
+            }
+        }
+        let t = Instant::now();
+        for chunk in batch.chunks(2000) {
+            let res = store.push(&session, chunk).unwrap();
+            assert!(
+                res.iter()
+                    .all(|r| r.verdict == alluvium::sync::wire::Verdict::Accepted)
+            );
+        }
+        let ingest = t.elapsed().as_secs_f64();
+
+        let raw_db = rusqlite::Connection::open(dir.path().join("raw.db")).unwrap();
+        raw_db.pragma_update(None, "journal_mode", "WAL").unwrap();
+        raw_db.pragma_update(None, "synchronous", "NORMAL").unwrap();
+        raw_db
+            .execute_batch(
+                "CREATE TABLE production (id TEXT PRIMARY KEY, site_id TEXT NOT NULL, day TEXT NOT NULL,
+                   officer TEXT NOT NULL, lat REAL, lon REAL, accuracy_m REAL, crew_size INTEGER NOT NULL,
+                   gravel_litres INTEGER NOT NULL, notes TEXT NOT NULL, hlc INTEGER NOT NULL, origin TEXT NOT NULL) STRICT;
+                 CREATE TABLE production_diggers (production_id TEXT NOT NULL, digger_id TEXT NOT NULL,
+                   PRIMARY KEY (production_id, digger_id)) STRICT, WITHOUT ROWID;
+                 CREATE TABLE stones (id TEXT PRIMARY KEY, production_id TEXT NOT NULL, centicarats INTEGER NOT NULL,
+                   class TEXT NOT NULL, colour TEXT NOT NULL, hlc INTEGER NOT NULL, origin TEXT NOT NULL) STRICT;",
+            )
+            .unwrap();
+        let t = Instant::now();
+        let tx = raw_db.unchecked_transaction().unwrap();
+        {
+            let mut ip = tx
+                .prepare("INSERT INTO production VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)")
+                .unwrap();
+            let mut id = tx
+                .prepare("INSERT INTO production_diggers VALUES (?1,?2)")
+                .unwrap();
+            let mut is = tx
+                .prepare("INSERT INTO stones VALUES (?1,?2,?3,?4,?5,?6,?7)")
+                .unwrap();
+            let origin = device.to_string();
+            for (i, p) in ps.iter().enumerate() {
+                let f = p.fix.unwrap();
+                ip.execute(rusqlite::params![
+                    p.id.to_string(),
+                    p.site_id.to_string(),
+                    p.day.to_string(),
+                    p.officer,
+                    f.lat,
+                    f.lon,
+                    f.accuracy_m,
+                    p.crew_size,
+                    p.gravel.0,
+                    p.notes,
+                    i as i64,
+                    origin
+                ])
+                .unwrap();
+                for d in &p.digger_ids {
+                    id.execute(rusqlite::params![p.id.to_string(), d.to_string()])
+                        .unwrap();
+                }
+            }
+            for (i, s) in ss.iter().enumerate() {
+                is.execute(rusqlite::params![
+                    s.id.to_string(),
+                    s.production_id.to_string(),
+                    s.weight.0,
+                    s.class.as_str(),
+                    s.colour,
+                    i as i64,
+                    origin
+                ])
+                .unwrap();
+            }
+        }
+        tx.commit().unwrap();
+        let raw = t.elapsed().as_secs_f64();
+        println!(
+            "  {n:>7} records: server ingest {ingest:.2} s ({:.0}/s), raw insert {raw:.2} s ({:.0}/s), ratio {:.1}x",
+            n as f64 / ingest,
+            n as f64 / raw,
+            ingest / raw
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! The HTTP routes under `/api/v1`: health, enrol, login, push, pull. Bodies are read by a
+//! JSON extractor of our own, so malformed, oversized or compressed-bomb bodies all get the
+//! shared JSON error body with the right 4xx.
+
+use crate::AppState;
+use crate::auth::{DeviceAuth, SessionAuth, verify_password};
+use crate::error::ApiError;
+use alluvium::sync::codec;
+use alluvium::sync::wire::{
+    EnrolRequest, EnrolResponse, Health, LoginRequest, LoginResponse, MAX_PUSH_CHANGES,
+    PullRequest, PushRequest, PushResponse,
+};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+
+/// Largest request body on the wire.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Largest request body after decompression.
+pub const MAX_DECODED: usize = 64 * 1024 * 1024;
+
+/// The API routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/enrol", post(enrol))
+        .route("/login", post(login))
+        .route("/push", post(push))
+        .route("/pull", post(pull))
+}
+
+/// A JSON body, possibly zstd-compressed; errors use the shared body.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let zstd = match req.headers().get(header::CONTENT_ENCODING) {
+            None => false,
+            Some(v) if v.as_bytes() == codec::ZSTD.as_bytes() => true,
+            Some(v) => {
+                return Err(ApiError::BadRequest(format!(
+                    "Content-Encoding {:?} is not supported (use zstd or none)",
+                    String::from_utf8_lossy(v.as_bytes())
+                )));
+            }
+        };
+        // Refuse a declared oversize at once, rather than after reading the whole body.
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(ApiError::TooLarge(format!(
+                "the request body is larger than {MAX_BODY} bytes"
+            )));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e: BytesRejection| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge(format!("the request body is larger than {MAX_BODY} bytes"))
+                } else {
+                    ApiError::BadRequest(e.body_text())
+                }
+            })?;
+        let raw = if zstd {
+            codec::decompress(&bytes, MAX_DECODED).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::InvalidData && e.to_string().contains("expands")
+                {
+                    ApiError::TooLarge(e.to_string())
+                } else {
+                    ApiError::BadRequest(format!("the zstd body cannot be decoded: {e}"))
+                }
+            })?
+        } else {
+            bytes.to_vec()
+        };
+        serde_json::from_slice(&raw).map(JsonBody).map_err(|e| {
+            use serde_json::error::Category;
+            match e.classify() {
+                Category::Data => {
+                    ApiError::Invalid(format!("the request does not fit the API: {e}"))
+                }
+                _ => ApiError::BadRequest(format!("the request is not valid JSON: {e}")),
+            }
+        })
+    }
+}
+
+async fn run<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+async fn enrol(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<EnrolRequest>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    let db = state.db.clone();
+    let (device_token, region) = run(move || Ok(db.enrol(&req.code, req.device_id)?)).await?;
+    tracing::info!(%region, device = %req.device_id, "device enrolled");
+    Ok(Json(EnrolResponse {
+        device_token,
+        region,
+    }))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    DeviceAuth(device): DeviceAuth,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let key = req.username.trim().to_lowercase();
+    if !state.limiter.allowed(&key) {
+        tracing::warn!(user = %key, "login refused: too many failures");
+        return Err(ApiError::TooManyRequests(
+            "too many failed logins for this user; wait a few minutes".into(),
+        ));
+    }
+    let db = state.db.clone();
+    let username = req.username.clone();
+    // argon2 is deliberately slow: keep it off the async workers.
+    let checked = run(move || {
+        let account = db.account(username.trim())?;
+        Ok(account.filter(|a| verify_password(&req.password, &a.password_hash)))
+    })
+    .await?;
+    let Some(account) = checked else {
+        state.limiter.failed(&key);
+        return Err(ApiError::Unauthorized("wrong user name or password".into()));
+    };
+    if account.disabled {
+        return Err(ApiError::Forbidden(
+            "this officer account is disabled".into(),
+        ));
+    }
+    state.limiter.succeeded(&key);
+    let db = state.db.clone();
+    let officer = account.officer.clone();
+    let session_token = run(move || Ok(db.open_session(device.id, officer.id.0)?)).await?;
+    tracing::info!(user = %account.officer.username, device = %device.id, "officer logged in");
+    Ok(Json(LoginResponse {
+        session_token,
+        officer: account.officer,
+    }))
+}
+
+async fn push(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SessionAuth(session): SessionAuth,
+    JsonBody(req): JsonBody<PushRequest>,
+) -> Result<Response, ApiError> {
+    if req.changes.len() > MAX_PUSH_CHANGES {
+        return Err(ApiError::TooLarge(format!(
+            "{} changes in one push; send at most {MAX_PUSH_CHANGES}",
+            req.changes.len()
+        )));
+    }
+    let db = state.db.clone();
+    let n = req.changes.len();
+    let user = session.officer.username.clone();
+    let results = run(move || Ok(db.push(&session, &req.changes)?)).await?;
+    let rejected = results
+        .iter()
+        .filter(|r| matches!(r.verdict, alluvium::sync::wire::Verdict::Rejected { .. }))
+        .count();
+    tracing::info!(%user, changes = n, rejected, "push");
+    json_response(&headers, &PushResponse { results })
+}
+
+/// A JSON answer, zstd-compressed when the client accepts it.
+fn json_response<T: serde::Serialize>(headers: &HeaderMap, body: &T) -> Result<Response, ApiError> {
+    let json = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let wants_zstd = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|p| p.trim().starts_with(codec::ZSTD)));
+    let mut resp = if wants_zstd {
+        let z = codec::compress(&json).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let mut r = z.into_response();
+        r.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(codec::ZSTD),
+        );
+        r
+    } else {
+        json.into_response()
+    };
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(resp)
+}
+
+async fn pull(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SessionAuth(session): SessionAuth,
+    JsonBody(req): JsonBody<PullRequest>,
+) -> Result<Response, ApiError> {
+    if req.cursor < 0 {
+        return Err(ApiError::Invalid("cursor must be 0 or more".into()));
+    }
+    let db = state.db.clone();
+    let limit = req.limit.unwrap_or(alluvium::sync::wire::MAX_PULL_PAGE);
+    let page = run(move || Ok(db.pull(&session, req.cursor, limit)?)).await?;
+    json_response(&headers, &page)
+}
