@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_outbox_pending.sql"),
+    include_str!("migrations/0003_custody.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
