@@ -728,6 +728,35 @@ fn kp_trade_totals_equal_the_export_slips_of_each_quarter_to_the_centicarat_and_
         }
     }
     assert!(quarters_seen >= 2);
+
+    // Origin check: honest exports fit the mix of their regions' footprints; an export whose
+    // declared stones are three times as many for the same carats (small foreign goods mixed
+    // in) is flagged, on the slip.
+    let config = CheckConfig {
+        simulations: 1000,
+        ..CheckConfig::default()
+    };
+    let export_flags = |data: &alluvium::analytics::CheckData| -> BTreeSet<Uuid> {
+        run_checks(data, &config, &PriceModel::standard())
+            .into_iter()
+            .filter(|f| {
+                f.kind == FlagKind::FootprintMismatch
+                    && f.target_entity() == alluvium::domain::Entity::Sales
+            })
+            .map(|f| f.record_id)
+            .collect()
+    };
+    assert_eq!(export_flags(&chain), BTreeSet::new());
+    let mut doctored = chain.clone();
+    let x = doctored
+        .sales
+        .iter_mut()
+        .filter(|s| s.kind == SaleKind::Export && s.stone_count >= 100)
+        .last()
+        .unwrap();
+    x.stone_count *= 3;
+    let target = x.id.0;
+    assert_eq!(export_flags(&doctored), BTreeSet::from([target]));
     // Most production is sold within 30 days of the find.
     let days: HashMap<ProductionId, NaiveDate> = store
         .production_entries()

@@ -31,6 +31,10 @@
 //!   site-month (0.1 % by default, so a year of a few hundred site-months raises no false flag
 //!   in most years).
 //!
+//!   The same kind is raised on an export slip (`"entity": "sales"` in the evidence) whose
+//!   declared stone count is too high for its carats given where the chain says the goods came
+//!   from (see `super::custody`).
+//!
 //! The chain-of-custody kinds (`sale_exceeds_production`, `sale_without_production`,
 //! `resale_exceeds_purchases`, `export_exceeds_purchases`, `unlicensed_buyer`) are computed in
 //! `super::custody` over the sale slips; their `record_id` is the slip and their evidence names
@@ -584,6 +588,7 @@ fn footprints(data: &CheckData, config: &CheckConfig, prices: &PriceModel, flags
             .or_default()
             .push(s.weight);
     }
+    let mut references: BTreeMap<String, ReferenceFootprint> = BTreeMap::new();
     for (region, stones) in by_region {
         if stones.len() < MIN_REFERENCE_STONES {
             continue;
@@ -591,7 +596,8 @@ fn footprints(data: &CheckData, config: &CheckConfig, prices: &PriceModel, flags
         let Ok(reference) = ReferenceFootprint::from_facts(region, stones, prices) else {
             continue;
         };
-        let prepared = PreparedReference::new(&reference);
+        let reference = references.entry(region.to_string()).or_insert(reference);
+        let prepared = PreparedReference::new(reference);
         let mut calibrations = HashMap::new();
         for ((site, year, month), weights) in parcels.get(region).into_iter().flatten() {
             if weights.len() < config.parcel_min_stones.max(2) {
@@ -628,4 +634,5 @@ fn footprints(data: &CheckData, config: &CheckConfig, prices: &PriceModel, flags
             }
         }
     }
+    super::custody::export_footprints(data, config, &references, flags);
 }
