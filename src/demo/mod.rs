@@ -522,7 +522,9 @@ impl RegionGen<'_> {
             ),
         };
         Licence {
-            id: self.id(issued, 900 + seq as u64),
+            // Registered on the device when the demo span starts, after every mining licence,
+            // so lists in id order still begin with a mining licence as they always have.
+            id: self.id(self.start(), 900 + seq as u64),
             number: format!(
                 "{}/{code}/{}/{seq:04}",
                 self.p.licence_prefix,
