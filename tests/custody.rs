@@ -898,3 +898,94 @@ fn sales_round_trip_through_csv_in_any_order_and_report_kp_shows_trade() {
         );
     }
 }
+
+#[test]
+fn the_sales_page_api_lists_searches_prefills_and_prints() {
+    use alluvium::store::{SaleFilter, prefill_from_production, prefill_from_purchases};
+    let mut w = World::new();
+    let year = (d(2026, 1, 1), d(2026, 12, 31));
+    let dealer = w.trader(LicenceKind::Dealer, year.0, year.1);
+    let exporter = w.trader(LicenceKind::Exporter, year.0, year.1);
+    let (miner, pit) = w.miner();
+    let p1 = w.dig(pit, d(2026, 6, 1), &[(100, G), (20, I)]);
+    let p2 = w.dig(pit, d(2026, 6, 2), &[(30, G)]);
+    // A day without finds is nothing to sell.
+    w.dig(pit, d(2026, 6, 3), &[]);
+    let offers = w.store.production_offers(miner, d(2026, 5, 1)).unwrap();
+    assert_eq!(
+        offers.iter().map(|o| o.entry.id).collect::<Vec<_>>(),
+        [p2, p1]
+    );
+    let chosen: Vec<_> = offers.iter().collect();
+    assert_eq!(prefill_from_production(&chosen), (Centicarats(150), 3));
+    let s1 = first(d(2026, 6, 4), miner, dealer, 150, &[p1, p2]);
+    w.write(|wr| wr.add_sale(&s1));
+    let offers = w.store.production_offers(miner, d(2026, 5, 1)).unwrap();
+    assert!(offers.iter().all(|o| o.sold_on == [s1.id]));
+    let bought = w.store.purchase_offers(dealer, d(2026, 6, 30)).unwrap();
+    assert_eq!(bought.len(), 1);
+    assert!(bought[0].drawn_on_by.is_empty());
+    let picked: Vec<_> = bought.iter().collect();
+    assert_eq!(prefill_from_purchases(&picked), (Centicarats(150), 3));
+    let r1 = onward(
+        SaleKind::Resale,
+        d(2026, 6, 5),
+        dealer,
+        Some(exporter),
+        150,
+        &[&s1],
+    );
+    w.write(|wr| wr.add_sale(&r1));
+    assert_eq!(
+        w.store.purchase_offers(dealer, d(2026, 6, 30)).unwrap()[0].drawn_on_by,
+        [r1.id]
+    );
+
+    // Lists and search: newest first, by slip number, licence number or holder name.
+    let all = w.store.search_sales(&SaleFilter::default(), 0, 10).unwrap();
+    assert_eq!(
+        all.iter().map(|r| r.sale.id).collect::<Vec<_>>(),
+        [r1.id, s1.id]
+    );
+    assert_eq!(all[1].seller_holder, "Holder 3");
+    assert_eq!(all[1].buyer_holder.as_deref(), Some("Trader 1"));
+    let by_holder = SaleFilter {
+        query: "holder 3".into(),
+        ..SaleFilter::default()
+    };
+    assert_eq!(w.store.search_sales(&by_holder, 0, 10).unwrap().len(), 1);
+    let resales = SaleFilter {
+        kind: Some(SaleKind::Resale),
+        ..SaleFilter::default()
+    };
+    assert_eq!(w.store.count_sales_matching(&resales).unwrap(), 1);
+    let slip_no = SaleFilter {
+        query: r1.slip_number[2..10].to_string(),
+        ..SaleFilter::default()
+    };
+    assert_eq!(
+        w.store.search_sales(&slip_no, 0, 10).unwrap()[0].sale.id,
+        r1.id
+    );
+
+    // The printed slip names the parties, what it draws on and the origin.
+    let text = alluvium::report::sale_slip_text(&w.store, s1.id)
+        .unwrap()
+        .unwrap();
+    for needle in [
+        "PURCHASE SLIP (first sale)",
+        "Holder 3",
+        "KONO/AM/CUS/0003",
+        "Pit 3: 2 stones, 1.20 ct",
+        "SL-KONO 1.50 ct",
+        "7102.10",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from\n{text}");
+    }
+    assert!(text.lines().all(|l| l.chars().count() <= 90), "{text}");
+    assert!(
+        alluvium::report::sale_slip_text(&w.store, SaleId::new())
+            .unwrap()
+            .is_none()
+    );
+}

@@ -55,6 +55,12 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
         format: TableFormat,
     },
+    /// A printable sale slip: its parties, what it draws on and its origin.
+    Slip {
+        /// The slip's id.
+        #[arg(long)]
+        sale: crate::domain::SaleId,
+    },
     /// Size-frequency footprint of a region (or one site of it) over a span of days.
     Footprint {
         #[arg(long)]
@@ -145,6 +151,10 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
                 }
             }
         }
+        ReportCommand::Slip { sale } => match crate::report::sale_slip_text(store, sale)? {
+            Some(text) => write!(out, "{text}")?,
+            None => bail!("no sale slip {sale} in this database"),
+        },
         ReportCommand::Footprint {
             region,
             site,

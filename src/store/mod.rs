@@ -8,6 +8,7 @@ mod error;
 mod outbox;
 mod queries;
 mod rows;
+mod sales_queries;
 mod stats;
 mod writer;
 
@@ -15,6 +16,10 @@ pub use analytics_queries::FactFilter;
 pub use error::StoreError;
 pub use outbox::OutboxRow;
 pub use queries::{DiggerHit, SiteSummary};
+pub use sales_queries::{
+    ProductionOffer, PurchaseOffer, SaleFilter, SaleRow, prefill_from_production,
+    prefill_from_purchases,
+};
 pub use stats::{Counts, Stats};
 pub use writer::Writer;
 
