@@ -476,6 +476,9 @@ impl TradeReport {
     }
 }
 
+/// A trade line being added up: the row, its certificate numbers and carats per region.
+type Tally = (TradeRow, BTreeSet<String>, BTreeMap<String, i64>);
+
 /// The quarter of a day, as `2026-Q3`.
 fn quarter_of(day: NaiveDate) -> String {
     format!("{}-Q{}", day.year(), (day.month() - 1) / 3 + 1)
@@ -486,12 +489,8 @@ fn quarter_of(day: NaiveDate) -> String {
 pub fn kp_trade(data: &CheckData, period: Period, region: Option<&str>) -> TradeReport {
     let chain = Chain::new(data);
     type Key = (String, &'static str, String);
-    let mut rows: BTreeMap<Key, (TradeRow, BTreeSet<String>, BTreeMap<String, i64>)> =
-        BTreeMap::new();
-    let mut totals: BTreeMap<
-        (String, &'static str),
-        (TradeRow, BTreeSet<String>, BTreeMap<String, i64>),
-    > = BTreeMap::new();
+    let mut rows: BTreeMap<Key, Tally> = BTreeMap::new();
+    let mut totals: BTreeMap<(String, &'static str), Tally> = BTreeMap::new();
     let mut exports: Vec<&Sale> = data
         .sales
         .iter()
@@ -521,7 +520,7 @@ pub fn kp_trade(data: &CheckData, period: Period, region: Option<&str>) -> Trade
         let origin = chain.origin(s);
         let hs = origin.hs_code();
         let q = quarter_of(s.day);
-        let add = |slot: &mut (TradeRow, BTreeSet<String>, BTreeMap<String, i64>)| {
+        let add = |slot: &mut Tally| {
             slot.0.slips += 1;
             slot.0.stone_count += u64::from(s.stone_count);
             slot.0.centicarats.0 += s.weight.0;
@@ -571,6 +570,7 @@ pub fn may_sell(licence: LicenceKind, kind: SaleKind) -> bool {
 
 /// The inverse of the standard normal distribution function (Acklam's rational approximation,
 /// relative error below 1.2e-9), for the one-sided threshold of the export check.
+#[allow(clippy::excessive_precision)] // the published coefficients, as published
 fn normal_quantile(p: f64) -> f64 {
     const A: [f64; 6] = [
         -3.969683028665376e1,

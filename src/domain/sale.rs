@@ -166,7 +166,8 @@ mod tests {
     fn slip_rules() {
         let today = d(2026, 6, 1);
         assert_eq!(slip(SaleKind::FirstSale).validate(today), Ok(()));
-        let cases: Vec<(Box<dyn Fn(&mut Sale)>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut Sale)>;
+        let cases: Vec<(Change, &str)> = vec![
             (Box::new(|s| s.weight = Centicarats(0)), "carats"),
             (Box::new(|s| s.stone_count = 0), "stone_count"),
             (Box::new(|s| s.day = d(2026, 6, 3)), "day"),
