@@ -452,7 +452,7 @@ fn digger_search_finds_by_name_prefix_national_id_and_licence_number() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(&dir, "a.db", 6);
     let d = store.diggers().unwrap().remove(3);
-    let surname = d.full_name.split(' ').last().unwrap();
+    let surname = d.full_name.split(' ').next_back().unwrap();
     let hits = store
         .search_diggers(&surname[..3].to_lowercase(), 0, 500)
         .unwrap();

@@ -31,8 +31,14 @@
 //!   site-month (0.1 % by default, so a year of a few hundred site-months raises no false flag
 //!   in most years).
 //!
-//! The chain-of-custody kinds (`sale_exceeds_production`, …) are declared so that the Flag type
-//! and its JSON already carry them; their checks need the sales records and come later.
+//!   The same kind is raised on an export slip (`"entity": "sales"` in the evidence) whose
+//!   declared stone count is too high for its carats given where the chain says the goods came
+//!   from (see `super::custody`).
+//!
+//! The chain-of-custody kinds (`sale_exceeds_production`, `sale_without_production`,
+//! `resale_exceeds_purchases`, `export_exceeds_purchases`, `unlicensed_buyer`) are computed in
+//! `super::custody` over the sale slips; their `record_id` is the slip and their evidence names
+//! the licence, the records drawn on and the running balance.
 
 use super::{
     MIN_REFERENCE_STONES, PreparedReference, PriceModel, ReferenceFootprint, SPECIAL_STONE,
@@ -163,7 +169,7 @@ pub struct Flag {
 }
 
 impl Flag {
-    fn new(
+    pub(super) fn new(
         kind: FlagKind,
         record_id: uuid::Uuid,
         severity: Severity,
@@ -180,6 +186,15 @@ impl Flag {
     /// The evidence's human-readable message.
     pub fn message(&self) -> &str {
         self.evidence["message"].as_str().unwrap_or("")
+    }
+
+    /// The entity of the flagged record: the kind's, unless the evidence names another (a
+    /// `footprint_mismatch` on an export slip names `"entity": "sales"`).
+    pub fn target_entity(&self) -> Entity {
+        match self.evidence["entity"].as_str() {
+            Some("sales") => Entity::Sales,
+            _ => self.kind.target(),
+        }
     }
 
     /// One line for text output: `kind severity record_id: message`.
@@ -204,6 +219,8 @@ pub struct CheckData {
     pub production: Vec<ProductionEntry>,
     /// The stones of those entries.
     pub stones: Vec<StoneFact>,
+    /// Sale slips, with their production ids resolved to the current versions.
+    pub sales: Vec<crate::domain::Sale>,
 }
 
 /// The checks' tunable limits (see the module documentation for why these values).
@@ -221,6 +238,9 @@ pub struct CheckConfig {
     pub parcel_false_alarm: f64,
     /// Simulated clean parcels per calibration.
     pub simulations: usize,
+    /// Share of a licence's inflow by which its sales may exceed it before a mass-balance
+    /// flag (scales differ between the pit and the dealer's office).
+    pub custody_tolerance: f64,
 }
 
 impl Default for CheckConfig {
@@ -232,6 +252,7 @@ impl Default for CheckConfig {
             parcel_min_stones: 50,
             parcel_false_alarm: 0.001,
             simulations: 10_000,
+            custody_tolerance: 0.005,
         }
     }
 }
@@ -274,6 +295,7 @@ pub fn run_checks(data: &CheckData, config: &CheckConfig, prices: &PriceModel) -
         ));
     }
     footprints(data, config, prices, &mut flags);
+    super::custody::custody_checks(data, config, &mut flags);
     flags.sort_by_key(|f| (f.kind, f.record_id));
     flags
 }
@@ -566,6 +588,7 @@ fn footprints(data: &CheckData, config: &CheckConfig, prices: &PriceModel, flags
             .or_default()
             .push(s.weight);
     }
+    let mut references: BTreeMap<String, ReferenceFootprint> = BTreeMap::new();
     for (region, stones) in by_region {
         if stones.len() < MIN_REFERENCE_STONES {
             continue;
@@ -573,7 +596,8 @@ fn footprints(data: &CheckData, config: &CheckConfig, prices: &PriceModel, flags
         let Ok(reference) = ReferenceFootprint::from_facts(region, stones, prices) else {
             continue;
         };
-        let prepared = PreparedReference::new(&reference);
+        let reference = references.entry(region.to_string()).or_insert(reference);
+        let prepared = PreparedReference::new(reference);
         let mut calibrations = HashMap::new();
         for ((site, year, month), weights) in parcels.get(region).into_iter().flatten() {
             if weights.len() < config.parcel_min_stones.max(2) {
@@ -610,4 +634,5 @@ fn footprints(data: &CheckData, config: &CheckConfig, prices: &PriceModel, flags
             }
         }
     }
+    super::custody::export_footprints(data, config, &references, flags);
 }

@@ -8,6 +8,7 @@
 
 mod checks;
 mod compare;
+mod custody;
 mod error;
 mod facts;
 mod footprint;
@@ -19,6 +20,9 @@ pub use checks::{CheckConfig, CheckData, Flag, FlagKind, Severity, run_checks};
 pub use compare::{
     Calibration, Comparison, DEFAULT_FALSE_ALARM, DEFAULT_SIMULATIONS, MIN_REFERENCE_STONES,
     ParcelStatistics, PreparedReference, compare_calibrated, compare_parcel, parcel_statistics,
+};
+pub use custody::{
+    Chain, HS_GEM, HS_INDUSTRIAL, HS_UNSORTED, Origin, TradeReport, TradeRow, kp_trade, may_sell,
 };
 pub use error::AnalyticsError;
 pub use facts::StoneFact;

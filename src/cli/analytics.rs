@@ -39,15 +39,27 @@ pub enum ChartFormat {
 /// `alluvium report …`
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
-    /// KP production statistics for a period: carats, stones and estimated USD per region.
+    /// KP statistics for a period: production (carats, stones and estimated USD per region)
+    /// and trade (exports per quarter by HS code and destination; in the JSON beside the
+    /// production, in CSV with --trade).
     Kp {
         /// 2026, 2026-H1 or 2026-Q3.
         #[arg(long)]
         period: String,
+        /// Only this region (production of its sites; exports of its exporters).
         #[arg(long)]
         region: Option<String>,
+        /// CSV: print the trade table instead of the production table.
+        #[arg(long)]
+        trade: bool,
         #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
         format: TableFormat,
+    },
+    /// A printable sale slip: its parties, what it draws on and its origin.
+    Slip {
+        /// The slip's id.
+        #[arg(long)]
+        sale: crate::domain::SaleId,
     },
     /// Size-frequency footprint of a region (or one site of it) over a span of days.
     Footprint {
@@ -104,6 +116,7 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
         ReportCommand::Kp {
             period,
             region,
+            trade,
             format,
         } => {
             let period: Period = period.parse()?;
@@ -111,9 +124,22 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
                 .in_region(region.as_deref());
             let facts = store.stone_facts(&filter)?;
             let report = kp_statistics(period, &facts, &PriceModel::standard());
+            // Exports are traced through the whole chain, whenever its production was found.
+            let chain = store.check_data(&FactFilter::default())?;
+            let trade_report = analytics::kp_trade(&chain, period, region.as_deref());
             match format {
                 TableFormat::Json => {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&report.to_json())?)?
+                    let mut json = report.to_json();
+                    json["trade"] = trade_report.to_json();
+                    writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?
+                }
+                TableFormat::Csv if trade => {
+                    let mut w = csv::Writer::from_writer(out);
+                    w.write_record(analytics::TradeReport::CSV_HEADER)?;
+                    for r in trade_report.rows.iter().chain(&trade_report.totals) {
+                        w.write_record(analytics::TradeReport::csv_cells(r))?;
+                    }
+                    w.flush()?;
                 }
                 TableFormat::Csv => {
                     let mut w = csv::Writer::from_writer(out);
@@ -125,6 +151,10 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
                 }
             }
         }
+        ReportCommand::Slip { sale } => match crate::report::sale_slip_text(store, sale)? {
+            Some(text) => write!(out, "{text}")?,
+            None => bail!("no sale slip {sale} in this database"),
+        },
         ReportCommand::Footprint {
             region,
             site,

@@ -217,13 +217,14 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
             make_demo(&mut store, &opts)?;
             let s = store.stats()?.total;
             println!(
-                "demo data written to {}: {} diggers, {} licences, {} sites, {} production entries, {} stones",
+                "demo data written to {}: {} diggers, {} licences, {} sites, {} production entries, {} stones, {} sales",
                 db.display(),
                 s.diggers,
                 s.licences,
                 s.sites,
                 s.production,
-                s.stones
+                s.stones,
+                s.sales
             );
             Ok(())
         }

@@ -1,6 +1,11 @@
 //! Realistic synthetic data (DOMAIN.md §7): regions, officers, diggers, licences with
 //! polygons around the real fields, sites inside them, crews, and daily production with
-//! washing seasons, zero-find days, lognormal stone weights and a rare tail of large stones.
+//! washing seasons, zero-find days, lognormal stone weights and a rare tail of large stones;
+//! then the chain of custody: each licence holder sells its finds to one of the region's few
+//! dealers (mostly the same one) 0–10 days after the last find of a batch, dealers resell their
+//! purchases every one to three weeks to the region's exporter (now and then to another dealer),
+//! and the exporter ships every three to six weeks under a KP certificate. Every slip lists
+//! what it draws on, so the chain balances exactly.
 //!
 //! Everything is drawn from one seeded ChaCha generator per region, and ids are UUIDv7 built
 //! from the simulated time and seeded random bytes, so the same seed and options give
@@ -9,9 +14,9 @@
 mod profile;
 
 use crate::domain::{
-    Area, Centicarats, Crew, Digger, DiggerStatus, FixSource, Licence, LicenceKind, LicenceStatus,
-    Litres, Officer, PositionFix, ProductionEntry, Region, Role, Sex, Site, SiteKind, SiteStatus,
-    Stone, StoneClass, new_v7_at,
+    Area, Centicarats, Cents, Crew, Digger, DiggerStatus, FixSource, Licence, LicenceId,
+    LicenceKind, LicenceStatus, Litres, Officer, PositionFix, ProductionEntry, Region, Role, Sale,
+    SaleId, SaleKind, Sex, Site, SiteKind, SiteStatus, Stone, StoneClass, new_v7_at,
 };
 use crate::store::{Store, StoreError};
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
@@ -60,6 +65,8 @@ pub struct DemoData {
     pub sites: Vec<Site>,
     pub crews: Vec<Crew>,
     pub production: Vec<DayRecord>,
+    /// Sale slips in the order they are written (every slip after those it draws on).
+    pub sales: Vec<Sale>,
 }
 
 /// Share of the tail of exceptional stones (20–1 000 ct) among all stones.
@@ -129,6 +136,9 @@ pub fn load(store: &mut Store, data: &DemoData, today: NaiveDate) -> Result<(), 
             for s in stones {
                 w.add_stone(s)?;
             }
+        }
+        for s in &data.sales {
+            w.add_sale(s)?;
         }
         Ok(())
     })
@@ -206,6 +216,8 @@ impl RegionGen<'_> {
         let rivers: Vec<f64> = (0..3)
             .map(|_| self.rng.random_range(0.0..std::f64::consts::TAU))
             .collect();
+        let first_licence = self.data.licences.len();
+        let first_production = self.data.production.len();
         let mut next = 0;
         let mut seq = 0;
         while next + 10 <= region_diggers.len() || (seq == 0 && !region_diggers.is_empty()) {
@@ -219,6 +231,7 @@ impl RegionGen<'_> {
             let bearing = rivers[self.rng.random_range(0..rivers.len())];
             self.licence_with_sites(seq, bearing, &crew, &officer_name);
         }
+        self.custody(first_licence, first_production);
     }
 
     fn digger(&mut self, i: usize) -> Digger {
@@ -479,6 +492,276 @@ impl RegionGen<'_> {
             }
             day += Duration::days(1);
         }
+    }
+}
+
+/// Stock of a trader: the slips bought and not yet sold on.
+#[derive(Default)]
+struct Stock {
+    unsold: Vec<usize>,
+    next_sale: Option<NaiveDate>,
+}
+
+impl RegionGen<'_> {
+    fn trader(&mut self, kind: LicenceKind, seq: usize) -> Licence {
+        let issued = self.start() - Duration::days(self.rng.random_range(30..300));
+        let mut expires = issued + Duration::days(364);
+        if expires < self.opts.end {
+            expires += Duration::days(365); // renewed
+        }
+        let surname = self.pick(self.p.surnames);
+        let first = self.pick(self.p.first_names_male);
+        let (code, holder) = match kind {
+            LicenceKind::Exporter => ("EX", format!("{surname} Diamond Export Ltd")),
+            _ => (
+                "DL",
+                format!(
+                    "{first} {surname} {}",
+                    self.pick(&["Diamonds", "Trading", "& Sons", "Mining Supplies"])
+                ),
+            ),
+        };
+        Licence {
+            // Registered on the device when the demo span starts, after every mining licence,
+            // so lists in id order still begin with a mining licence as they always have.
+            id: self.id(self.start(), 900 + seq as u64),
+            number: format!(
+                "{}/{code}/{}/{seq:04}",
+                self.p.licence_prefix,
+                issued.year()
+            ),
+            kind,
+            holder_digger_id: None,
+            holder_name: holder,
+            region: self.region.code.clone(),
+            issued_on: issued,
+            expires_on: expires,
+            status: LicenceStatus::Active,
+            area: None,
+            fee_receipt: format!(
+                "OTP-{}-{:06}",
+                issued.year(),
+                self.rng.random_range(0..1_000_000)
+            ),
+        }
+    }
+
+    /// A slip with the next id and number of its kind.
+    #[allow(clippy::too_many_arguments)]
+    fn slip(
+        &mut self,
+        kind: SaleKind,
+        n: usize,
+        day: NaiveDate,
+        seller: LicenceId,
+        buyer: Option<LicenceId>,
+        parts: (i64, u32, i64),
+    ) -> Sale {
+        let code = match kind {
+            SaleKind::FirstSale => "BA",
+            SaleKind::Resale => "BV",
+            SaleKind::Export => "EX",
+        };
+        Sale {
+            id: self.id::<SaleId>(day, 50_000 + n as u64),
+            slip_number: format!("{}/{code}/{n:06}", self.p.licence_prefix),
+            day,
+            seller_licence_id: seller,
+            buyer_licence_id: buyer,
+            weight: Centicarats(parts.0),
+            stone_count: parts.1,
+            price: Cents(parts.2),
+            production_ids: vec![],
+            source_sale_ids: vec![],
+            kind,
+            certificate_number: String::new(),
+            destination_country: String::new(),
+        }
+    }
+
+    /// Dealers, an exporter and the slips from pit to export (see the module documentation).
+    fn custody(&mut self, first_licence: usize, first_production: usize) {
+        let dealers: Vec<Licence> = (1..=3)
+            .map(|k| self.trader(LicenceKind::Dealer, k))
+            .collect();
+        let exporter = self.trader(LicenceKind::Exporter, 1);
+        let prices = crate::analytics::PriceModel::standard();
+        let base = prices
+            .base(&self.region.code)
+            .map_or(10_000.0, |c| c.0 as f64);
+        let site_licence: std::collections::HashMap<_, _> = self
+            .data
+            .sites
+            .iter()
+            .map(|s| (s.id, s.licence_id))
+            .collect();
+        let end = self.opts.end;
+        let mut sales: Vec<Sale> = Vec::new();
+        let mut n = 0;
+
+        // First sales: each holder sells batches of finds, mostly to a regular dealer.
+        let licences: Vec<LicenceId> = self.data.licences[first_licence..]
+            .iter()
+            .map(|l| l.id)
+            .collect();
+        let mut finds: std::collections::HashMap<LicenceId, Vec<usize>> = Default::default();
+        for (i, (p, stones)) in self
+            .data
+            .production
+            .iter()
+            .enumerate()
+            .skip(first_production)
+        {
+            if let Some(l) = site_licence.get(&p.site_id)
+                && !stones.is_empty()
+            {
+                finds.entry(*l).or_default().push(i);
+            }
+        }
+        for licence in licences {
+            let mut list = finds.remove(&licence).unwrap_or_default();
+            list.sort_by_key(|&i| (self.data.production[i].0.day, self.data.production[i].0.id));
+            let regular = self.rng.random_range(0..dealers.len());
+            let mut batch: Vec<usize> = Vec::new();
+            for i in list {
+                batch.push(i);
+                if batch.len() < 6 && !self.rng.random_bool(0.35) {
+                    continue;
+                }
+                let day =
+                    self.data.production[i].0.day + Duration::days(self.rng.random_range(0..=10));
+                if day > end {
+                    break; // still in the holder's hands
+                }
+                let dealer = if self.rng.random_bool(0.85) {
+                    regular
+                } else {
+                    self.rng.random_range(0..dealers.len())
+                };
+                let (mut cc, mut count, mut value) = (0i64, 0u32, 0.0f64);
+                for &k in &batch {
+                    for st in &self.data.production[k].1 {
+                        cc += st.weight.0;
+                        count += 1;
+                        value += base
+                            * st.weight.carats_f64().powf(crate::analytics::SIZE_EXPONENT)
+                            * crate::analytics::quality_factor(st.class)
+                            * st.weight.carats_f64();
+                    }
+                }
+                let price = (value * self.rng.random_range(0.55..0.75)).round() as i64;
+                n += 1;
+                let mut s = self.slip(
+                    SaleKind::FirstSale,
+                    n,
+                    day,
+                    licence,
+                    Some(dealers[dealer].id),
+                    (cc, count, price),
+                );
+                s.production_ids = batch
+                    .iter()
+                    .map(|&k| self.data.production[k].0.id)
+                    .collect();
+                sales.push(s);
+                batch.clear();
+            }
+        }
+
+        // Dealers resell their stock every one to three weeks; the exporter ships every three
+        // to six weeks. Walk the days in order so every slip comes after what it draws on.
+        sales.sort_by_key(|s| (s.day, s.id));
+        let mut stock: Vec<Stock> = (0..=dealers.len()).map(|_| Stock::default()).collect();
+        let trader_index = |id: LicenceId| {
+            dealers
+                .iter()
+                .position(|d| d.id == id)
+                .or((id == exporter.id).then_some(dealers.len()))
+        };
+        let firsts = std::mem::take(&mut sales);
+        let mut out: Vec<Sale> = Vec::with_capacity(firsts.len() * 2);
+        let mut cursor = 0;
+        let mut day = self.start();
+        for (k, s) in stock.iter_mut().enumerate() {
+            let gap = if k < dealers.len() { 7..=21 } else { 21..=42 };
+            s.next_sale = Some(day + Duration::days(self.rng.random_range(gap)));
+        }
+        while day <= end {
+            while cursor < firsts.len() && firsts[cursor].day <= day {
+                let s = firsts[cursor].clone();
+                if let Some(k) = s.buyer_licence_id.and_then(trader_index) {
+                    stock[k].unsold.push(out.len());
+                }
+                out.push(s);
+                cursor += 1;
+            }
+            for k in 0..stock.len() {
+                if stock[k].next_sale != Some(day) {
+                    continue;
+                }
+                let is_exporter = k == dealers.len();
+                let gap = if is_exporter { 21..=42 } else { 7..=21 };
+                stock[k].next_sale = Some(day + Duration::days(self.rng.random_range(gap)));
+                let sources = std::mem::take(&mut stock[k].unsold);
+                if sources.is_empty() {
+                    continue;
+                }
+                let (cc, count, price): (i64, u32, i64) =
+                    sources.iter().fold((0, 0, 0), |a, &i| {
+                        (
+                            a.0 + out[i].weight.0,
+                            a.1 + out[i].stone_count,
+                            a.2 + out[i].price.0,
+                        )
+                    });
+                let markup = self.rng.random_range(1.05..1.15);
+                let price = (price as f64 * markup).round() as i64;
+                n += 1;
+                let mut s = if is_exporter {
+                    let mut s = self.slip(
+                        SaleKind::Export,
+                        n,
+                        day,
+                        exporter.id,
+                        None,
+                        (cc, count, price),
+                    );
+                    s.destination_country = self
+                        .pick(&["BE", "BE", "BE", "AE", "AE", "IN", "IL"])
+                        .to_string();
+                    s.certificate_number = format!("{}-{}-{n:05}", self.region.country, day.year());
+                    s
+                } else {
+                    // Now and then a dealer sells to a bigger dealer rather than the exporter.
+                    let to = if self.rng.random_bool(0.1) {
+                        (k + 1) % dealers.len()
+                    } else {
+                        dealers.len()
+                    };
+                    let buyer = if to == dealers.len() {
+                        exporter.id
+                    } else {
+                        dealers[to].id
+                    };
+                    let s = self.slip(
+                        SaleKind::Resale,
+                        n,
+                        day,
+                        dealers[k].id,
+                        Some(buyer),
+                        (cc, count, price),
+                    );
+                    stock[to].unsold.push(out.len());
+                    s
+                };
+                s.source_sale_ids = sources.iter().map(|&i| out[i].id).collect();
+                out.push(s);
+            }
+            day += Duration::days(1);
+        }
+        self.data.licences.extend(dealers);
+        self.data.licences.push(exporter);
+        self.data.sales.extend(out);
     }
 }
 

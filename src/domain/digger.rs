@@ -106,6 +106,7 @@ mod tests {
 
     #[test]
     fn each_rule_names_its_field() {
+        #[allow(clippy::type_complexity)]
         let cases: Vec<(fn(&mut Digger), &str)> = vec![
             (|d| d.full_name = " ".into(), "full_name"),
             (|d| d.national_id.clear(), "national_id"),

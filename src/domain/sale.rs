@@ -1,6 +1,16 @@
 //! Sale slips in the chain of custody: first sale, resale, export. Append-only.
+//!
+//! A slip names what it draws on, so that every export can be traced back to licensed
+//! production: a first sale lists the seller's production entries (`production_ids`); a resale
+//! or an export lists the earlier slips by which its seller bought the goods
+//! (`source_sale_ids`). The record's own rules are checked here; the rules that need other
+//! records (licence kinds, who bought what) are the store's at write time, and the quantities
+//! (mass balance, licence standing of the buyer) are the anomaly checks' — a slip that breaks
+//! them is still a fact worth keeping, so it is stored and flagged rather than refused.
 
-use super::{Centicarats, Cents, Invalid, LicenceId, ProductionId, SaleId, SaleKind, check_text};
+use super::{
+    Centicarats, Cents, Invalid, LicenceId, LicenceKind, ProductionId, SaleId, SaleKind, check_text,
+};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -16,8 +26,13 @@ pub struct Sale {
     pub weight: Centicarats,
     pub stone_count: u32,
     pub price: Cents,
-    /// Production entries a first sale draws on.
+    /// Production entries a first sale draws on (a resale or export may repeat the origin its
+    /// sources declared, but is traced through `source_sale_ids`).
     pub production_ids: Vec<ProductionId>,
+    /// Earlier slips by which the seller of a resale or export bought the goods sold
+    /// (the purchases it draws on). Empty for a first sale.
+    #[serde(default)]
+    pub source_sale_ids: Vec<SaleId>,
     pub kind: SaleKind,
     /// KP certificate number of an export.
     pub certificate_number: String,
@@ -41,6 +56,27 @@ impl Sale {
         }
         if self.price.0 < 0 {
             e.push("price_usd", "must not be negative");
+        }
+        let mut prods = self.production_ids.clone();
+        prods.sort();
+        prods.dedup();
+        if prods.len() != self.production_ids.len() {
+            e.push("production_ids", "names a production entry twice");
+        }
+        let mut sources = self.source_sale_ids.clone();
+        sources.sort();
+        sources.dedup();
+        if sources.len() != self.source_sale_ids.len() {
+            e.push("source_sale_ids", "names a slip twice");
+        }
+        if self.source_sale_ids.contains(&self.id) {
+            e.push("source_sale_ids", "a slip cannot draw on itself");
+        }
+        if self.kind == SaleKind::FirstSale && !self.source_sale_ids.is_empty() {
+            e.push(
+                "source_sale_ids",
+                "a first sale draws on production, not on earlier slips",
+            );
         }
         if self.buyer_licence_id == Some(self.seller_licence_id) {
             e.push("buyer_licence_id", "is the seller's own licence");
@@ -78,5 +114,116 @@ impl Sale {
             }
         }
         e.into_result()
+    }
+
+    /// The licence kind a seller of this kind of slip must hold.
+    pub fn seller_kind(&self) -> LicenceKind {
+        match self.kind {
+            SaleKind::FirstSale => LicenceKind::ArtisanalMining,
+            SaleKind::Resale => LicenceKind::Dealer,
+            SaleKind::Export => LicenceKind::Exporter,
+        }
+    }
+
+    /// The licence kinds a buyer of this kind of slip may hold (none for an export, whose
+    /// buyer is abroad).
+    pub fn buyer_kinds(&self) -> &'static [LicenceKind] {
+        match self.kind {
+            SaleKind::FirstSale => &[LicenceKind::Dealer],
+            SaleKind::Resale => &[LicenceKind::Dealer, LicenceKind::Exporter],
+            SaleKind::Export => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn slip(kind: SaleKind) -> Sale {
+        Sale {
+            id: SaleId::new(),
+            slip_number: "KONO/BA/000001".into(),
+            day: d(2026, 5, 4),
+            seller_licence_id: LicenceId::new(),
+            buyer_licence_id: Some(LicenceId::new()),
+            weight: Centicarats(125),
+            stone_count: 7,
+            price: Cents(31_250),
+            production_ids: vec![ProductionId::new()],
+            source_sale_ids: vec![],
+            kind,
+            certificate_number: String::new(),
+            destination_country: String::new(),
+        }
+    }
+
+    #[test]
+    fn slip_rules() {
+        let today = d(2026, 6, 1);
+        assert_eq!(slip(SaleKind::FirstSale).validate(today), Ok(()));
+        type Change = Box<dyn Fn(&mut Sale)>;
+        let cases: Vec<(Change, &str)> = vec![
+            (Box::new(|s| s.weight = Centicarats(0)), "carats"),
+            (Box::new(|s| s.stone_count = 0), "stone_count"),
+            (Box::new(|s| s.day = d(2026, 6, 3)), "day"),
+            (Box::new(|s| s.buyer_licence_id = None), "buyer_licence_id"),
+            (
+                Box::new(|s| s.buyer_licence_id = Some(s.seller_licence_id)),
+                "buyer_licence_id",
+            ),
+            (
+                Box::new(|s| s.production_ids.push(s.production_ids[0])),
+                "production_ids",
+            ),
+            (
+                Box::new(|s| s.source_sale_ids = vec![SaleId::new()]),
+                "source_sale_ids",
+            ),
+            (
+                Box::new(|s| s.certificate_number = "SL-1".into()),
+                "certificate_number",
+            ),
+        ];
+        for (change, field) in cases {
+            let mut s = slip(SaleKind::FirstSale);
+            change(&mut s);
+            let err = s.validate(today).unwrap_err();
+            assert!(err.for_field(field).is_some(), "{field}: {err}");
+        }
+        let mut r = slip(SaleKind::Resale);
+        r.source_sale_ids = vec![r.id];
+        assert!(
+            r.validate(today)
+                .unwrap_err()
+                .for_field("source_sale_ids")
+                .is_some()
+        );
+        let mut x = slip(SaleKind::Export);
+        x.buyer_licence_id = None;
+        x.certificate_number = "SL-2026-000123".into();
+        x.destination_country = "BE".into();
+        assert_eq!(x.validate(today), Ok(()));
+        x.destination_country = "Belgium".into();
+        assert!(
+            x.validate(today)
+                .unwrap_err()
+                .for_field("destination_country")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn kinds_of_the_parties() {
+        assert_eq!(
+            slip(SaleKind::FirstSale).seller_kind(),
+            LicenceKind::ArtisanalMining
+        );
+        assert_eq!(slip(SaleKind::Resale).buyer_kinds().len(), 2);
+        assert!(slip(SaleKind::Export).buyer_kinds().is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! Columns of each entity and the mapping between a CSV row and a domain record. Column names
 //! are the command-line contract's; extra columns after them carry what the contract leaves
-//! out (fix source, corrections, dealer names) so that a round trip loses nothing.
+//! out (fix source, corrections, dealer names, the
+//! slips a resale or export draws on) so that a round trip loses nothing.
 
 use crate::domain::{
     Area, Centicarats, Cents, Digger, Entity, Licence, Litres, PositionFix, ProductionEntry, Sale,
@@ -80,6 +81,7 @@ pub fn header(entity: Entity) -> &'static [&'static str] {
             "kind",
             "certificate_number",
             "destination_country",
+            "source_sale_ids",
         ],
     }
 }
@@ -94,7 +96,10 @@ fn optional(entity: Entity, col: &str) -> bool {
                 Entity::Production,
                 "fix_source" | "fix_time" | "replaces" | "notes"
             )
-            | (Entity::Sales, "certificate_number" | "destination_country")
+            | (
+                Entity::Sales,
+                "certificate_number" | "destination_country" | "source_sale_ids"
+            )
     )
 }
 
@@ -204,6 +209,11 @@ impl Record {
                 s(&sa.kind),
                 sa.certificate_number.clone(),
                 sa.destination_country.clone(),
+                sa.source_sale_ids
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(";"),
             ],
         }
     }
@@ -307,6 +317,7 @@ impl Record {
                 kind: p.parse("kind"),
                 certificate_number: p.text("certificate_number"),
                 destination_country: p.text("destination_country"),
+                source_sale_ids: p.list("source_sale_ids"),
             }),
         };
         if p.errors.is_empty() {

@@ -131,6 +131,7 @@ pub fn import_csv(
         }
     }
 
+    order_sources_first(&mut to_write);
     let mut seen_ids = HashMap::new();
     let outcome = store.write(|w| {
         for (line, rec) in &to_write {
@@ -162,6 +163,37 @@ pub fn import_csv(
             ))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Puts every slip after the slips of the same file it draws on, so a file need not be sorted
+/// by hand; otherwise file order is kept. Rows in a cycle keep their place and then fail with
+/// "not known", which is the truth about them.
+fn order_sources_first(rows: &mut Vec<(u64, Record)>) {
+    let source_ids = |r: &Record| match r {
+        Record::Sale(s) => s.source_sale_ids.iter().map(|x| x.to_string()).collect(),
+        _ => Vec::new(),
+    };
+    if rows.iter().all(|(_, r)| source_ids(r).is_empty()) {
+        return;
+    }
+    let mut pending: std::collections::HashSet<String> = rows.iter().map(|(_, r)| r.id()).collect();
+    let mut left: Vec<(u64, Record)> = std::mem::take(rows);
+    while !left.is_empty() {
+        let (ready, wait): (Vec<_>, Vec<_>) = left.into_iter().partition(|(_, r)| {
+            source_ids(r)
+                .iter()
+                .all(|s| !pending.contains(s) || *s == r.id())
+        });
+        if ready.is_empty() {
+            rows.extend(wait);
+            return;
+        }
+        for (_, r) in &ready {
+            pending.remove(&r.id());
+        }
+        rows.extend(ready);
+        left = wait;
     }
 }
 

@@ -4,7 +4,9 @@
 mod footprint_svg;
 mod geojson;
 mod gpkg;
+mod slip;
 
 pub use footprint_svg::footprint_svg;
 pub use geojson::export_geojson;
 pub use gpkg::{GpkgError, GpkgSummary, export_gpkg};
+pub use slip::sale_slip_text;

@@ -122,15 +122,36 @@ impl Store {
     }
 
     /// Everything the anomaly checks read for `filter`: the regions, licences and sites (of the
-    /// region, if one is given), and the current production with its stones.
+    /// region, if one is given), the current production with its stones, and the sale slips
+    /// sold or bought by the region's licences (with the other party's licence added, so the
+    /// buyer's standing can be judged).
+    ///
+    /// Slips are not limited to the filter's days: the mass balance needs the whole history.
     pub fn check_data(&self, filter: &FactFilter) -> Result<CheckData, StoreError> {
         let in_region = |r: &str| filter.region.as_deref().is_none_or(|f| f == r);
-        let licences: Vec<_> = self
-            .licences()?
-            .into_iter()
+        let all_licences = self.licences()?;
+        let ids: std::collections::HashSet<_> = all_licences
+            .iter()
             .filter(|l| in_region(&l.region))
+            .map(|l| l.id)
             .collect();
-        let ids: std::collections::HashSet<_> = licences.iter().map(|l| l.id).collect();
+        let sales: Vec<crate::domain::Sale> = self
+            .custody_sales()?
+            .into_iter()
+            .filter(|s| {
+                ids.contains(&s.seller_licence_id)
+                    || s.buyer_licence_id.is_some_and(|b| ids.contains(&b))
+            })
+            .collect();
+        let parties: std::collections::HashSet<_> = sales
+            .iter()
+            .flat_map(|s| [Some(s.seller_licence_id), s.buyer_licence_id])
+            .flatten()
+            .collect();
+        let licences: Vec<_> = all_licences
+            .into_iter()
+            .filter(|l| ids.contains(&l.id) || parties.contains(&l.id))
+            .collect();
         let sites = self
             .sites()?
             .into_iter()
@@ -146,6 +167,45 @@ impl Store {
             sites,
             production: self.current_production(filter)?,
             stones: self.stone_facts(filter)?,
+            sales,
         })
+    }
+
+    /// Every sale slip, with each production entry it lists replaced by that entry's newest
+    /// version (a correction of a sold entry still counts as what was sold).
+    pub fn custody_sales(&self) -> Result<Vec<crate::domain::Sale>, StoreError> {
+        let mut newer: HashMap<String, String> = HashMap::new();
+        {
+            let mut st = self
+                .conn()
+                .prepare_cached("SELECT replaces, id FROM production WHERE replaces IS NOT NULL")?;
+            let rows =
+                st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (old, new) = row?;
+                newer.insert(old, new);
+            }
+        }
+        let mut sales = self.sales()?;
+        if newer.is_empty() {
+            return Ok(sales);
+        }
+        for s in &mut sales {
+            for p in &mut s.production_ids {
+                let mut id = p.to_string();
+                // A chain of corrections is acyclic (each entry is replaced at most once and
+                // only by a later one); the bound guards against a corrupt file.
+                for _ in 0..newer.len() {
+                    match newer.get(&id) {
+                        Some(n) => id = n.clone(),
+                        None => break,
+                    }
+                }
+                if let Ok(current) = id.parse() {
+                    *p = current;
+                }
+            }
+        }
+        Ok(sales)
     }
 }

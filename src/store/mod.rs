@@ -9,6 +9,7 @@ mod error;
 mod outbox;
 mod queries;
 mod rows;
+mod sales_queries;
 mod stats;
 mod sync_state;
 mod writer;
@@ -18,6 +19,10 @@ pub use apply::{Applied, RemoteChange};
 pub use error::StoreError;
 pub use outbox::OutboxRow;
 pub use queries::{DiggerHit, SiteSummary};
+pub use sales_queries::{
+    ProductionOffer, PurchaseOffer, SaleFilter, SaleRow, prefill_from_production,
+    prefill_from_purchases,
+};
 pub use stats::{Counts, Stats};
 pub use sync_state::{CachedOfficer, Conflict, RejectedChange, SyncStatus};
 pub use writer::Writer;
@@ -32,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_outbox_pending.sql"),
     include_str!("migrations/0003_sync.sql"),
+    include_str!("migrations/0004_custody.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -195,10 +195,13 @@ pub(super) fn stone(r: &Row<'_>) -> rusqlite::Result<Stone> {
 pub(super) const SALE_COLS: &str = "sa.id, sa.slip_number, sa.day, sa.seller_licence_id, sa.buyer_licence_id, \
      sa.centicarats, sa.stone_count, sa.price_cents, sa.kind, sa.certificate_number, sa.destination_country, \
      (SELECT group_concat(production_id, ';') FROM (SELECT production_id FROM sale_production sp \
-       WHERE sp.sale_id = sa.id ORDER BY position))";
+       WHERE sp.sale_id = sa.id ORDER BY position)), \
+     (SELECT group_concat(source_sale_id, ';') FROM (SELECT source_sale_id FROM sale_sources ss \
+       WHERE ss.sale_id = sa.id ORDER BY position))";
 
 pub(super) fn sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
     let prods: Option<String> = r.get(11)?;
+    let sources: Option<String> = r.get(12)?;
     Ok(Sale {
         id: parsed(r, 0)?,
         slip_number: r.get(1)?,
@@ -216,6 +219,12 @@ pub(super) fn sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
             .split(';')
             .filter(|s| !s.is_empty())
             .map(|s| s.parse().map_err(|e| bad(11, e)))
+            .collect::<Result<_, _>>()?,
+        source_sale_ids: sources
+            .unwrap_or_default()
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().map_err(|e| bad(12, e)))
             .collect::<Result<_, _>>()?,
     })
 }

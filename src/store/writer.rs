@@ -544,23 +544,44 @@ impl<'t> Writer<'t> {
     }
 
     /// Records a sale slip or export.
+    ///
+    /// Refused (nothing written): a slip breaking its own rules; a seller, buyer, production
+    /// entry or source slip that is not on record; a seller whose licence is not of the kind the
+    /// slip needs (a first sale is sold by an artisanal mining licence, a resale by a dealer, an
+    /// export by an exporter); a first sale drawing on another licence's production; a resale or
+    /// export drawing on a slip its seller did not buy, on an export, or on a later slip.
+    /// Stored but flagged by the checks: a buyer of the wrong kind or not in good standing on
+    /// the day, a slip without production, and every mass-balance excess.
     pub fn add_sale(&mut self, s: &Sale) -> Result<(), StoreError> {
         s.validate(self.today)?;
         let id = s.id.to_string();
         if self.exists("SELECT 1 FROM sales WHERE id = ?1", &id)? {
             return Err(StoreError::Conflict(format!("sale {id} already exists")));
         }
-        let region = self
-            .region_of(
-                "SELECT region FROM licences WHERE id = ?1",
-                &s.seller_licence_id.to_string(),
-            )?
+        let (region, seller_kind, seller_number): (String, String, String) = self
+            .tx
+            .prepare_cached("SELECT region, kind, number FROM licences WHERE id = ?1")?
+            .query_row([s.seller_licence_id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?
             .ok_or_else(|| {
                 StoreError::NotFound(format!(
                     "seller_licence_id {} is not a known licence",
                     s.seller_licence_id
                 ))
             })?;
+        let mut invalid = crate::domain::Invalid::default();
+        if seller_kind != s.seller_kind().as_str() {
+            invalid.push(
+                "seller_licence_id",
+                format!(
+                    "licence {seller_number} is a {seller_kind} licence; the seller of a {} must hold a {} licence",
+                    s.kind,
+                    s.seller_kind()
+                ),
+            );
+        }
         if let Some(b) = s.buyer_licence_id
             && !self.exists("SELECT 1 FROM licences WHERE id = ?1", &b.to_string())?
         {
@@ -569,12 +590,50 @@ impl<'t> Writer<'t> {
             )));
         }
         for p in &s.production_ids {
-            if !self.exists("SELECT 1 FROM production WHERE id = ?1", &p.to_string())? {
-                return Err(StoreError::NotFound(format!(
-                    "production entry {p} is not known"
-                )));
+            let licence = self
+                .region_of(
+                    "SELECT s.licence_id FROM production p JOIN sites s ON s.id = p.site_id WHERE p.id = ?1",
+                    &p.to_string(),
+                )?
+                .ok_or_else(|| StoreError::NotFound(format!("production entry {p} is not known")))?;
+            if s.kind == crate::domain::SaleKind::FirstSale
+                && licence != s.seller_licence_id.to_string()
+            {
+                invalid.push(
+                    "production_ids",
+                    format!("production entry {p} was found under another licence than the seller's {seller_number}"),
+                );
             }
         }
+        for src in &s.source_sale_ids {
+            let found: Option<(Option<String>, String, String)> = self
+                .tx
+                .prepare_cached("SELECT buyer_licence_id, kind, day FROM sales WHERE id = ?1")?
+                .query_row([src.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            let Some((buyer, kind, day)) = found else {
+                return Err(StoreError::NotFound(format!(
+                    "source slip {src} is not known"
+                )));
+            };
+            if kind == crate::domain::SaleKind::Export.as_str() {
+                invalid.push(
+                    "source_sale_ids",
+                    format!("slip {src} is an export: exported goods cannot be sold again"),
+                );
+            } else if buyer.as_deref() != Some(s.seller_licence_id.to_string().as_str()) {
+                invalid.push(
+                    "source_sale_ids",
+                    format!("slip {src} was not bought by the seller {seller_number}"),
+                );
+            } else if day > s.day.to_string() {
+                invalid.push(
+                    "source_sale_ids",
+                    format!("slip {src} of {day} is later than this slip of {}", s.day),
+                );
+            }
+        }
+        invalid.into_result()?;
         let hlc = self.stamp();
         self.tx
             .prepare_cached(
@@ -603,6 +662,12 @@ impl<'t> Writer<'t> {
         )?;
         for (i, p) in s.production_ids.iter().enumerate() {
             link.execute(params![id, p.to_string(), i as i64])?;
+        }
+        let mut link = self.tx.prepare_cached(
+            "INSERT INTO sale_sources(sale_id, source_sale_id, position) VALUES (?1, ?2, ?3)",
+        )?;
+        for (i, src) in s.source_sale_ids.iter().enumerate() {
+            link.execute(params![id, src.to_string(), i as i64])?;
         }
         self.log("sale", &id, Some(&region), hlc, 0, "insert", s)
     }
