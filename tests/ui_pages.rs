@@ -505,3 +505,82 @@ fn the_reports_page_totals_the_period_to_the_centicarat() {
     assert!(text.starts_with("period,region,stones,carats"), "{text}");
     assert!(text.contains(&alluvium::domain::Centicarats(expected).to_string()));
 }
+
+#[test]
+fn a_field_officer_records_a_first_sale_prefilled_from_unsold_production() {
+    let store = demo_store(Role::FieldOfficer);
+    // A licence holder with unsold production and a dealer of the region.
+    let (seller, dealer, offers) = store_pick(&store);
+    let app = app(store);
+    app.show_page(7);
+    let s = app.window().global::<alluvium::app::SalesAdapter>();
+    tap(&app, "Record a slip");
+    type_into(&app, "Seller licence search", &seller.number);
+    s.invoke_seller_pick(0);
+    assert!(
+        s.get_seller_chosen().starts_with(&seller.number),
+        "{}",
+        s.get_seller_chosen()
+    );
+    type_into(&app, "Buyer licence search", &dealer.number);
+    s.invoke_buyer_pick(0);
+    s.invoke_toggle_offer(0);
+    assert_eq!(
+        s.get_carats(),
+        offers.weight.to_string(),
+        "carats filled in from the chosen entry"
+    );
+    assert_eq!(s.get_stones(), offers.stones.to_string());
+    type_into(&app, "Slip number", "BA-2026-0999");
+    type_into(&app, "Price (USD)", "abc");
+    tap(&app, "Save slip");
+    assert!(
+        !s.get_e_price().is_empty(),
+        "a bad price is refused beside its field"
+    );
+    type_into(&app, "Price (USD)", "1250.50");
+    tap(&app, "Save slip");
+    assert!(
+        s.get_status().starts_with("Saved slip BA-2026-0999"),
+        "{}",
+        s.get_status()
+    );
+    let sales = app.with_store(|st| st.sales().unwrap());
+    let sale = sales
+        .iter()
+        .find(|x| x.slip_number == "BA-2026-0999")
+        .expect("stored");
+    assert_eq!(sale.production_ids, vec![offers.entry.id]);
+    assert_eq!(sale.price.0, 125_050);
+    assert_eq!(sale.buyer_licence_id, Some(dealer.id));
+}
+
+fn store_pick(store: &Store) -> (Licence, Licence, alluvium::store::ProductionOffer) {
+    let licences = store.licences().unwrap();
+    let dealer = licences
+        .iter()
+        .find(|l| {
+            l.kind == LicenceKind::Dealer
+                && l.standing_on(day(TODAY.0, TODAY.1, TODAY.2)).permits_work()
+        })
+        .expect("a dealer")
+        .clone();
+    for l in licences
+        .iter()
+        .filter(|l| l.kind == LicenceKind::ArtisanalMining)
+    {
+        let offers = store
+            .production_offers(
+                l.id,
+                day(TODAY.0, TODAY.1, TODAY.2) - chrono::Duration::days(120),
+            )
+            .unwrap();
+        if let Some(o) = offers
+            .into_iter()
+            .find(|o| o.sold_on.is_empty() && o.stones > 0)
+        {
+            return (l.clone(), dealer, o);
+        }
+    }
+    panic!("no unsold production in the demo data");
+}

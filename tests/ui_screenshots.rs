@@ -93,6 +93,7 @@ fn every_page_renders_real_content_at_both_sizes() {
         "sync",
         "review",
         "reports",
+        "sales",
     ];
     for (w, h) in [(1024u32, 600u32), (1280, 800)] {
         app.window()
@@ -125,6 +126,10 @@ fn every_page_renders_real_content_at_both_sizes() {
                     .window()
                     .global::<alluvium::app::ReportsAdapter>()
                     .invoke_compute(),
+                "sales" => app
+                    .window()
+                    .global::<alluvium::app::SalesAdapter>()
+                    .invoke_open(0),
                 _ => {}
             }
             assert_eq!(app.window().global::<AppAdapter>().get_page(), i as i32);

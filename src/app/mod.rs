@@ -15,6 +15,7 @@ mod map_sketch;
 mod production_adapter;
 mod reports_adapter;
 mod review_adapter;
+mod sales_adapter;
 mod shell_adapter;
 mod sites_adapter;
 mod sync_adapter;
@@ -33,7 +34,7 @@ pub struct App {
     window: AppWindow,
     ctx: Rc<Ctx>,
     refresh: Rc<Vec<Box<dyn Fn()>>>,
-    _gps: Option<Timer>,
+    _timers: (Option<Timer>, Timer),
 }
 
 impl App {
@@ -41,14 +42,16 @@ impl App {
     pub fn new(store: Store) -> Result<App, slint::PlatformError> {
         let window = AppWindow::new()?;
         let ctx = Rc::new(Ctx::new(store));
+        let (sync_refresh, sync_timer) = sync_adapter::connect(&window, ctx.clone());
         let refresh: Rc<Vec<Box<dyn Fn()>>> = Rc::new(vec![
             diggers_adapter::connect(&window, ctx.clone()),
             licences_adapter::connect(&window, ctx.clone()),
             sites_adapter::connect(&window, ctx.clone()),
             production_adapter::connect(&window, ctx.clone()),
-            sync_adapter::connect(&window, ctx.clone()),
+            sync_refresh,
             review_adapter::connect(&window, ctx.clone()),
             reports_adapter::connect(&window, ctx.clone()),
+            sales_adapter::connect(&window, ctx.clone()),
         ]);
         let gps = gps_feed::start(&window, ctx.clone());
         shell_adapter::connect(&window, ctx.clone(), refresh.clone());
@@ -56,7 +59,7 @@ impl App {
             window,
             ctx,
             refresh,
-            _gps: gps,
+            _timers: (gps, sync_timer),
         })
     }
 
@@ -75,7 +78,7 @@ impl App {
     }
 
     /// Shows and refreshes a page (0 diggers, 1 licences, 2 sites, 3 production, 4 sync,
-    /// 5 review, 6 reports).
+    /// 5 review, 6 reports, 7 sales).
     pub fn show_page(&self, page: i32) {
         shell_adapter::show_page(&self.window, &self.ctx, &self.refresh, page);
     }

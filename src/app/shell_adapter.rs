@@ -12,13 +12,13 @@ use std::rc::Rc;
 const CURRENT_OFFICER: &str = "current_officer";
 
 /// Pages in navigation order; the index is `AppAdapter.page`.
-pub const PAGES: usize = 7;
+pub const PAGES: usize = 8;
 
-/// Which pages a role sees: diggers, licences, sites, production, sync, review, reports.
+/// Which pages a role sees: diggers, licences, sites, production, sync, review, reports, sales.
 pub fn pages_for(role: Role) -> [bool; PAGES] {
     match role {
-        Role::FieldOfficer => [true, false, true, true, true, false, false],
-        Role::LicensingOfficer => [true, true, true, false, true, false, false],
+        Role::FieldOfficer => [true, false, true, true, true, false, false, true],
+        Role::LicensingOfficer => [true, true, true, false, true, false, false, true],
         Role::Coordinator | Role::Admin => [true; PAGES],
     }
 }
@@ -104,6 +104,7 @@ fn apply_role(app: &AppWindow, ctx: &Ctx) {
     a.set_show_production(visible[3]);
     a.set_show_review(visible[5]);
     a.set_show_reports(visible[6]);
+    a.set_show_sales(visible[7]);
     a.set_officer_text(match ctx.officer.borrow().as_ref() {
         Some(o) => format!("{} · {}", o.full_name, o.role.as_str().replace('_', " ")).into(),
         None => "".into(),

@@ -118,17 +118,29 @@ impl Sale {
 
     /// The licence kind a seller of this kind of slip must hold.
     pub fn seller_kind(&self) -> LicenceKind {
-        match self.kind {
+        self.kind.seller_kind()
+    }
+
+    /// The licence kinds a buyer of this kind of slip may hold (none for an export, whose
+    /// buyer is abroad).
+    pub fn buyer_kinds(&self) -> &'static [LicenceKind] {
+        self.kind.buyer_kinds()
+    }
+}
+
+impl SaleKind {
+    /// The licence kind a seller of this kind of slip must hold.
+    pub fn seller_kind(self) -> LicenceKind {
+        match self {
             SaleKind::FirstSale => LicenceKind::ArtisanalMining,
             SaleKind::Resale => LicenceKind::Dealer,
             SaleKind::Export => LicenceKind::Exporter,
         }
     }
 
-    /// The licence kinds a buyer of this kind of slip may hold (none for an export, whose
-    /// buyer is abroad).
-    pub fn buyer_kinds(&self) -> &'static [LicenceKind] {
-        match self.kind {
+    /// The licence kinds a buyer of this kind of slip may hold (none for an export).
+    pub fn buyer_kinds(self) -> &'static [LicenceKind] {
+        match self {
             SaleKind::FirstSale => &[LicenceKind::Dealer],
             SaleKind::Resale => &[LicenceKind::Dealer, LicenceKind::Exporter],
             SaleKind::Export => &[],
