@@ -442,8 +442,16 @@ fn a_coordinator_queries_a_flagged_record_with_a_comment() {
         r.get_count_text(),
         format!("{} of {} flags", flags.len(), flags.len())
     );
-    r.invoke_open(0);
-    assert!(!r.get_detail_text().is_empty());
+    let rows = r.get_rows();
+    let special = (0..slint::Model::row_count(&rows))
+        .find(|&i| slint::Model::row_data(&rows, i).unwrap().title == "special stone")
+        .expect("the special stone is in the queue");
+    r.invoke_open(special as i32);
+    assert!(
+        r.get_detail_text().contains("12.50 ct"),
+        "{}",
+        r.get_detail_text()
+    );
     // Querying needs a comment for the officer.
     tap(&app, "Query");
     assert!(!r.get_e_comment().is_empty());
@@ -465,6 +473,14 @@ fn a_coordinator_queries_a_flagged_record_with_a_comment() {
             .contains("queried Weigh this stone again"),
         "{}",
         r.get_decisions_text()
+    );
+    // The query is a task on the Production page until the entry is corrected.
+    app.show_page(3);
+    let tasks = app.window().global::<ProductionAdapter>().get_tasks();
+    assert_eq!(
+        slint::Model::row_count(&tasks),
+        1,
+        "the open query is listed"
     );
 }
 

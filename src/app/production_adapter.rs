@@ -214,6 +214,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         if let Some(app) = weak.upgrade() {
             app.global::<ProductionAdapter>()
                 .set_can_edit(c.may_record_production());
+            show_tasks(&app, &c);
             show_entries(&app, &c, &s);
         }
     })
@@ -265,6 +266,31 @@ fn choose_site(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, site: SiteSum
     show_crew(app, &state.borrow());
     show_fix(app, &state.borrow());
     show_entries(app, ctx, state);
+}
+
+/// Coordinators' open queries, as tasks at the top of the page.
+fn show_tasks(app: &AppWindow, ctx: &Ctx) {
+    let store = ctx.store.borrow();
+    let tasks: Vec<SharedString> = store
+        .open_queries()
+        .unwrap_or_default()
+        .iter()
+        .map(|(review, entry)| {
+            let site = store
+                .site(entry.site_id)
+                .ok()
+                .flatten()
+                .map(|s| s.name)
+                .unwrap_or_default();
+            format!(
+                "Query on {site}, {}: {} — open the entry and save a correction",
+                entry.day, review.comment
+            )
+            .into()
+        })
+        .collect();
+    app.global::<ProductionAdapter>()
+        .set_tasks(ModelRc::new(VecModel::from(tasks)));
 }
 
 fn show_crew(app: &AppWindow, st: &State) {

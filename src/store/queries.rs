@@ -531,3 +531,37 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+impl Store {
+    /// Coordinators' queries still open on this device's production entries or their stones
+    /// (the latest decision on the record is `queried`), newest first: the field officer's tasks.
+    pub fn open_queries(
+        &self,
+    ) -> Result<Vec<(crate::domain::Review, ProductionEntry)>, StoreError> {
+        let decisions = self.latest_decisions()?;
+        let mut out = Vec::new();
+        for (target, decision) in decisions {
+            if decision != crate::domain::ReviewDecision::Queried {
+                continue;
+            }
+            // A query on a stone is a task on the entry it was recorded with.
+            let entry = match self.production(ProductionId(target))? {
+                Some(e) => Some(e),
+                None => match self.stone(crate::domain::StoneId(target))? {
+                    Some(st) => self.production(st.production_id)?,
+                    None => None,
+                },
+            };
+            let Some(entry) = entry else { continue };
+            // A correction of the entry answers the query.
+            if self.production_history(entry.id)?.last().map(|v| v.id) != Some(entry.id) {
+                continue;
+            }
+            if let Some(review) = self.reviews_of(target)?.pop() {
+                out.push((review, entry));
+            }
+        }
+        out.sort_by(|a, b| b.0.at.cmp(&a.0.at));
+        Ok(out)
+    }
+}

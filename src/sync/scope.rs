@@ -26,25 +26,31 @@ pub fn is_entity(entity: &str) -> bool {
 }
 
 /// Whether an officer of `role` may push changes of `entity` (for their own regions):
-/// field officers sites and production, licensing officers the registries, coordinators
-/// reviews, admins everything.
+/// field officers sites, production and sale slips (recorded at the pit), licensing officers
+/// the registries and sale slips (recorded at a dealer's office), coordinators reviews, admins
+/// everything.
 pub fn may_push(role: Role, entity: &str) -> bool {
     match role {
         Role::Admin => is_entity(entity),
-        Role::FieldOfficer => matches!(entity, "site" | "production" | "stone"),
-        Role::LicensingOfficer => matches!(entity, "digger" | "licence" | "site" | "crew"),
+        Role::FieldOfficer => matches!(entity, "site" | "production" | "stone" | "sale"),
+        Role::LicensingOfficer => matches!(entity, "digger" | "licence" | "site" | "crew" | "sale"),
         Role::Coordinator => entity == "review",
     }
 }
 
 /// Whether an officer of `role` receives changes of `entity` (for their own regions): every
-/// role gets the registries so that a digger's licence can be checked offline; coordinators
-/// and admins get production, stones, sales and reviews too.
+/// role gets the registries so that a digger's licence can be checked offline; field officers
+/// get reviews, so a coordinator's query reaches them as a task; coordinators and admins get
+/// production, stones, sales and reviews too.
 pub fn may_read(role: Role, entity: &str) -> bool {
     match role {
         Role::Admin => is_entity(entity),
         Role::Coordinator => is_entity(entity) && entity != "officer",
-        Role::FieldOfficer | Role::LicensingOfficer => {
+        Role::FieldOfficer => matches!(
+            entity,
+            "region" | "digger" | "licence" | "site" | "crew" | "review"
+        ),
+        Role::LicensingOfficer => {
             matches!(entity, "region" | "digger" | "licence" | "site" | "crew")
         }
     }
@@ -72,6 +78,10 @@ mod tests {
             (Coordinator, "production", false, true),
             (Coordinator, "digger", false, true),
             (Admin, "sale", true, true),
+            (FieldOfficer, "sale", true, false),
+            (LicensingOfficer, "sale", true, false),
+            (FieldOfficer, "review", false, true),
+            (Coordinator, "sale", false, true),
             (Admin, "widget", false, false),
         ];
         for (role, entity, push, read) in cases {

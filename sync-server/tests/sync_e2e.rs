@@ -258,3 +258,95 @@ fn concurrent_digger_edits_merge_by_clock_and_keep_the_loser() {
     assert!(conflicts[0].loser_payload.contains("Edited On A"));
     assert_eq!(coord.store.sync_status().unwrap().conflicts, 1);
 }
+
+/// Issues 6 and 8 through the real server: a field officer's sale slip reaches the coordinator,
+/// and the coordinator's query comes back to the field officer's device.
+#[test]
+fn a_sale_reaches_the_coordinator_and_a_query_reaches_the_field_officer() {
+    use alluvium::domain::{Centicarats, Cents, LicenceId, LicenceKind, Sale, SaleId, SaleKind};
+    let server = TestServer::start();
+    server.seed();
+
+    let mut lic = server.device("SL-KONO", "lic_a");
+    let dg = digger("SL-KONO", "SL-200", "Sahr Komba");
+    let li = licence("SL-KONO", "KONO/AM/2", &dg);
+    let si = site(&li, "Pit 2");
+    let dealer = alluvium::domain::Licence {
+        id: LicenceId::new(),
+        number: "KONO/DL/1".into(),
+        kind: LicenceKind::Dealer,
+        holder_digger_id: None,
+        holder_name: "Koidu Diamond House".into(),
+        area: None,
+        ..li.clone()
+    };
+    write(&mut lic, |w| {
+        w.put_digger(&dg)?;
+        w.put_licence(&li)?;
+        w.put_licence(&dealer)?;
+        w.put_site(&si)
+    });
+    assert_eq!(lic.sync().rejected, 0);
+
+    let mut field = server.device("SL-KONO", "field_a");
+    let p = production(&si, "field_a", &[&dg]);
+    let st = stone(&p, 150);
+    let sale = Sale {
+        id: SaleId::new(),
+        slip_number: "BA-0001".into(),
+        day: p.day,
+        seller_licence_id: li.id,
+        buyer_licence_id: Some(dealer.id),
+        weight: Centicarats(150),
+        stone_count: 1,
+        price: Cents(43_500),
+        production_ids: vec![p.id],
+        source_sale_ids: vec![],
+        kind: SaleKind::FirstSale,
+        certificate_number: String::new(),
+        destination_country: String::new(),
+    };
+    write(&mut field, |w| {
+        w.add_production(&p)?;
+        w.add_stone(&st)?;
+        w.add_sale(&sale)
+    });
+    let r = field.sync();
+    assert_eq!((r.pushed, r.rejected), (3, 0), "{r:?}");
+
+    // The coordinator sees the slip, with what it draws on.
+    let mut coord = server.device("SL-KONO", "coord_a");
+    coord.sync();
+    let got = coord
+        .store
+        .sale(sale.id)
+        .unwrap()
+        .expect("the slip reached the coordinator");
+    assert_eq!(
+        (got.weight, got.production_ids.clone()),
+        (Centicarats(150), vec![p.id])
+    );
+
+    // The coordinator queries the entry; the field officer's device gets the query.
+    let review = Review {
+        id: ReviewId::new(),
+        target_entity: "production".into(),
+        target_id: p.id.0,
+        decision: ReviewDecision::Queried,
+        comment: "Weigh the stone again".into(),
+        reviewer: coord.store.session().unwrap().unwrap().officer_id,
+        at: chrono::Utc::now(),
+    };
+    write(&mut coord, |w| w.add_review(&review));
+    assert_eq!(coord.sync().rejected, 0);
+    field.sync();
+    let queries = field.store.reviews_of(p.id.0).unwrap();
+    assert_eq!(queries.len(), 1);
+    assert_eq!(queries[0].decision, ReviewDecision::Queried);
+    assert_eq!(
+        field.store.open_queries().unwrap().len(),
+        1,
+        "shown as a task on the device"
+    );
+    assert_eq!(server.stats()["sales"], 1);
+}
