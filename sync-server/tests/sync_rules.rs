@@ -290,6 +290,12 @@ fn bad_input_gets_clean_4xx_json_and_the_server_keeps_serving() {
     unknown_field["sparkle"] = 9.into();
     let mut bad_type = serde_json::to_value(production(si, "field_a", &[])).unwrap();
     bad_type["crew_size"] = "lots".into();
+    let mut nested_unknown = serde_json::to_value(production(si, "field_a", &[])).unwrap();
+    nested_unknown["fix"] = serde_json::json!({
+        "lat": 8.6, "lon": -10.9, "accuracy_m": 4.0, "source": "manual", "glitter": 1
+    });
+    let existing = &w.ids["SL-KONO"].3;
+    let orphan = stone(&future, 7);
     let changes = vec![
         change(&d, "widget", "x".into(), Op::Insert, serde_json::json!({})),
         change(
@@ -313,6 +319,29 @@ fn bad_input_gets_clean_4xx_json_and_the_server_keeps_serving() {
             Op::Insert,
             bad_type.clone(),
         ),
+        change(
+            &d,
+            "production",
+            nested_unknown["id"].as_str().unwrap().into(),
+            Op::Insert,
+            nested_unknown.clone(),
+        ),
+        // The same entry again under a new change id: an insert never overwrites.
+        change(
+            &d,
+            "production",
+            existing.id.to_string(),
+            Op::Insert,
+            serde_json::to_value(existing).unwrap(),
+        ),
+        // A stone of the entry refused above, in the same batch: its parent is not there.
+        change(
+            &d,
+            "stone",
+            orphan.id.to_string(),
+            Op::Insert,
+            serde_json::to_value(&orphan).unwrap(),
+        ),
     ];
     let client = alluvium::sync::SyncClient::from_store(&d.store).unwrap();
     let resp = client.push(&token, &PushRequest { changes }).unwrap();
@@ -329,6 +358,12 @@ fn bad_input_gets_clean_4xx_json_and_the_server_keeps_serving() {
     assert!(reasons[2].contains("sparkle"), "{reasons:?}");
     assert!(
         reasons[3].contains("crew_size") || reasons[3].contains("invalid type"),
+        "{reasons:?}"
+    );
+    assert!(reasons[4].contains("glitter"), "{reasons:?}");
+    assert!(reasons[5].contains("already exists"), "{reasons:?}");
+    assert!(
+        reasons[6].contains("not known on the server"),
         "{reasons:?}"
     );
 

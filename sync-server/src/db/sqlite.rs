@@ -15,10 +15,10 @@ use alluvium::domain::{
 use alluvium::sync::scope;
 use alluvium::sync::wire::{Change, ChangeResult, Op, PullResponse, PulledChange, Verdict};
 use chrono::{NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 use uuid::Uuid;
@@ -176,16 +176,18 @@ struct Checked {
     replaces: Option<String>,
 }
 
-fn decode<'a, T: Deserialize<'a> + Serialize>(c: &'a Change) -> Result<T, String> {
-    let v: T = T::deserialize(&c.payload).map_err(|e| format!("{} payload: {e}", c.entity))?;
-    // Serde ignores unknown fields by default; a field the server does not know would be lost.
-    if let (serde_json::Value::Object(sent), Ok(serde_json::Value::Object(known))) =
-        (&c.payload, serde_json::to_value(&v))
-        && let Some(extra) = sent.keys().find(|k| !known.contains_key(*k))
-    {
-        return Err(format!("{} payload: unknown field {extra:?}", c.entity));
+fn decode<'a, T: Deserialize<'a>>(c: &'a Change) -> Result<T, String> {
+    // Serde ignores unknown fields by default; a field the server does not know would be lost,
+    // so any ignored key (at any depth) refuses the change.
+    let mut extra = None;
+    let v: T = serde_ignored::deserialize(&c.payload, |path| {
+        extra.get_or_insert_with(|| path.to_string());
+    })
+    .map_err(|e| format!("{} payload: {e}", c.entity))?;
+    match extra {
+        Some(field) => Err(format!("{} payload: unknown field {field:?}", c.entity)),
+        None => Ok(v),
     }
-    Ok(v)
 }
 
 fn same_id(c: &Change, id: impl std::fmt::Display) -> Result<(), String> {
@@ -203,30 +205,45 @@ fn invalid(e: alluvium::domain::Invalid) -> String {
     format!("invalid: {e}")
 }
 
-fn record_region(tx: &Transaction<'_>, entity: &str, id: &str) -> Result<Option<String>, DbError> {
-    Ok(tx
-        .prepare_cached("SELECT region FROM records WHERE entity = ?1 AND record_id = ?2")?
-        .query_row([entity, id], |r| r.get(0))
-        .optional()?)
+/// One push: its transaction, the day it is judged on, and the regions of the records it has
+/// written so far, so a stone finds the entry sent just before it without a lookup.
+struct Batch<'t> {
+    tx: &'t Connection,
+    today: NaiveDate,
+    /// Entity → record id → region.
+    written: HashMap<String, HashMap<String, String>>,
 }
 
-fn parent_region(
-    tx: &Transaction<'_>,
-    entity: &str,
-    id: impl std::fmt::Display,
-    what: &str,
-) -> Result<Result<String, String>, DbError> {
-    let id = id.to_string();
-    Ok(record_region(tx, entity, &id)?
-        .ok_or_else(|| format!("{what} {id} is not known on the server; it must be synced first")))
+impl Batch<'_> {
+    /// The region of a record the server holds, `None` when it has none.
+    fn record_region(&self, entity: &str, id: &str) -> Result<Option<String>, DbError> {
+        if let Some(region) = self.written.get(entity).and_then(|ids| ids.get(id)) {
+            return Ok(Some(region.clone()));
+        }
+        Ok(self
+            .tx
+            .prepare_cached("SELECT region FROM records WHERE entity = ?1 AND record_id = ?2")?
+            .query_row([entity, id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The region of the record a change hangs off, or the reason it cannot be placed.
+    fn parent_region(
+        &self,
+        entity: &str,
+        id: impl std::fmt::Display,
+        what: &str,
+    ) -> Result<Result<String, String>, DbError> {
+        let id = id.to_string();
+        Ok(self.record_region(entity, &id)?.ok_or_else(|| {
+            format!("{what} {id} is not known on the server; it must be synced first")
+        }))
+    }
 }
 
 /// Decodes, validates and places one change; `Ok(Err(reason))` is a rejection.
-fn check(
-    tx: &Transaction<'_>,
-    c: &Change,
-    today: NaiveDate,
-) -> Result<Result<Checked, String>, DbError> {
+fn check(b: &Batch<'_>, c: &Change) -> Result<Result<Checked, String>, DbError> {
+    let today = b.today;
     let want_op = if scope::REGISTRIES.contains(&c.entity.as_str()) {
         Op::Upsert
     } else {
@@ -289,7 +306,7 @@ fn check(
             let s: Site = tri!(decode(c));
             tri!(same_id(c, s.id));
             tri!(s.validate(today).map_err(invalid));
-            let region = tri!(parent_region(tx, "licence", s.licence_id, "licence")?);
+            let region = tri!(b.parent_region("licence", s.licence_id, "licence")?);
             Checked {
                 region,
                 parent: Some(s.licence_id.to_string()),
@@ -299,7 +316,7 @@ fn check(
         "crew" => {
             let cr: Crew = tri!(decode(c));
             tri!(same_id(c, cr.id));
-            let region = tri!(parent_region(tx, "licence", cr.licence_id, "licence")?);
+            let region = tri!(b.parent_region("licence", cr.licence_id, "licence")?);
             Checked {
                 region,
                 parent: Some(cr.licence_id.to_string()),
@@ -310,7 +327,7 @@ fn check(
             let p: ProductionEntry = tri!(decode(c));
             tri!(same_id(c, p.id));
             tri!(p.validate(today).map_err(invalid));
-            let region = tri!(parent_region(tx, "site", p.site_id, "site")?);
+            let region = tri!(b.parent_region("site", p.site_id, "site")?);
             Checked {
                 region,
                 parent: Some(p.site_id.to_string()),
@@ -321,12 +338,8 @@ fn check(
             let s: Stone = tri!(decode(c));
             tri!(same_id(c, s.id));
             tri!(s.validate().map_err(invalid));
-            let region = tri!(parent_region(
-                tx,
-                "production",
-                s.production_id,
-                "production entry"
-            )?);
+            let region =
+                tri!(b.parent_region("production", s.production_id, "production entry")?);
             Checked {
                 region,
                 parent: Some(s.production_id.to_string()),
@@ -337,12 +350,7 @@ fn check(
             let s: Sale = tri!(decode(c));
             tri!(same_id(c, s.id));
             tri!(s.validate(today).map_err(invalid));
-            let region = tri!(parent_region(
-                tx,
-                "licence",
-                s.seller_licence_id,
-                "licence"
-            )?);
+            let region = tri!(b.parent_region("licence", s.seller_licence_id, "licence")?);
             Checked {
                 region,
                 parent: Some(s.seller_licence_id.to_string()),
@@ -358,12 +366,7 @@ fn check(
                     r.target_entity
                 )));
             }
-            let region = tri!(parent_region(
-                tx,
-                &r.target_entity,
-                r.target_id,
-                &r.target_entity
-            )?);
+            let region = tri!(b.parent_region(&r.target_entity, r.target_id, &r.target_entity)?);
             Checked {
                 region,
                 parent: Some(r.target_id.to_string()),
@@ -381,32 +384,26 @@ fn check(
 }
 
 /// Applies one change inside the batch's transaction.
-fn apply_change(
-    tx: &Transaction<'_>,
-    s: &Session,
-    c: &Change,
-    today: NaiveDate,
-) -> Result<Verdict, DbError> {
+fn apply_change(b: &mut Batch<'_>, s: &Session, c: &Change) -> Result<Verdict, DbError> {
     let id = c.change_id.to_string();
-    // Exactly once: a change already applied (or refused) gets the same answer again.
-    let seen = tx
-        .prepare_cached("SELECT 1 FROM changes WHERE change_id = ?1")?
-        .query_row([&id], |_| Ok(()))
-        .optional()?;
-    if seen.is_some() {
-        return Ok(Verdict::Accepted);
-    }
-    let refused: Option<String> = tx
-        .prepare_cached("SELECT reason FROM rejected WHERE change_id = ?1")?
+    // Exactly once: a change already applied (or refused) gets the same answer again. One
+    // statement asks both logs: a row with a NULL reason was applied, a reason was refused.
+    let seen: Option<Option<String>> =
+        b.tx.prepare_cached(
+            "SELECT NULL FROM changes WHERE change_id = ?1
+             UNION ALL SELECT reason FROM rejected WHERE change_id = ?1 LIMIT 1",
+        )?
         .query_row([&id], |r| r.get(0))
         .optional()?;
-    if let Some(reason) = refused {
-        return Ok(Verdict::Rejected { reason });
+    match seen {
+        Some(None) => return Ok(Verdict::Accepted),
+        Some(Some(reason)) => return Ok(Verdict::Rejected { reason }),
+        None => {}
     }
-    match decide(tx, s, c, today)? {
+    match decide(b, s, c)? {
         Ok(()) => Ok(Verdict::Accepted),
         Err(reason) => {
-            tx.prepare_cached(
+            b.tx.prepare_cached(
                 "INSERT INTO rejected(change_id, entity, record_id, origin, author, reason, payload, at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
@@ -425,12 +422,7 @@ fn apply_change(
     }
 }
 
-fn decide(
-    tx: &Transaction<'_>,
-    s: &Session,
-    c: &Change,
-    today: NaiveDate,
-) -> Result<Result<(), String>, DbError> {
+fn decide(b: &mut Batch<'_>, s: &Session, c: &Change) -> Result<Result<(), String>, DbError> {
     if c.origin != s.device.id {
         return Ok(Err(format!(
             "the change was made on device {}, not on this one",
@@ -443,10 +435,11 @@ fn decide(
         ));
     }
     let role = s.role();
-    let checked = match check(tx, c, today)? {
+    let checked = match check(b, c)? {
         Ok(ch) => ch,
         Err(reason) => return Ok(Err(reason)),
     };
+    let tx = b.tx;
     if c.entity == "region" && role != Role::Admin {
         // Devices carry the built-in region catalogue; a region the server already has is
         // acknowledged without effect, anything else is an admin's job.
@@ -473,18 +466,8 @@ fn decide(
             s.officer.regions.join(", ")
         )));
     }
-    let existing: Option<(i64, String)> = tx
-        .prepare_cached("SELECT hlc, origin FROM records WHERE entity = ?1 AND record_id = ?2")?
-        .query_row([&c.entity, &c.record_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
     let origin = c.origin.to_string();
-    if c.op == Op::Insert {
-        if existing.is_some() {
-            return Ok(Err(format!(
-                "{} {} already exists; a correction is a new record",
-                c.entity, c.record_id
-            )));
-        }
+    let outcome = if c.op == Op::Insert {
         if let Some(old) = &checked.replaces {
             let taken = tx
                 .prepare_cached(
@@ -498,18 +481,64 @@ fn decide(
                 )));
             }
         }
-    }
-    let outcome = merge::merge(
-        existing.as_ref().map(|(h, o)| Version {
-            hlc: Hlc::from_i64(*h),
-            origin: o,
-        }),
-        Version {
-            hlc: c.hlc,
-            origin: &origin,
-        },
-        c.base_hlc,
-    );
+        // Insert-only records are never replaced: the record row goes in unless one with the
+        // same id is there, which refuses the change before anything else is written.
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO records(entity, record_id, region, parent, replaces, hlc, origin)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(entity, record_id) DO NOTHING",
+            )?
+            .execute(params![
+                c.entity,
+                c.record_id,
+                checked.region,
+                checked.parent,
+                checked.replaces,
+                c.hlc.as_i64(),
+                origin
+            ])?;
+        if inserted == 0 {
+            return Ok(Err(format!(
+                "{} {} already exists; a correction is a new record",
+                c.entity, c.record_id
+            )));
+        }
+        Outcome::Insert
+    } else {
+        let existing: Option<(i64, String)> = tx
+            .prepare_cached("SELECT hlc, origin FROM records WHERE entity = ?1 AND record_id = ?2")?
+            .query_row([&c.entity, &c.record_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let outcome = merge::merge(
+            existing.as_ref().map(|(h, o)| Version {
+                hlc: Hlc::from_i64(*h),
+                origin: o,
+            }),
+            Version {
+                hlc: c.hlc,
+                origin: &origin,
+            },
+            c.base_hlc,
+        );
+        if matches!(outcome, Outcome::Insert | Outcome::Replace { .. }) {
+            tx.prepare_cached(
+                "INSERT INTO records(entity, record_id, region, parent, replaces, hlc, origin)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(entity, record_id) DO UPDATE SET region = excluded.region,
+                   parent = excluded.parent, hlc = excluded.hlc, origin = excluded.origin",
+            )?
+            .execute(params![
+                c.entity,
+                c.record_id,
+                checked.region,
+                checked.parent,
+                checked.replaces,
+                c.hlc.as_i64(),
+                origin
+            ])?;
+        }
+        outcome
+    };
     // The log keeps every accepted version (losers included, so devices can keep them for
     // review); `records` follows the winner.
     tx.prepare_cached(
@@ -529,21 +558,10 @@ fn decide(
         c.payload.to_string()
     ])?;
     if matches!(outcome, Outcome::Insert | Outcome::Replace { .. }) {
-        tx.prepare_cached(
-            "INSERT INTO records(entity, record_id, region, parent, replaces, hlc, origin)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT(entity, record_id) DO UPDATE SET region = excluded.region,
-               parent = excluded.parent, hlc = excluded.hlc, origin = excluded.origin",
-        )?
-        .execute(params![
-            c.entity,
-            c.record_id,
-            checked.region,
-            checked.parent,
-            checked.replaces,
-            c.hlc.as_i64(),
-            origin
-        ])?;
+        b.written
+            .entry(c.entity.clone())
+            .or_default()
+            .insert(c.record_id.clone(), checked.region);
     }
     Ok(Ok(()))
 }
@@ -925,13 +943,18 @@ impl ServerStore for SqliteStore {
     fn push(&self, s: &Session, changes: &[Change]) -> Result<Vec<ChangeResult>, DbError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let today = Utc::now().date_naive();
+        let mut batch = Batch {
+            tx: &tx,
+            today: Utc::now().date_naive(),
+            written: HashMap::new(),
+        };
         let mut out = Vec::with_capacity(changes.len());
         for c in changes {
-            let verdict = apply_change(&tx, s, c, today)?;
+            let verdict = apply_change(&mut batch, s, c)?;
             let change_id = matches!(verdict, Verdict::Rejected { .. }).then_some(c.change_id);
             out.push(ChangeResult { change_id, verdict });
         }
+        drop(batch);
         tx.commit()?;
         Ok(out)
     }
