@@ -123,7 +123,9 @@ mod net {
         }
     }
 
-    /// Removes namespaces left by an earlier run that was killed before it could clean up.
+    /// Removes namespaces left by an earlier run that was killed before it could clean up
+    /// (their names end in the pid of a process that no longer exists), and the processes
+    /// still running inside them.
     fn remove_stale() {
         let Ok(list) = run("ip", &["netns", "list"]) else {
             return;
@@ -137,6 +139,12 @@ mod net {
                 continue;
             };
             if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                // A server started by that run may have outlived it inside its namespace.
+                let pids = run("ip", &["netns", "pids", name]).unwrap_or_default();
+                for p in pids.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+                    // SAFETY: kill(2) on a process of our own stale namespace; no memory involved.
+                    unsafe { libc::kill(p, libc::SIGKILL) };
+                }
                 let _ = run("ip", &["netns", "del", name]);
             }
         }
@@ -672,7 +680,7 @@ fn link_check(link: &net::Link) {
     server.join().unwrap();
     connects.sort_by(f64::total_cmp);
     println!(
-        "link check: TCP connect {} ms (median {:.0} ms; a lost SYN costs 1 s); {} kB downloaded in {bulk:.2} s ({:.1} kbit/s of payload, request round trip included)",
+        "link check: TCP connect {} ms (median {:.0} ms; a lost SYN costs 1 s); {} kB downloaded in {bulk:.2} s ({:.1} kbit/s of payload; the request's round trip and any loss recovery included)",
         connects
             .iter()
             .map(|c| format!("{c:.0}"))
