@@ -561,7 +561,7 @@ impl Store {
                 out.push((review, entry));
             }
         }
-        out.sort_by(|a, b| b.0.at.cmp(&a.0.at));
+        out.sort_by_key(|b| std::cmp::Reverse(b.0.at));
         Ok(out)
     }
 }
