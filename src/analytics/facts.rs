@@ -1,6 +1,6 @@
-//! The flat facts the analyses read: one stone with where and when it was found. The store
-//! builds them in one query (current production versions only); tests and benchmarks build them
-//! directly.
+//! The flat facts the analyses read: one stone with where and when it was found, or many stones
+//! of one region, class and weight counted together. The store builds both from current
+//! production versions only; tests and benchmarks build them directly.
 
 use crate::domain::{Centicarats, ProductionId, SiteId, StoneClass, StoneId};
 use chrono::NaiveDate;
@@ -18,4 +18,17 @@ pub struct StoneFact {
     pub day: NaiveDate,
     pub weight: Centicarats,
     pub class: StoneClass,
+}
+
+/// Stones of current production of one region, class and weight, counted: what KP statistics
+/// and footprints need of a span of days. They need no ids and no day (the store has already
+/// kept the span's stones), so a million stones arrive as a few thousand tallies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoneTally {
+    /// Region code of the sites' licences; shared between tallies of the region.
+    pub region: Arc<str>,
+    pub weight: Centicarats,
+    pub class: StoneClass,
+    /// How many stones (at least one).
+    pub stones: u64,
 }

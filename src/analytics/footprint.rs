@@ -9,7 +9,7 @@
 //! stone that does not pass a mesh stays in the coarser class. Weights are whole centicarats,
 //! so the boundaries are exact.
 
-use super::{AnalyticsError, Flag, FlagKind, PriceModel, StoneFact};
+use super::{AnalyticsError, Flag, FlagKind, PriceModel, StoneFact, StoneTally};
 use crate::domain::{Centicarats, Cents};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -113,6 +113,13 @@ pub struct Footprint {
 impl Footprint {
     /// The footprint of stones given as (weight, value if known).
     pub fn from_weights(stones: impl IntoIterator<Item = (Centicarats, Option<Cents>)>) -> Self {
+        Self::from_counts(stones.into_iter().map(|(w, value)| (w, value, 1)))
+    }
+
+    /// The footprint of stones given as (weight, value of one stone if known, how many).
+    pub fn from_counts(
+        stones: impl IntoIterator<Item = (Centicarats, Option<Cents>, u64)>,
+    ) -> Self {
         let mut classes: Vec<ClassStats> = SizeClass::ALL
             .iter()
             .map(|&class| ClassStats {
@@ -126,13 +133,15 @@ impl Footprint {
                 priced_centicarats: 0,
             })
             .collect();
-        for (w, value) in stones {
+        for (w, value, n) in stones {
+            // Counts stay far below 2^63: a count is a number of stones in one database.
+            let times = n as i64;
             let c = &mut classes[SizeClass::of(w).index()];
-            c.stones += 1;
-            c.centicarats.0 += w.0;
+            c.stones += n;
+            c.centicarats.0 += w.0 * times;
             if let Some(v) = value {
-                c.priced_cents += v.0;
-                c.priced_centicarats += w.0;
+                c.priced_cents += v.0 * times;
+                c.priced_centicarats += w.0 * times;
             }
         }
         let stones: u64 = classes.iter().map(|c| c.stones).sum();
@@ -165,6 +174,20 @@ impl Footprint {
                 .into_iter()
                 .map(|f| (f.weight, prices.value(&f.region, f.weight, f.class))),
         )
+    }
+
+    /// The footprint of stone tallies, valued with the price model.
+    pub fn from_tallies<'a>(
+        tallies: impl IntoIterator<Item = &'a StoneTally>,
+        prices: &PriceModel,
+    ) -> Self {
+        Self::from_counts(tallies.into_iter().map(|t| {
+            (
+                t.weight,
+                prices.value(&t.region, t.weight, t.class),
+                t.stones,
+            )
+        }))
     }
 
     /// Share of carats per class, in [`SizeClass::ALL`] order.

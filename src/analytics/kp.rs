@@ -1,10 +1,12 @@
 //! KP production statistics (DOMAIN.md §4): carats, stone count and estimated USD value per
 //! region and in total for a period, with the special stones (≥ 10.8 ct) counted separately as
 //! KP practice wants. Sums are exact integers (centicarats, cents); the facts must come from
-//! current production versions only (the store's `stone_facts` gives exactly those).
+//! current production versions only (the store's `stone_facts` and `stone_tallies` give exactly
+//! those). Stones are added a tally at a time — a weight, a class and how many — so one stone
+//! and a thousand counted together follow the same arithmetic and give the same integers.
 
-use super::{Period, PriceModel, SPECIAL_STONE, StoneFact};
-use crate::domain::{Centicarats, Cents};
+use super::{Period, PriceModel, SPECIAL_STONE, StoneFact, StoneTally};
+use crate::domain::{Centicarats, Cents, StoneClass};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -37,16 +39,19 @@ impl KpRow {
         }
     }
 
-    fn add(&mut self, weight: Centicarats, value: Option<Cents>) {
-        self.stones += 1;
-        self.centicarats.0 += weight.0;
+    /// Adds `n` stones of `weight`, each worth `value` (when known).
+    fn add(&mut self, weight: Centicarats, value: Option<Cents>, n: u64) {
+        // Counts stay far below 2^63: a count is a number of stones in one database.
+        let times = n as i64;
+        self.stones += n;
+        self.centicarats.0 += weight.0 * times;
         self.usd_cents = match (self.usd_cents, value) {
-            (Some(a), Some(b)) => Some(Cents(a.0 + b.0)),
+            (Some(a), Some(b)) => Some(Cents(a.0 + b.0 * times)),
             _ => None,
         };
         if weight >= SPECIAL_STONE {
-            self.special_stones += 1;
-            self.special_centicarats.0 += weight.0;
+            self.special_stones += n;
+            self.special_centicarats.0 += weight.0 * times;
         }
     }
 
@@ -127,16 +132,45 @@ pub fn kp_statistics<'a>(
     prices: &PriceModel,
 ) -> KpReport {
     let (first, last) = (period.first_day(), period.last_day());
+    statistics(
+        period,
+        stones
+            .into_iter()
+            .filter(|s| s.day >= first && s.day <= last)
+            .map(|s| (&*s.region, s.weight, s.class, 1)),
+        prices,
+    )
+}
+
+/// The same statistics from tallies of the period's stones: the store's `stone_tallies` for
+/// the period's days. Tallies carry no day, so all of them count.
+pub fn kp_statistics_of_tallies<'a>(
+    period: Period,
+    tallies: impl IntoIterator<Item = &'a StoneTally>,
+    prices: &PriceModel,
+) -> KpReport {
+    statistics(
+        period,
+        tallies
+            .into_iter()
+            .map(|t| (&*t.region, t.weight, t.class, t.stones)),
+        prices,
+    )
+}
+
+/// Adds up stones given as (region, weight, class, how many).
+fn statistics<'a>(
+    period: Period,
+    stones: impl Iterator<Item = (&'a str, Centicarats, StoneClass, u64)>,
+    prices: &PriceModel,
+) -> KpReport {
     let mut by_region: BTreeMap<&str, (KpRow, Option<i64>)> = BTreeMap::new();
-    for s in stones {
-        if s.day < first || s.day > last {
-            continue;
-        }
+    for (region, weight, class, n) in stones {
         let (row, base) = by_region
-            .entry(&s.region)
-            .or_insert_with(|| (KpRow::new(&s.region), prices.base(&s.region).map(|c| c.0)));
-        let value = base.map(|b| super::price::value_with_base(b, s.weight, s.class));
-        row.add(s.weight, value);
+            .entry(region)
+            .or_insert_with(|| (KpRow::new(region), prices.base(region).map(|c| c.0)));
+        let value = base.map(|b| super::price::value_with_base(b, weight, class));
+        row.add(weight, value, n);
     }
     let mut total = KpRow::new("TOTAL");
     let regions: Vec<KpRow> = by_region.into_values().map(|(r, _)| r).collect();

@@ -3,7 +3,8 @@
 //!
 //! Everything here is a pure function over domain types and the small fact structs below, so
 //! the CLI, the GUI's Review and Reports pages and the benchmarks compute the same numbers.
-//! The store feeds these functions (`Store::stone_facts`, `Store::check_data`); nothing in this
+//! The store feeds these functions (`Store::stone_facts`, `Store::stone_tallies`,
+//! `Store::check_data`); nothing in this
 //! module reads a database or a file.
 
 mod checks;
@@ -25,11 +26,11 @@ pub use custody::{
     Chain, HS_GEM, HS_INDUSTRIAL, HS_UNSORTED, Origin, TradeReport, TradeRow, kp_trade, may_sell,
 };
 pub use error::AnalyticsError;
-pub use facts::StoneFact;
+pub use facts::{StoneFact, StoneTally};
 pub use footprint::{
     ClassStats, Footprint, ReferenceFootprint, SPECIAL_STONE, SizeClass, hellinger,
     unflagged_stones,
 };
-pub use kp::{KpReport, KpRow, kp_statistics};
+pub use kp::{KpReport, KpRow, kp_statistics, kp_statistics_of_tallies};
 pub use period::Period;
 pub use price::{PriceModel, SIZE_EXPONENT, quality_factor};

@@ -4,7 +4,7 @@
 
 use crate::analytics::{
     self, CheckConfig, DEFAULT_FALSE_ALARM, Footprint, Period, PriceModel, ReferenceFootprint,
-    compare_parcel, kp_statistics, run_checks, unflagged_stones,
+    compare_parcel, kp_statistics_of_tallies, run_checks, unflagged_stones,
 };
 use crate::domain::{Centicarats, SiteId};
 use crate::store::{FactFilter, Store};
@@ -122,18 +122,25 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
             let period: Period = period.parse()?;
             let filter = FactFilter::days(period.first_day(), period.last_day())
                 .in_region(region.as_deref());
-            let facts = store.stone_facts(&filter)?;
-            let report = kp_statistics(period, &facts, &PriceModel::standard());
-            // Exports are traced through the whole chain, whenever its production was found.
-            let chain = store.check_data(&FactFilter::default())?;
-            let trade_report = analytics::kp_trade(&chain, period, region.as_deref());
+            let report = kp_statistics_of_tallies(
+                period,
+                &store.stone_tallies(&filter)?,
+                &PriceModel::standard(),
+            );
+            // Exports are traced through the whole chain, whenever its production was found:
+            // read it only when the trade table is printed.
+            let trade_report = || -> Result<analytics::TradeReport> {
+                let chain = store.check_data(&FactFilter::default())?;
+                Ok(analytics::kp_trade(&chain, period, region.as_deref()))
+            };
             match format {
                 TableFormat::Json => {
                     let mut json = report.to_json();
-                    json["trade"] = trade_report.to_json();
+                    json["trade"] = trade_report()?.to_json();
                     writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?
                 }
                 TableFormat::Csv if trade => {
+                    let trade_report = trade_report()?;
                     let mut w = csv::Writer::from_writer(out);
                     w.write_record(analytics::TradeReport::CSV_HEADER)?;
                     for r in trade_report.rows.iter().chain(&trade_report.totals) {
@@ -173,8 +180,8 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
                 from,
                 to,
             };
-            let facts = store.stone_facts(&filter)?;
-            let fp = Footprint::from_facts(&facts, &PriceModel::standard());
+            let fp =
+                Footprint::from_tallies(&store.stone_tallies(&filter)?, &PriceModel::standard());
             let title = match site {
                 Some(s) => format!("{region}, site {s}"),
                 None => region.clone(),

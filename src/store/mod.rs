@@ -12,6 +12,7 @@ mod rows;
 mod sales_queries;
 mod stats;
 mod sync_state;
+mod tally_queries;
 mod writer;
 
 pub use analytics_queries::FactFilter;
@@ -38,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_outbox_pending.sql"),
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_custody.sql"),
+    include_str!("migrations/0005_stone_tallies.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
