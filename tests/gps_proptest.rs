@@ -116,3 +116,29 @@ proptest! {
         let _ = containing(&set, lat, lon);
     }
 }
+
+/// A pair the property found: geo's relate panics on these degenerate rings with astronomically
+/// large coordinates; `overlaps` must answer without reaching it.
+#[test]
+fn overlaps_of_degenerate_far_away_rings_does_not_panic() {
+    use alluvium::gps::geofence::overlaps;
+    let a = geo::Polygon::new(
+        geo::LineString::from(vec![
+            (-2.4158700085847405e202, -0.0),
+            (8.567928805502317e296, -3.5149133760368644e26),
+            (-2.4158700085847405e202, -0.0),
+        ]),
+        vec![],
+    );
+    let b = geo::Polygon::new(
+        geo::LineString::from(vec![
+            (0.0, 1.8721523046246396e96),
+            (0.0, -0.0025932608989095484),
+            (0.0, 0.0),
+            (0.0, 1.8721523046246396e96),
+        ]),
+        vec![],
+    );
+    assert!(!overlaps(&a, &b));
+    assert!(!overlaps(&b, &a));
+}

@@ -92,11 +92,13 @@ pub fn containing<K>(polygons: &[(K, Polygon<f64>)], lat: f64, lon: f64) -> Vec<
 
 /// True if the interiors of `a` and `b` intersect (share area). Polygons that
 /// only touch along an edge or at a corner do not overlap; one polygon inside
-/// the other does.
+/// the other does. A polygon that fails `validate_polygon` overlaps nothing:
+/// callers validate boundaries before they compare them.
 pub fn overlaps(a: &Polygon<f64>, b: &Polygon<f64>) -> bool {
-    // NaN/inf coordinates have no defined topology; refuse rather than let the
-    // relate machinery see them.
-    if !all_finite(a) || !all_finite(b) {
+    // Invalid geometries (self-intersecting rings, NaN or astronomically large
+    // coordinates) have no defined topology, and geo's relate panics on some of
+    // them; only valid boundaries reach it.
+    if validate_polygon(a).is_err() || validate_polygon(b).is_err() {
         return false;
     }
     let m = a.relate(b);
