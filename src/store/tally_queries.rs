@@ -129,26 +129,19 @@ impl Counts {
 
 /// Position of a class in [`StoneClass::ALL`].
 fn class_slot(class: StoneClass) -> usize {
-    match class {
-        StoneClass::Gem => 0,
-        StoneClass::NearGem => 1,
-        StoneClass::Industrial => 2,
-    }
+    StoneClass::ALL
+        .iter()
+        .position(|c| *c == class)
+        .expect("every class is in StoneClass::ALL")
 }
 
-/// A stone class as stored: the exact spellings first (what the store writes), then the
-/// domain's lenient parser.
+/// A stone class as stored, read with the domain's own parser.
 fn class_of(text: &[u8]) -> Result<StoneClass, rusqlite::Error> {
     let bad = |e: String| {
         rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
     };
-    match text {
-        b"gem" => Ok(StoneClass::Gem),
-        b"near_gem" => Ok(StoneClass::NearGem),
-        b"industrial" => Ok(StoneClass::Industrial),
-        other => std::str::from_utf8(other)
-            .map_err(|e| bad(e.to_string()))?
-            .parse()
-            .map_err(bad),
-    }
+    std::str::from_utf8(text)
+        .map_err(|e| bad(e.to_string()))?
+        .parse()
+        .map_err(bad)
 }

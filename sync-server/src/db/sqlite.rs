@@ -383,6 +383,37 @@ fn check(b: &Batch<'_>, c: &Change) -> Result<Result<Checked, String>, DbError> 
     Ok(Ok(checked))
 }
 
+/// The record-index row of a new insert-only record; an existing row is kept (0 rows written).
+const INSERT_RECORD: &str =
+    "INSERT INTO records(entity, record_id, region, parent, replaces, hlc, origin)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(entity, record_id) DO NOTHING";
+/// The record-index row of a registry record's winning version.
+const UPSERT_RECORD: &str =
+    "INSERT INTO records(entity, record_id, region, parent, replaces, hlc, origin)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT(entity, record_id) DO UPDATE SET region = excluded.region,
+       parent = excluded.parent, hlc = excluded.hlc, origin = excluded.origin";
+
+/// Writes the record-index row of an accepted change with `sql` (one of the two above);
+/// returns the number of rows written.
+fn write_record(
+    tx: &Connection,
+    sql: &str,
+    c: &Change,
+    checked: &Checked,
+    origin: &str,
+) -> Result<usize, DbError> {
+    Ok(tx.prepare_cached(sql)?.execute(params![
+        c.entity,
+        c.record_id,
+        checked.region,
+        checked.parent,
+        checked.replaces,
+        c.hlc.as_i64(),
+        origin
+    ])?)
+}
+
 /// Applies one change inside the batch's transaction.
 fn apply_change(b: &mut Batch<'_>, s: &Session, c: &Change) -> Result<Verdict, DbError> {
     let id = c.change_id.to_string();
@@ -483,20 +514,7 @@ fn decide(b: &mut Batch<'_>, s: &Session, c: &Change) -> Result<Result<(), Strin
         }
         // Insert-only records are never replaced: the record row goes in unless one with the
         // same id is there, which refuses the change before anything else is written.
-        let inserted = tx
-            .prepare_cached(
-                "INSERT INTO records(entity, record_id, region, parent, replaces, hlc, origin)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(entity, record_id) DO NOTHING",
-            )?
-            .execute(params![
-                c.entity,
-                c.record_id,
-                checked.region,
-                checked.parent,
-                checked.replaces,
-                c.hlc.as_i64(),
-                origin
-            ])?;
+        let inserted = write_record(tx, INSERT_RECORD, c, &checked, &origin)?;
         if inserted == 0 {
             return Ok(Err(format!(
                 "{} {} already exists; a correction is a new record",
@@ -521,21 +539,7 @@ fn decide(b: &mut Batch<'_>, s: &Session, c: &Change) -> Result<Result<(), Strin
             c.base_hlc,
         );
         if matches!(outcome, Outcome::Insert | Outcome::Replace { .. }) {
-            tx.prepare_cached(
-                "INSERT INTO records(entity, record_id, region, parent, replaces, hlc, origin)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(entity, record_id) DO UPDATE SET region = excluded.region,
-                   parent = excluded.parent, hlc = excluded.hlc, origin = excluded.origin",
-            )?
-            .execute(params![
-                c.entity,
-                c.record_id,
-                checked.region,
-                checked.parent,
-                checked.replaces,
-                c.hlc.as_i64(),
-                origin
-            ])?;
+            write_record(tx, UPSERT_RECORD, c, &checked, &origin)?;
         }
         outcome
     };
