@@ -402,7 +402,7 @@ fn balanced_chains_raise_nothing_and_each_imbalance_raises_exactly_its_flag() {
     assert_eq!(f.evidence["balance_carats"], "-0.60");
     assert_eq!(f.evidence["listed_carats"], "1.00");
     assert_eq!(f.evidence["production_ids"][0], q1.to_string());
-    assert_eq!(f.target_entity(), alluvium::domain::Entity::Sales);
+    assert_eq!(f.target_entity(), alluvium::domain::RecordKind::Sale);
     let f = all.iter().find(|f| f.record_id == ship.id.0).unwrap();
     assert_eq!(f.evidence["balance_carats"], "-0.80");
     assert_eq!(f.evidence["source_sale_ids"][0], resell.id.to_string());
@@ -741,7 +741,7 @@ fn kp_trade_totals_equal_the_export_slips_of_each_quarter_to_the_centicarat_and_
             .into_iter()
             .filter(|f| {
                 f.kind == FlagKind::FootprintMismatch
-                    && f.target_entity() == alluvium::domain::Entity::Sales
+                    && f.target_entity() == alluvium::domain::RecordKind::Sale
             })
             .map(|f| f.record_id)
             .collect()

@@ -130,7 +130,7 @@ proptest! {
 
     #[test]
     fn csv_import_never_panics_and_is_all_or_nothing(
-        entity in prop::sample::select(Entity::ALL.to_vec()),
+        entity in prop::sample::select(RecordKind::ALL.to_vec()),
         header_kind in 0..3usize,
         rows in prop::collection::vec(prop::collection::vec("[ -~\"\n\r,é]{0,12}", 0..12), 0..6),
     ) {
@@ -138,7 +138,7 @@ proptest! {
             // The contract's own columns: rows reach validation.
             0 => alluvium::interchange::header(entity).join(","),
             // Another kind's columns, or nothing recognisable.
-            1 => alluvium::interchange::header(Entity::Diggers).join(","),
+            1 => alluvium::interchange::header(RecordKind::Digger).join(","),
             _ => "a,b,c".to_string(),
         };
         let mut text = header;

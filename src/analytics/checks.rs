@@ -45,8 +45,8 @@ use super::{
     StoneFact, unflagged_stones,
 };
 use crate::domain::{
-    Centicarats, DiggerId, Entity, Licence, LicenceId, LicenceKind, LicenceStanding,
-    ProductionEntry, ProductionId, Region, Site, SiteId,
+    Centicarats, DiggerId, Licence, LicenceId, LicenceKind, LicenceStanding, ProductionEntry,
+    ProductionId, RecordKind, Region, Site, SiteId,
 };
 use crate::gps::geofence::{Containment, contains_with_margin, distance_to_boundary_m};
 use chrono::{Datelike, NaiveDate};
@@ -114,16 +114,16 @@ impl FlagKind {
     }
 
     /// The entity whose record `record_id` names, so the Review page can open it.
-    pub fn target(self) -> Entity {
+    pub fn target(self) -> RecordKind {
         match self {
-            FlagKind::SpecialStone => Entity::Stones,
-            FlagKind::FootprintMismatch => Entity::Sites,
+            FlagKind::SpecialStone => RecordKind::Stone,
+            FlagKind::FootprintMismatch => RecordKind::Site,
             FlagKind::SaleExceedsProduction
             | FlagKind::SaleWithoutProduction
             | FlagKind::ResaleExceedsPurchases
             | FlagKind::ExportExceedsPurchases
-            | FlagKind::UnlicensedBuyer => Entity::Sales,
-            _ => Entity::Production,
+            | FlagKind::UnlicensedBuyer => RecordKind::Sale,
+            _ => RecordKind::Production,
         }
     }
 }
@@ -190,9 +190,9 @@ impl Flag {
 
     /// The entity of the flagged record: the kind's, unless the evidence names another (a
     /// `footprint_mismatch` on an export slip names `"entity": "sales"`).
-    pub fn target_entity(&self) -> Entity {
+    pub fn target_entity(&self) -> RecordKind {
         match self.evidence["entity"].as_str() {
-            Some("sales") => Entity::Sales,
+            Some("sales") => RecordKind::Sale,
             _ => self.kind.target(),
         }
     }

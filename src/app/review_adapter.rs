@@ -41,10 +41,10 @@ fn checks_with_context(store: &mut crate::store::Store) -> Result<Vec<Item>, Str
     let mut items = Vec::with_capacity(flags.len());
     for flag in flags {
         let production = match flag.target_entity() {
-            crate::domain::Entity::Production => {
+            crate::domain::RecordKind::Production => {
                 store.production(flag.record_id.into()).ok().flatten()
             }
-            crate::domain::Entity::Stones => store
+            crate::domain::RecordKind::Stone => store
                 .stone(flag.record_id.into())
                 .ok()
                 .flatten()
@@ -160,7 +160,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         };
         let review = crate::domain::Review {
             id: ReviewId::new(),
-            target_entity: item.flag.target_entity().as_str().to_string(),
+            target_entity: item.flag.target_entity(),
             target_id: item.flag.record_id,
             decision,
             comment,

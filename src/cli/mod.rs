@@ -6,7 +6,7 @@ mod analytics;
 mod sync;
 
 use crate::demo::{self, DemoOptions};
-use crate::domain::Entity;
+use crate::domain::RecordKind;
 use crate::store::{self, Store};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
@@ -141,15 +141,15 @@ pub enum EntityArg {
     Sales,
 }
 
-impl From<EntityArg> for Entity {
-    fn from(e: EntityArg) -> Entity {
+impl From<EntityArg> for RecordKind {
+    fn from(e: EntityArg) -> RecordKind {
         match e {
-            EntityArg::Diggers => Entity::Diggers,
-            EntityArg::Licences => Entity::Licences,
-            EntityArg::Sites => Entity::Sites,
-            EntityArg::Production => Entity::Production,
-            EntityArg::Stones => Entity::Stones,
-            EntityArg::Sales => Entity::Sales,
+            EntityArg::Diggers => RecordKind::Digger,
+            EntityArg::Licences => RecordKind::Licence,
+            EntityArg::Sites => RecordKind::Site,
+            EntityArg::Production => RecordKind::Production,
+            EntityArg::Stones => RecordKind::Stone,
+            EntityArg::Sales => RecordKind::Sale,
         }
     }
 }
@@ -239,11 +239,12 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
         }
         Some(Command::Import { entity, csv }) => {
             let mut store = open(&db)?;
-            let entity = Entity::from(entity);
+            let entity = RecordKind::from(entity);
             let summary = crate::interchange::import_csv(&mut store, entity, &csv)?;
             println!(
-                "imported {} {entity} from {} ({} already present)",
+                "imported {} {} from {} ({} already present)",
                 summary.written,
+                crate::interchange::file_name(entity),
                 csv.display(),
                 summary.unchanged
             );
@@ -347,12 +348,12 @@ fn export(db: &Path, entity: ExportArg, format: Format, out: Option<&Path>) -> R
         (_, Format::Gpkg) => {
             bail!("GeoPackage export is for `export all`; export one entity as csv or geojson")
         }
-        (ExportArg::Diggers, _) => Entity::Diggers,
-        (ExportArg::Licences, _) => Entity::Licences,
-        (ExportArg::Sites, _) => Entity::Sites,
-        (ExportArg::Production, _) => Entity::Production,
-        (ExportArg::Stones, _) => Entity::Stones,
-        (ExportArg::Sales, _) => Entity::Sales,
+        (ExportArg::Diggers, _) => RecordKind::Digger,
+        (ExportArg::Licences, _) => RecordKind::Licence,
+        (ExportArg::Sites, _) => RecordKind::Site,
+        (ExportArg::Production, _) => RecordKind::Production,
+        (ExportArg::Stones, _) => RecordKind::Stone,
+        (ExportArg::Sales, _) => RecordKind::Sale,
     };
     let store = open(db)?;
     let write = |w: &mut dyn Write| -> std::io::Result<usize> {
@@ -372,7 +373,11 @@ fn export(db: &Path, entity: ExportArg, format: Format, out: Option<&Path>) -> R
             buf.into_inner().map_err(|e| e.into_error())?.sync_all()?;
             std::fs::rename(&tmp, path)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("exported {n} {entity} to {}", path.display());
+            eprintln!(
+                "exported {n} {} to {}",
+                crate::interchange::file_name(entity),
+                path.display()
+            );
         }
         None => {
             let stdout = std::io::stdout();

@@ -120,15 +120,3 @@ mod tests {
         );
     }
 }
-
-text_enum!(
-    /// The record kinds that are imported and exported as CSV (command-line contract).
-    Entity {
-        Diggers = "diggers",
-        Licences = "licences",
-        Sites = "sites",
-        Production = "production",
-        Stones = "stones",
-        Sales = "sales",
-    }
-);

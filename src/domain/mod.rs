@@ -12,15 +12,17 @@ mod licence;
 pub mod merge;
 mod officer;
 mod production;
+mod record_kind;
 mod region;
+pub mod rules;
 mod sale;
 mod site;
 mod units;
 
 pub use digger::Digger;
 pub use enums::{
-    DiggerStatus, Entity, FixSource, LicenceKind, LicenceStatus, ReviewDecision, Role, SaleKind,
-    Sex, SiteKind, SiteStatus, StoneClass,
+    DiggerStatus, FixSource, LicenceKind, LicenceStatus, ReviewDecision, Role, SaleKind, Sex,
+    SiteKind, SiteStatus, StoneClass,
 };
 pub use error::{FieldError, Invalid};
 pub use hlc::{Hlc, HlcClock};
@@ -29,8 +31,9 @@ pub use id::{
     StoneId, new_v7_at,
 };
 pub use licence::{Area, Licence, LicenceStanding};
-pub use officer::{Crew, Officer, Review};
+pub use officer::{Crew, MAX_REVIEW_COMMENT, Officer, Review};
 pub use production::{PositionFix, ProductionEntry, Stone};
+pub use record_kind::{Keeping, Placement, RecordKind};
 pub use region::Region;
 pub use sale::Sale;
 pub use site::{Position, Site};

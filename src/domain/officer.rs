@@ -1,6 +1,9 @@
 //! Officers, crews and review decisions.
 
-use super::{CrewId, DiggerId, LicenceId, OfficerId, ReviewDecision, ReviewId, Role, SiteId};
+use super::{
+    CrewId, DiggerId, Invalid, LicenceId, OfficerId, RecordKind, ReviewDecision, ReviewId, Role,
+    SiteId, check_text,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -31,11 +34,39 @@ pub struct Crew {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Review {
     pub id: ReviewId,
-    /// The reviewed record's entity name (`production`, `sale`, …).
-    pub target_entity: String,
+    /// The kind of the reviewed record (`production`, `sale`, …).
+    pub target_entity: RecordKind,
     pub target_id: uuid::Uuid,
     pub decision: ReviewDecision,
     pub comment: String,
     pub reviewer: OfficerId,
     pub at: DateTime<Utc>,
+}
+
+/// Longest review comment, in characters: a note to the officer, not a report.
+pub const MAX_REVIEW_COMMENT: usize = 2_000;
+
+impl Crew {
+    /// Checks the record's own rules: a crew ends on or after the day it starts.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        if let Some(to) = self.to
+            && to < self.from
+        {
+            e.push(
+                "to",
+                format!("crew end {to} is before its start {}", self.from),
+            );
+        }
+        e.into_result()
+    }
+}
+
+impl Review {
+    /// Checks the record's own rules.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        check_text(&mut e, "comment", &self.comment, false, MAX_REVIEW_COMMENT);
+        e.into_result()
+    }
 }

@@ -4,17 +4,25 @@
 //! slips a resale or export draws on) so that a round trip loses nothing.
 
 use crate::domain::{
-    Area, Centicarats, Cents, Digger, Entity, Licence, Litres, PositionFix, ProductionEntry, Sale,
-    Site, Stone,
+    Area, Centicarats, Cents, Digger, Licence, Litres, PositionFix, ProductionEntry, RecordKind,
+    Sale, Site, Stone,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 use std::str::FromStr;
 
-/// The header row written for an entity: contract columns first, then extras.
-pub fn header(entity: Entity) -> &'static [&'static str] {
+/// The name of a kind in the CSV contract (`diggers`, `stones`, …), its wire name for the
+/// kinds the contract does not carry.
+pub fn file_name(kind: RecordKind) -> &'static str {
+    kind.csv_name().unwrap_or(kind.as_str())
+}
+
+/// The header row written for an entity: contract columns first, then extras. Empty for the
+/// kinds the CSV contract does not carry.
+pub fn header(entity: RecordKind) -> &'static [&'static str] {
     match entity {
-        Entity::Diggers => &[
+        RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => &[],
+        RecordKind::Digger => &[
             "id",
             "national_id",
             "full_name",
@@ -26,7 +34,7 @@ pub fn header(entity: Entity) -> &'static [&'static str] {
             "region",
             "status",
         ],
-        Entity::Licences => &[
+        RecordKind::Licence => &[
             "id",
             "number",
             "kind",
@@ -40,7 +48,7 @@ pub fn header(entity: Entity) -> &'static [&'static str] {
             "fee_receipt",
             "area_ha",
         ],
-        Entity::Sites => &[
+        RecordKind::Site => &[
             "id",
             "licence_id",
             "name",
@@ -51,7 +59,7 @@ pub fn header(entity: Entity) -> &'static [&'static str] {
             "accuracy_m",
             "opened_on",
         ],
-        Entity::Production => &[
+        RecordKind::Production => &[
             "id",
             "site_id",
             "day",
@@ -67,8 +75,8 @@ pub fn header(entity: Entity) -> &'static [&'static str] {
             "fix_time",
             "replaces",
         ],
-        Entity::Stones => &["id", "production_id", "carats", "class", "colour"],
-        Entity::Sales => &[
+        RecordKind::Stone => &["id", "production_id", "carats", "class", "colour"],
+        RecordKind::Sale => &[
             "id",
             "slip_number",
             "day",
@@ -87,21 +95,27 @@ pub fn header(entity: Entity) -> &'static [&'static str] {
 }
 
 /// Columns that may be absent from an imported file (extras, and optional contract columns).
-fn optional(entity: Entity, col: &str) -> bool {
+fn optional(entity: RecordKind, col: &str) -> bool {
     matches!(
         (entity, col),
         (_, "id")
-            | (Entity::Licences, "holder_name" | "fee_receipt" | "area_ha")
             | (
-                Entity::Production,
+                RecordKind::Licence,
+                "holder_name" | "fee_receipt" | "area_ha"
+            )
+            | (
+                RecordKind::Production,
                 "fix_source" | "fix_time" | "replaces" | "notes"
             )
             | (
-                Entity::Sales,
+                RecordKind::Sale,
                 "certificate_number" | "destination_country" | "source_sale_ids"
             )
     )
 }
+
+/// The kinds the CSV contract carries, for messages.
+const CSV_KINDS: &str = "diggers, licences, sites, production, stones, sales";
 
 /// A record of any importable entity.
 #[derive(Debug, Clone, PartialEq)]
@@ -219,13 +233,19 @@ impl Record {
     }
 
     /// Reads one row; the error lists every bad field of the row.
-    pub fn from_row(entity: Entity, row: &Row<'_>) -> Result<Record, String> {
+    pub fn from_row(entity: RecordKind, row: &Row<'_>) -> Result<Record, String> {
         let mut p = Parser {
             row,
             errors: Vec::new(),
         };
         let rec = match entity {
-            Entity::Diggers => Record::Digger(Digger {
+            RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => {
+                return Err(format!(
+                    "{entity} records are not imported from CSV (the contract carries {})",
+                    CSV_KINDS
+                ));
+            }
+            RecordKind::Digger => Record::Digger(Digger {
                 id: p.id("id"),
                 national_id: p.text("national_id"),
                 full_name: p.text("full_name"),
@@ -237,7 +257,7 @@ impl Record {
                 region: p.text("region"),
                 status: p.parse("status"),
             }),
-            Entity::Licences => Record::Licence(Licence {
+            RecordKind::Licence => Record::Licence(Licence {
                 id: p.id("id"),
                 number: p.text("number"),
                 kind: p.parse("kind"),
@@ -250,7 +270,7 @@ impl Record {
                 area: p.opt::<Area>("area_wkt"),
                 fee_receipt: p.text("fee_receipt"),
             }),
-            Entity::Sites => Record::Site(Site {
+            RecordKind::Site => Record::Site(Site {
                 id: p.id("id"),
                 licence_id: p.parse("licence_id"),
                 name: p.text("name"),
@@ -263,7 +283,7 @@ impl Record {
                 },
                 opened_on: p.date("opened_on"),
             }),
-            Entity::Production => {
+            RecordKind::Production => {
                 let has_fix = !row.get("lat").is_empty() || !row.get("lon").is_empty();
                 let fix = has_fix.then(|| PositionFix {
                     lat: p.number("lat"),
@@ -294,14 +314,14 @@ impl Record {
                     replaces: p.opt("replaces"),
                 })
             }
-            Entity::Stones => Record::Stone(Stone {
+            RecordKind::Stone => Record::Stone(Stone {
                 id: p.id("id"),
                 production_id: p.parse("production_id"),
                 weight: p.parse::<Centicarats>("carats"),
                 class: p.parse("class"),
                 colour: p.text("colour"),
             }),
-            Entity::Sales => Record::Sale(Sale {
+            RecordKind::Sale => Record::Sale(Sale {
                 id: p.id("id"),
                 slip_number: p.text("slip_number"),
                 day: p.date("day"),
@@ -358,7 +378,7 @@ impl Row<'_> {
 }
 
 /// The columns a file for `entity` must have.
-pub(super) fn required_columns(entity: Entity) -> impl Iterator<Item = &'static str> {
+pub(super) fn required_columns(entity: RecordKind) -> impl Iterator<Item = &'static str> {
     header(entity)
         .iter()
         .copied()

@@ -1,28 +1,37 @@
 //! CSV export of one entity, in id order so the same data always gives the same bytes.
 
 use super::columns::{Record, header};
-use crate::domain::Entity;
+use crate::domain::RecordKind;
 use crate::store::{Store, StoreError};
 use std::io::Write;
 
 /// Every record of `entity`, as rows.
-pub fn records_of(store: &Store, entity: Entity) -> Result<Vec<Record>, StoreError> {
+pub fn records_of(store: &Store, entity: RecordKind) -> Result<Vec<Record>, StoreError> {
     Ok(match entity {
-        Entity::Diggers => store.diggers()?.into_iter().map(Record::Digger).collect(),
-        Entity::Licences => store.licences()?.into_iter().map(Record::Licence).collect(),
-        Entity::Sites => store.sites()?.into_iter().map(Record::Site).collect(),
-        Entity::Production => store
+        RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => {
+            return Err(StoreError::NotFound(format!(
+                "{entity} records are not exported as CSV"
+            )));
+        }
+        RecordKind::Digger => store.diggers()?.into_iter().map(Record::Digger).collect(),
+        RecordKind::Licence => store.licences()?.into_iter().map(Record::Licence).collect(),
+        RecordKind::Site => store.sites()?.into_iter().map(Record::Site).collect(),
+        RecordKind::Production => store
             .production_entries()?
             .into_iter()
             .map(Record::Production)
             .collect(),
-        Entity::Stones => store.stones()?.into_iter().map(Record::Stone).collect(),
-        Entity::Sales => store.sales()?.into_iter().map(Record::Sale).collect(),
+        RecordKind::Stone => store.stones()?.into_iter().map(Record::Stone).collect(),
+        RecordKind::Sale => store.sales()?.into_iter().map(Record::Sale).collect(),
     })
 }
 
 /// Writes every record of `entity` as CSV with a header row; returns the number of rows.
-pub fn export_csv(store: &Store, entity: Entity, out: impl Write) -> Result<usize, std::io::Error> {
+pub fn export_csv(
+    store: &Store,
+    entity: RecordKind,
+    out: impl Write,
+) -> Result<usize, std::io::Error> {
     let records = records_of(store, entity).map_err(std::io::Error::other)?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header(entity))?;
@@ -35,7 +44,7 @@ pub fn export_csv(store: &Store, entity: Entity, out: impl Write) -> Result<usiz
 
 /// A record's columns as JSON properties (the GeoJSON export uses the CSV's names and text).
 pub fn properties_of(
-    entity: Entity,
+    entity: RecordKind,
     record: &Record,
 ) -> serde_json::Map<String, serde_json::Value> {
     header(entity)

@@ -2,7 +2,7 @@
 //! is bad, nothing is written and every bad row is reported as `FILE:LINE: reason`.
 
 use super::columns::{Record, Row, header, required_columns};
-use crate::domain::Entity;
+use crate::domain::RecordKind;
 use crate::store::{Store, StoreError, Writer};
 use std::collections::HashMap;
 use std::path::Path;
@@ -33,10 +33,15 @@ pub enum ImportError {
 /// Imports `path` as `entity` records into `store`.
 pub fn import_csv(
     store: &mut Store,
-    entity: Entity,
+    entity: RecordKind,
     path: &Path,
 ) -> Result<ImportSummary, ImportError> {
     let shown = path.display().to_string();
+    if header(entity).is_empty() {
+        return Err(ImportError::Rows(vec![format!(
+            "{shown}: {entity} records are not imported from CSV"
+        )]));
+    }
     let unreadable = |reason: String| ImportError::Unreadable {
         path: shown.clone(),
         reason,
@@ -76,7 +81,7 @@ pub fn import_csv(
         return Err(ImportError::Rows(vec![format!(
             "{shown}:1: missing column(s) {} (a {} file has {})",
             missing.join(", "),
-            entity,
+            super::file_name(entity),
             header(entity).join(", ")
         )]));
     }

@@ -5,6 +5,6 @@ mod columns;
 mod export;
 mod import;
 
-pub use columns::{Record, header};
+pub use columns::{Record, file_name, header};
 pub use export::{export_csv, properties_of, records_of};
 pub use import::{ImportError, ImportSummary, import_csv};

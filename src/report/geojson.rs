@@ -1,7 +1,7 @@
 //! GeoJSON export (RFC 7946, WGS84 lon/lat): licences as polygons, sites and production as
 //! points; records without a position get a null geometry so no row is dropped.
 
-use crate::domain::Entity;
+use crate::domain::RecordKind;
 use crate::interchange::{Record, properties_of};
 use crate::store::{Store, StoreError};
 use serde_json::{Value, json};
@@ -30,7 +30,7 @@ fn geometry(record: &Record) -> Value {
 /// Writes every record of `entity` as a GeoJSON FeatureCollection; returns the feature count.
 pub fn export_geojson(
     store: &Store,
-    entity: Entity,
+    entity: RecordKind,
     mut out: impl Write,
 ) -> Result<usize, std::io::Error> {
     let records = crate::interchange::records_of(store, entity)
@@ -49,7 +49,7 @@ pub fn export_geojson(
     let n = features.len();
     serde_json::to_writer(
         &mut out,
-        &json!({"type": "FeatureCollection", "name": entity.as_str(), "features": features}),
+        &json!({"type": "FeatureCollection", "name": crate::interchange::file_name(entity), "features": features}),
     )?;
     out.write_all(b"\n")?;
     Ok(n)

@@ -8,9 +8,7 @@
 use super::writer::RemoteStamp;
 use super::{Store, StoreError, Writer, rows};
 use crate::domain::merge::{self, Outcome, Version};
-use crate::domain::{
-    Crew, Digger, Hlc, Licence, Officer, ProductionEntry, Region, Review, Sale, Site, Stone,
-};
+use crate::domain::{Hlc, Keeping, RecordKind};
 use chrono::Utc;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -21,8 +19,8 @@ use serde::de::DeserializeOwned;
 pub struct RemoteChange {
     /// The change's unique id.
     pub change_id: String,
-    /// Entity name (`digger`, `production`, …).
-    pub entity: String,
+    /// The kind of the changed record.
+    pub entity: RecordKind,
     /// The record's id (a region's code for regions).
     pub record_id: String,
     /// The change's clock.
@@ -51,15 +49,6 @@ pub enum Applied {
     /// Could not be applied on this device; recorded in `sync_apply_failures`.
     Failed(String),
 }
-
-const MUTABLE: &[(&str, &str, &str)] = &[
-    ("region", "regions", "code"),
-    ("officer", "officers", "id"),
-    ("digger", "diggers", "id"),
-    ("licence", "licences", "id"),
-    ("site", "sites", "id"),
-    ("crew", "crews", "id"),
-];
 
 fn decode<T: DeserializeOwned>(c: &RemoteChange) -> Result<T, StoreError> {
     serde_json::from_str(&c.payload).map_err(|e| {
@@ -108,7 +97,7 @@ impl Store {
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                              ON CONFLICT(change_id) DO UPDATE SET reason = excluded.reason, at = excluded.at",
                         )?
-                        .execute(params![c.change_id, c.entity, c.record_id, c.payload, reason, now()])?;
+                        .execute(params![c.change_id, c.entity.as_str(), c.record_id, c.payload, reason, now()])?;
                         out.push(Applied::Failed(reason));
                     }
                 }
@@ -143,26 +132,23 @@ fn apply_one(w: &mut Writer<'_>, c: &RemoteChange) -> Result<Applied, StoreError
         origin: c.origin.clone(),
         author: c.author.clone(),
     }));
-    let result = if let Some((_, table, key)) = MUTABLE.iter().find(|(e, _, _)| *e == c.entity) {
-        apply_mutable(w, c, table, key)
-    } else {
-        apply_append_only(w, c)
+    let result = match c.entity.keeping() {
+        Keeping::Registry => apply_mutable(w, c),
+        Keeping::AppendOnly => apply_append_only(w, c),
     };
     w.set_remote(None);
     result
 }
 
-fn apply_mutable(
-    w: &mut Writer<'_>,
-    c: &RemoteChange,
-    table: &str,
-    key: &str,
-) -> Result<Applied, StoreError> {
+fn apply_mutable(w: &mut Writer<'_>, c: &RemoteChange) -> Result<Applied, StoreError> {
+    let sql = format!(
+        "SELECT hlc, origin, author FROM {} WHERE {} = ?1",
+        c.entity.table(),
+        c.entity.key_column()
+    );
     let local: Option<(i64, String, Option<String>)> = w
         .tx()
-        .prepare_cached(&format!(
-            "SELECT hlc, origin, author FROM {table} WHERE {key} = ?1"
-        ))?
+        .prepare_cached(&sql)?
         .query_row([&c.record_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     let outcome = merge::merge(
@@ -191,7 +177,7 @@ fn apply_mutable(
         }
         Outcome::Insert | Outcome::Replace { .. } => {
             if let (Outcome::Replace { conflict: true }, Some((h, o, a))) = (outcome, &local) {
-                let payload = local_payload(w, &c.entity, &c.record_id)?;
+                let payload = local_payload(w, c.entity, &c.record_id)?;
                 keep_loser(
                     w,
                     c,
@@ -199,15 +185,7 @@ fn apply_mutable(
                     (c.hlc.as_i64(), &c.origin),
                 )?;
             }
-            match c.entity.as_str() {
-                "region" => w.put_region(&decode::<Region>(c)?)?,
-                "officer" => w.put_officer(&decode::<Officer>(c)?)?,
-                "digger" => w.put_digger(&decode::<Digger>(c)?)?,
-                "licence" => w.put_licence(&decode::<Licence>(c)?)?,
-                "site" => w.put_site(&decode::<Site>(c)?)?,
-                "crew" => w.put_crew(&decode::<Crew>(c)?)?,
-                other => return Err(StoreError::NotFound(format!("unknown entity {other:?}"))),
-            }
+            write(w, c)?;
             Ok(match outcome {
                 Outcome::Replace { conflict } => Applied::Replaced { conflict },
                 _ => Applied::Inserted,
@@ -231,82 +209,105 @@ fn keep_loser(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
         .execute(params![
-            c.entity, c.record_id, loser.0, loser.1, loser.2, loser.3, winner.0, winner.1, now()
+            c.entity.as_str(), c.record_id, loser.0, loser.1, loser.2, loser.3, winner.0, winner.1, now()
         ])?;
     Ok(())
 }
 
+/// Writes a pulled record through the same writer (and so the same rules) as a local one.
+fn write(w: &mut Writer<'_>, c: &RemoteChange) -> Result<(), StoreError> {
+    match c.entity {
+        RecordKind::Region => w.put_region(&decode(c)?),
+        RecordKind::Officer => w.put_officer(&decode(c)?),
+        RecordKind::Digger => w.put_digger(&decode(c)?),
+        RecordKind::Licence => w.put_licence(&decode(c)?),
+        RecordKind::Site => w.put_site(&decode(c)?),
+        RecordKind::Crew => w.put_crew(&decode(c)?),
+        RecordKind::Production => w.add_production(&decode(c)?),
+        RecordKind::Stone => w.add_stone(&decode(c)?),
+        RecordKind::Sale => w.add_sale(&decode(c)?),
+        RecordKind::Review => w.add_review(&decode(c)?),
+    }
+}
+
 /// The local version of a registry record as JSON, to keep it when it loses a merge.
-fn local_payload(w: &Writer<'_>, entity: &str, id: &str) -> Result<String, StoreError> {
-    let tx = w.tx();
-    let one = |sql: String| -> Result<Option<String>, StoreError> {
-        let mut st = tx.prepare(&sql)?;
-        Ok(match entity {
-            "region" => st
-                .query_row([id], rows::region)
-                .optional()?
-                .map(|v| encode(&v)),
-            "officer" => st
-                .query_row([id], rows::officer)
-                .optional()?
-                .map(|v| encode(&v)),
-            "digger" => st
-                .query_row([id], rows::digger)
-                .optional()?
-                .map(|v| encode(&v)),
-            "licence" => st
-                .query_row([id], rows::licence)
-                .optional()?
-                .map(|v| encode(&v)),
-            "site" => st
-                .query_row([id], rows::site)
-                .optional()?
-                .map(|v| encode(&v)),
-            _ => st
-                .query_row([id], rows::crew)
-                .optional()?
-                .map(|v| encode(&v)),
-        })
+fn local_payload(w: &Writer<'_>, kind: RecordKind, id: &str) -> Result<String, StoreError> {
+    fn one<T: Serialize>(
+        w: &Writer<'_>,
+        sql: String,
+        id: &str,
+        row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(w.tx()
+            .prepare(&sql)?
+            .query_row([id], row)
+            .optional()?
+            .map(|v| encode(&v)))
+    }
+    let json = match kind {
+        RecordKind::Region => one(
+            w,
+            format!("SELECT {} FROM regions WHERE code = ?1", rows::REGION_COLS),
+            id,
+            rows::region,
+        )?,
+        RecordKind::Officer => one(
+            w,
+            format!("SELECT {} FROM officers WHERE id = ?1", rows::OFFICER_COLS),
+            id,
+            rows::officer,
+        )?,
+        RecordKind::Digger => one(
+            w,
+            format!(
+                "SELECT {} FROM diggers d WHERE d.id = ?1",
+                rows::DIGGER_COLS
+            ),
+            id,
+            rows::digger,
+        )?,
+        RecordKind::Licence => one(
+            w,
+            format!(
+                "SELECT {} FROM licences l WHERE l.id = ?1",
+                rows::LICENCE_COLS
+            ),
+            id,
+            rows::licence,
+        )?,
+        RecordKind::Site => one(
+            w,
+            format!("SELECT {} FROM sites s WHERE s.id = ?1", rows::SITE_COLS),
+            id,
+            rows::site,
+        )?,
+        RecordKind::Crew => one(
+            w,
+            format!("SELECT {} FROM crews WHERE id = ?1", rows::CREW_COLS),
+            id,
+            rows::crew,
+        )?,
+        // Append-only records never lose a merge: a second version is a new record.
+        RecordKind::Production | RecordKind::Stone | RecordKind::Sale | RecordKind::Review => None,
     };
-    let sql = match entity {
-        "region" => format!("SELECT {} FROM regions WHERE code = ?1", rows::REGION_COLS),
-        "officer" => format!("SELECT {} FROM officers WHERE id = ?1", rows::OFFICER_COLS),
-        "digger" => format!(
-            "SELECT {} FROM diggers d WHERE d.id = ?1",
-            rows::DIGGER_COLS
-        ),
-        "licence" => format!(
-            "SELECT {} FROM licences l WHERE l.id = ?1",
-            rows::LICENCE_COLS
-        ),
-        "site" => format!("SELECT {} FROM sites s WHERE s.id = ?1", rows::SITE_COLS),
-        _ => format!("SELECT {} FROM crews WHERE id = ?1", rows::CREW_COLS),
-    };
-    Ok(one(sql)?.unwrap_or_else(|| "{}".to_string()))
+    Ok(json.unwrap_or_else(|| "{}".to_string()))
 }
 
 fn apply_append_only(w: &mut Writer<'_>, c: &RemoteChange) -> Result<Applied, StoreError> {
-    let table = match c.entity.as_str() {
-        "production" => "production",
-        "stone" => "stones",
-        "sale" => "sales",
-        "review" => "reviews",
-        other => return Err(StoreError::NotFound(format!("unknown entity {other:?}"))),
-    };
+    let sql = format!(
+        "SELECT 1 FROM {} WHERE {} = ?1",
+        c.entity.table(),
+        c.entity.key_column()
+    );
     let present = w
         .tx()
-        .prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?
+        .prepare_cached(&sql)?
         .query_row([&c.record_id], |_| Ok(()))
         .optional()?
         .is_some();
     if present {
         return Ok(Applied::Unchanged);
     }
-    match table {
-        "production" => w.add_production(&decode::<ProductionEntry>(c)?)?,
-        "stones" => w.add_stone(&decode::<Stone>(c)?)?,
-        "sales" => w.add_sale(&decode::<Sale>(c)?)?,
-        _ => w.add_review(&decode::<Review>(c)?)?,
-    }
+    write(w, c)?;
     Ok(Applied::Inserted)
 }

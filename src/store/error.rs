@@ -40,3 +40,25 @@ impl From<rusqlite::Error> for StoreError {
         StoreError::Sqlite(e)
     }
 }
+
+impl From<crate::domain::rules::Refusal> for StoreError {
+    fn from(r: crate::domain::rules::Refusal) -> Self {
+        use crate::domain::rules::Refusal;
+        // Each refusal keeps its text, so the device says what the server would say.
+        match r {
+            Refusal::Invalid(e) => StoreError::Invalid(e),
+            Refusal::Missing(m) => StoreError::NotFound(m),
+            Refusal::Conflict(m) => StoreError::Conflict(m),
+        }
+    }
+}
+
+impl From<crate::domain::rules::RuleError<StoreError>> for StoreError {
+    fn from(e: crate::domain::rules::RuleError<StoreError>) -> Self {
+        use crate::domain::rules::RuleError;
+        match e {
+            RuleError::Refused(r) => r.into(),
+            RuleError::Lookup(e) => e,
+        }
+    }
+}

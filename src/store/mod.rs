@@ -6,6 +6,7 @@
 mod analytics_queries;
 mod apply;
 mod error;
+mod lookup;
 mod outbox;
 mod queries;
 mod rows;

@@ -1,7 +1,7 @@
 //! The outbox: the device's change log, the only thing sync pushes.
 
 use super::{Store, StoreError};
-use crate::domain::Hlc;
+use crate::domain::{Hlc, RecordKind};
 use chrono::Utc;
 use rusqlite::{Row, Transaction, params};
 use serde::Serialize;
@@ -13,8 +13,8 @@ pub struct OutboxRow {
     pub seq: i64,
     /// Globally unique change id (UUIDv7); the server applies each one once.
     pub change_id: String,
-    /// The entity name (`digger`, `production`, …).
-    pub entity: String,
+    /// The kind of the changed record.
+    pub entity: RecordKind,
     /// The changed record's id (a region's code for regions).
     pub record_id: String,
     /// The region the record belongs to, when known on the device.
@@ -35,12 +35,11 @@ pub struct OutboxRow {
 
 /// What the writer records about one change.
 pub(super) struct NewChange<'a> {
-    pub entity: &'a str,
+    pub entity: RecordKind,
     pub record_id: &'a str,
     pub region: Option<&'a str>,
     pub hlc: Hlc,
     pub base_hlc: i64,
-    pub op: &'a str,
     pub author: Option<&'a str>,
 }
 
@@ -57,11 +56,11 @@ pub(super) fn append<T: Serialize>(
     )?
     .execute(params![
         uuid::Uuid::now_v7().to_string(),
-        c.entity,
+        c.entity.as_str(),
         c.record_id,
         c.region,
         c.hlc.as_i64(),
-        c.op,
+        if c.entity.is_registry() { "upsert" } else { "insert" },
         payload,
         Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         c.author,
@@ -76,7 +75,12 @@ fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
     Ok(OutboxRow {
         seq: r.get(0)?,
         change_id: r.get(1)?,
-        entity: r.get(2)?,
+        entity: {
+            let text: String = r.get(2)?;
+            text.parse().map_err(|e: String| {
+                rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.into())
+            })?
+        },
         record_id: r.get(3)?,
         region: r.get(4)?,
         hlc: Hlc::from_i64(r.get(5)?),

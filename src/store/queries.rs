@@ -361,8 +361,16 @@ impl Store {
     }
 
     /// Whether a record with this id exists in `entity`'s table.
-    pub fn contains(&self, entity: crate::domain::Entity, id: &str) -> Result<bool, StoreError> {
-        let sql = format!("SELECT 1 FROM {} WHERE id = ?1", table_of(entity));
+    pub fn contains(
+        &self,
+        entity: crate::domain::RecordKind,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
+            "SELECT 1 FROM {} WHERE {} = ?1",
+            entity.table(),
+            entity.key_column()
+        );
         Ok(self
             .conn()
             .prepare_cached(&sql)?
@@ -432,19 +440,6 @@ fn search_sql(
     )
 }
 
-/// The table that holds an entity's records.
-fn table_of(entity: crate::domain::Entity) -> &'static str {
-    use crate::domain::Entity;
-    match entity {
-        Entity::Diggers => "diggers",
-        Entity::Licences => "licences",
-        Entity::Sites => "sites",
-        Entity::Production => "production",
-        Entity::Stones => "stones",
-        Entity::Sales => "sales",
-    }
-}
-
 impl Store {
     /// A stone by id.
     pub fn stone(&self, id: crate::domain::StoneId) -> Result<Option<Stone>, StoreError> {
@@ -497,7 +492,7 @@ impl Store {
                 let at: String = r.get(6)?;
                 Ok(crate::domain::Review {
                     id: parsed(r, 0)?,
-                    target_entity: r.get(1)?,
+                    target_entity: parsed(r, 1)?,
                     target_id: parsed::<crate::domain::DiggerId>(r, 2)?.0,
                     decision: parsed(r, 3)?,
                     comment: r.get(4)?,

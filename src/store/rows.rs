@@ -19,7 +19,10 @@ pub(super) fn parsed<T: FromStr<Err = String>>(r: &Row<'_>, idx: usize) -> rusql
     s.parse().map_err(|e| bad(idx, e))
 }
 
-fn parsed_opt<T: FromStr<Err = String>>(r: &Row<'_>, idx: usize) -> rusqlite::Result<Option<T>> {
+pub(super) fn parsed_opt<T: FromStr<Err = String>>(
+    r: &Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<T>> {
     let s: Option<String> = r.get(idx)?;
     s.filter(|s| !s.is_empty())
         .map(|s| s.parse().map_err(|e| bad(idx, e)))

@@ -407,18 +407,14 @@ fn to_wire(row: &OutboxRow, origin: uuid::Uuid, author: OfficerId) -> Result<Cha
     };
     Ok(Change {
         change_id: row.change_id.parse().map_err(|_| bad("id"))?,
-        entity: row.entity.clone(),
+        entity: row.entity,
         record_id: row.record_id.clone(),
         region: row.region.clone(),
         hlc: row.hlc,
         base_hlc: row.base_hlc,
         origin,
         author: Some(author.0),
-        op: if row.op == "insert" {
-            Op::Insert
-        } else {
-            Op::Upsert
-        },
+        op: Op::of(row.entity),
         payload: serde_json::from_str(&row.payload).map_err(|_| bad("payload"))?,
     })
 }
@@ -426,7 +422,7 @@ fn to_wire(row: &OutboxRow, origin: uuid::Uuid, author: OfficerId) -> Result<Cha
 fn to_remote(c: &Change) -> RemoteChange {
     RemoteChange {
         change_id: c.change_id.to_string(),
-        entity: c.entity.clone(),
+        entity: c.entity,
         record_id: c.record_id.clone(),
         hlc: c.hlc,
         base_hlc: c.base_hlc,

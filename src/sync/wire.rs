@@ -2,7 +2,7 @@
 //! Requests reject unknown fields, so a typo or a newer client's field is an error with a
 //! reason instead of being silently dropped.
 
-use crate::domain::{Hlc, Officer};
+use crate::domain::{Hlc, Officer, RecordKind};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -23,15 +23,28 @@ pub enum Op {
     Insert,
 }
 
+impl Op {
+    /// The operation a kind's changes carry: registries are upserted, the rest inserted.
+    pub fn of(kind: RecordKind) -> Op {
+        if kind.is_registry() {
+            Op::Upsert
+        } else {
+            Op::Insert
+        }
+    }
+}
+
 /// One change of one record. Field names are protocol; do not rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
     /// Unique per change; the server applies each id once.
     pub change_id: Uuid,
-    /// `region`, `officer`, `digger`, `licence`, `site`, `crew`, `production`, `stone`,
-    /// `sale` or `review`.
-    pub entity: String,
+    /// The record's kind: `region`, `officer`, `digger`, `licence`, `site`, `crew`,
+    /// `production`, `stone`, `sale` or `review`. An unknown kind refuses the whole request
+    /// (400) rather than one change, so a newer client's record is kept until the server knows
+    /// its kind instead of being rejected for good.
+    pub entity: RecordKind,
     /// The record's id (a region's code for regions).
     pub record_id: String,
     /// The record's region as the sender knows it (the server derives its own).

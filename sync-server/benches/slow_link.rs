@@ -841,7 +841,7 @@ fn main() {
                 .enumerate()
                 .map(|(i, p)| Review {
                     id: ReviewId::new(),
-                    target_entity: "production".into(),
+                    target_entity: alluvium::domain::RecordKind::Production,
                     target_id: p.id.0,
                     decision: if i == 3 {
                         ReviewDecision::Queried

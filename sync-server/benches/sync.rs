@@ -219,7 +219,7 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
         let mut hlc = HlcClock::default();
         let mut change = |entity: &str, id: String, op: Op, payload: serde_json::Value| Change {
             change_id: uuid::Uuid::now_v7(),
-            entity: entity.into(),
+            entity: entity.parse().unwrap(),
             record_id: id,
             region: None,
             hlc: hlc.tick(chrono::Utc::now().timestamp_millis() as u64),
@@ -285,7 +285,7 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
         let today = chrono::Utc::now().date_naive();
         let t = Instant::now();
         for c in &batch {
-            if c.entity == "production" {
+            if c.entity == alluvium::domain::RecordKind::Production {
                 let p = ProductionEntry::deserialize(&c.payload).unwrap();
                 p.validate(today).unwrap();
             } else {
@@ -319,7 +319,7 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
                 let origin = c.origin.to_string();
                 log.execute(rusqlite::params![
                     c.change_id.to_string(),
-                    c.entity,
+                    c.entity.as_str(),
                     c.record_id,
                     "SL-KONO",
                     c.hlc.as_i64(),
@@ -332,7 +332,7 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
                 .unwrap();
                 index
                     .execute(rusqlite::params![
-                        c.entity,
+                        c.entity.as_str(),
                         c.record_id,
                         "SL-KONO",
                         si.id.to_string(),

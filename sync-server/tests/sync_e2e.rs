@@ -77,7 +77,7 @@ fn licensing_to_field_to_coordinator_with_region_isolation() {
     let coord_id = coord.store.session().unwrap().unwrap().officer_id;
     let review = Review {
         id: ReviewId::new(),
-        target_entity: "production".into(),
+        target_entity: alluvium::domain::RecordKind::Production,
         target_id: p.id.0,
         decision: ReviewDecision::Approved,
         comment: "ok".into(),
@@ -330,7 +330,7 @@ fn a_sale_reaches_the_coordinator_and_a_query_reaches_the_field_officer() {
     // The coordinator queries the entry; the field officer's device gets the query.
     let review = Review {
         id: ReviewId::new(),
-        target_entity: "production".into(),
+        target_entity: alluvium::domain::RecordKind::Production,
         target_id: p.id.0,
         decision: ReviewDecision::Queried,
         comment: "Weigh the stone again".into(),

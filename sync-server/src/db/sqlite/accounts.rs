@@ -1,0 +1,387 @@
+//! Accounts and credentials: regions, officers, enrolment codes, devices and sessions. Tokens
+//! and codes are stored only as hashes.
+
+use super::{SERVER_ORIGIN, now};
+use crate::db::{Account, DbError, Device, NewOfficer, Session};
+use alluvium::domain::{Hlc, Officer, Region, Role};
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Tokens are 256-bit random values; a fast hash is enough to store them (no brute force on
+/// 2^256), and lets a lookup be an index probe.
+pub fn token_hash(token: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(token.trim().as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fresh 256-bit random token, hex-encoded.
+pub fn new_token() -> String {
+    use rand::TryRngCore;
+    let mut bytes = [0u8; 32];
+    // The OS random source failing is not recoverable for a server that issues credentials.
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the operating system's random source failed");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_code() -> String {
+    use rand::TryRngCore;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the operating system's random source failed");
+    let chars: String = bytes
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect();
+    format!("{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12])
+}
+
+fn normalise_code(code: &str) -> String {
+    code.trim().to_ascii_uppercase()
+}
+
+pub(super) fn officer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Officer, String, bool)> {
+    let id: String = r.get(0)?;
+    let role: String = r.get(3)?;
+    let regions: String = r.get(4)?;
+    let bad = |i: usize, m: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, m.into())
+    };
+    Ok((
+        Officer {
+            id: id.parse().map_err(|e| bad(0, e))?,
+            username: r.get(1)?,
+            full_name: r.get(2)?,
+            role: role.parse().map_err(|e| bad(3, e))?,
+            regions: regions
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+        },
+        r.get(5)?,
+        r.get::<_, i64>(6)? != 0,
+    ))
+}
+
+/// Device id, device region, expiry, revocation time, and the officer (with hash, disabled).
+type SessionRow = (String, String, i64, Option<i64>, (Officer, String, bool));
+
+pub(super) fn add_region(
+    conn: &mut Connection,
+    code: &str,
+    name: &str,
+    country: &str,
+) -> Result<(), DbError> {
+    let code = code.trim().to_string();
+    if code.is_empty() || code.len() > 40 || code.chars().any(|c| c.is_whitespace() || c == ',') {
+        return Err(DbError::Invalid(format!(
+            "{code:?} is not a region code (e.g. SL-KONO)"
+        )));
+    }
+    if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(DbError::Invalid(format!(
+            "{country:?} is not an ISO 3166 country code (two capital letters, e.g. SL)"
+        )));
+    }
+    let catalogue = Region::known(&code).filter(|r| r.code == code);
+    let region = Region {
+        code: code.clone(),
+        name: name.to_string(),
+        country: country.to_string(),
+        utc_offset_minutes: catalogue.as_ref().map_or(0, |r| r.utc_offset_minutes),
+        centre: catalogue.as_ref().map_or((0.0, 0.0), |r| r.centre),
+    };
+    let tx = conn.transaction()?;
+    let n = tx.execute(
+        "INSERT INTO regions(code, name, country, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(code) DO NOTHING",
+        params![code, name, country, now()],
+    )?;
+    if n == 0 {
+        return Err(DbError::Conflict(format!("region {code} already exists")));
+    }
+    let hlc = Hlc::new(Utc::now().timestamp_millis().max(0) as u64, 0);
+    tx.execute(
+        "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload)
+         VALUES (?1, 'region', ?2, ?2, ?3, 0, ?4, NULL, 'upsert', ?5)",
+        params![
+            Uuid::now_v7().to_string(),
+            code,
+            hlc.as_i64(),
+            SERVER_ORIGIN.to_string(),
+            serde_json::to_string(&region).map_err(|e| DbError::Invalid(e.to_string()))?
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO records(entity, record_id, region, hlc, origin) VALUES ('region', ?1, ?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+        params![code, hlc.as_i64(), SERVER_ORIGIN.to_string()],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub(super) fn add_officer(conn: &Connection, o: &NewOfficer) -> Result<Officer, DbError> {
+    let username = o.username.trim();
+    if username.is_empty() || username.len() > 60 || username.chars().any(char::is_whitespace) {
+        return Err(DbError::Invalid(format!("{username:?} is not a user name")));
+    }
+    if o.regions.is_empty() && o.role != Role::Admin {
+        return Err(DbError::Invalid(
+            "give the officer's regions with --regions A,B".into(),
+        ));
+    }
+    for r in &o.regions {
+        let known = conn
+            .query_row("SELECT 1 FROM regions WHERE code = ?1", [r], |_| Ok(()))
+            .optional()?;
+        if known.is_none() {
+            return Err(DbError::NotFound(format!(
+                "region {r} does not exist (add it with `admin region add`)"
+            )));
+        }
+    }
+    let officer = Officer {
+        id: alluvium::domain::OfficerId::new(),
+        username: username.to_string(),
+        full_name: o.full_name.clone(),
+        role: o.role,
+        regions: o.regions.clone(),
+    };
+    conn.execute(
+        "INSERT INTO officers(id, username, full_name, role, regions, password_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            officer.id.to_string(),
+            officer.username,
+            officer.full_name,
+            officer.role.as_str(),
+            officer.regions.join(","),
+            o.password_hash,
+            now()
+        ],
+    )
+    .map_err(|e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => {
+            DbError::Conflict(format!("user name {username} is already taken"))
+        }
+        _ => DbError::Sqlite(e),
+    })?;
+    Ok(officer)
+}
+
+pub(super) fn disable_officer(conn: &mut Connection, username: &str) -> Result<(), DbError> {
+    let tx = conn.transaction()?;
+    let n = tx.execute(
+        "UPDATE officers SET disabled = 1 WHERE username = ?1",
+        [username],
+    )?;
+    if n == 0 {
+        return Err(DbError::NotFound(format!("no officer {username}")));
+    }
+    // Sessions stay, so their next request is told the account was disabled.
+    tx.commit()?;
+    Ok(())
+}
+
+pub(super) fn make_enrol_code(
+    conn: &Connection,
+    region: &str,
+    ttl_secs: i64,
+) -> Result<String, DbError> {
+    let known = conn
+        .query_row(
+            "SELECT 1 FROM regions WHERE code = ?1",
+            [region],
+            |_| Ok(()),
+        )
+        .optional()?;
+    if known.is_none() {
+        return Err(DbError::NotFound(format!("region {region} does not exist")));
+    }
+    let code = new_code();
+    conn.execute(
+        "INSERT INTO enrol_codes(code_hash, region, expires_at) VALUES (?1, ?2, ?3)",
+        params![token_hash(&code), region, now() + ttl_secs],
+    )?;
+    Ok(code)
+}
+
+pub(super) fn revoke_device(conn: &mut Connection, id: Uuid) -> Result<(), DbError> {
+    let tx = conn.transaction()?;
+    let n = tx.execute(
+        "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![id.to_string(), now()],
+    )?;
+    if n == 0 {
+        return Err(DbError::NotFound(format!("no enrolled device {id}")));
+    }
+    // Sessions stay, so their next request is told the device was revoked.
+    tx.commit()?;
+    Ok(())
+}
+
+pub(super) fn enrol(
+    conn: &mut Connection,
+    code: &str,
+    device: Uuid,
+) -> Result<(String, String), DbError> {
+    let tx = conn.transaction()?;
+    let hash = token_hash(&normalise_code(code));
+    let row: Option<(String, i64, Option<String>)> = tx
+        .query_row(
+            "SELECT region, expires_at, used_by FROM enrol_codes WHERE code_hash = ?1",
+            [&hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let region = match row {
+        None => return Err(DbError::Unauthorized("unknown enrolment code".into())),
+        Some((_, _, Some(_))) => {
+            return Err(DbError::Unauthorized(
+                "this enrolment code was already used; ask an admin for a new one".into(),
+            ));
+        }
+        Some((_, exp, None)) if exp < now() => {
+            return Err(DbError::Unauthorized(
+                "this enrolment code has expired; ask an admin for a new one".into(),
+            ));
+        }
+        Some((region, _, None)) => region,
+    };
+    let revoked = tx
+        .query_row(
+            "SELECT 1 FROM devices WHERE id = ?1 AND revoked_at IS NOT NULL",
+            [device.to_string()],
+            |_| Ok(()),
+        )
+        .optional()?;
+    if revoked.is_some() {
+        return Err(DbError::Unauthorized("this device has been revoked".into()));
+    }
+    let token = new_token();
+    tx.execute(
+        "INSERT INTO devices(id, token_hash, region, enrolled_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(id) DO UPDATE SET token_hash = excluded.token_hash, region = excluded.region,
+           enrolled_at = excluded.enrolled_at",
+        params![device.to_string(), token_hash(&token), region, now()],
+    )?;
+    tx.execute(
+        "UPDATE enrol_codes SET used_by = ?2 WHERE code_hash = ?1",
+        params![hash, device.to_string()],
+    )?;
+    tx.commit()?;
+    Ok((token, region))
+}
+
+pub(super) fn device_by_token(conn: &Connection, token: &str) -> Result<Option<Device>, DbError> {
+    let row: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT id, region FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
+        )?
+        .query_row([token_hash(token)], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.and_then(|(id, region)| {
+        Some(Device {
+            id: id.parse().ok()?,
+            region,
+        })
+    }))
+}
+
+pub(super) fn account(conn: &Connection, username: &str) -> Result<Option<Account>, DbError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT id, username, full_name, role, regions, password_hash, disabled
+             FROM officers WHERE username = ?1",
+        )?
+        .query_row([username], officer_row)
+        .optional()?;
+    Ok(row.map(|(officer, password_hash, disabled)| Account {
+        officer,
+        password_hash,
+        disabled,
+    }))
+}
+
+pub(super) fn open_session(
+    conn: &Connection,
+    ttl_secs: i64,
+    device: Uuid,
+    officer: Uuid,
+) -> Result<String, DbError> {
+    let token = new_token();
+    conn.execute(
+        "INSERT INTO sessions(token_hash, device_id, officer_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            token_hash(&token),
+            device.to_string(),
+            officer.to_string(),
+            now() + ttl_secs
+        ],
+    )?;
+    Ok(token)
+}
+
+pub(super) fn session(conn: &Connection, token: &str) -> Result<Option<Session>, DbError> {
+    let row: Option<SessionRow> = conn
+        .prepare_cached(
+            "SELECT s.device_id, d.region, s.expires_at, d.revoked_at,
+                    o.id, o.username, o.full_name, o.role, o.regions, o.password_hash, o.disabled
+             FROM sessions s JOIN devices d ON d.id = s.device_id JOIN officers o ON o.id = s.officer_id
+             WHERE s.token_hash = ?1",
+        )?
+        .query_row([token_hash(token)], |r| {
+            let officer = {
+                let id: String = r.get(4)?;
+                let role: String = r.get(7)?;
+                let regions: String = r.get(8)?;
+                let bad = |i: usize, m: String| {
+                    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, m.into())
+                };
+                (
+                    Officer {
+                        id: id.parse().map_err(|e| bad(4, e))?,
+                        username: r.get(5)?,
+                        full_name: r.get(6)?,
+                        role: role.parse().map_err(|e| bad(7, e))?,
+                        regions: regions.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                    },
+                    r.get(9)?,
+                    r.get::<_, i64>(10)? != 0,
+                )
+            };
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, officer))
+        })
+        .optional()?;
+    let Some((device, region, expires, revoked, (officer, _, disabled))) = row else {
+        return Ok(None);
+    };
+    if revoked.is_some() {
+        return Err(DbError::Unauthorized("this device has been revoked".into()));
+    }
+    if disabled {
+        return Err(DbError::Unauthorized(
+            "this officer account is disabled".into(),
+        ));
+    }
+    if expires < now() {
+        return Err(DbError::Unauthorized("the session has expired".into()));
+    }
+    Ok(Some(Session {
+        device: Device {
+            id: device
+                .parse()
+                .map_err(|_| DbError::Invalid("corrupt device id".into()))?,
+            region,
+        },
+        officer,
+    }))
+}

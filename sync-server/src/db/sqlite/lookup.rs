@@ -1,0 +1,137 @@
+//! The server's answers to the record rules' questions ([`RecordLookup`]), read from the
+//! record index inside the push transaction, so a rule sees the records accepted earlier in
+//! the same batch.
+
+use super::push::Batch;
+use super::schema::{LicenceFactsRow, SaleFactsRow};
+use crate::db::DbError;
+use alluvium::domain::rules::{LicenceFacts, ProductionFacts, RecordLookup, SaleFacts, SiteFacts};
+use alluvium::domain::{LicenceId, ProductionId, RecordKind, SaleId, SiteId};
+use rusqlite::{OptionalExtension, Params, Row};
+
+impl Batch<'_> {
+    fn one<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, DbError> {
+        Ok(self
+            .tx
+            .prepare_cached(sql)?
+            .query_row(params, f)
+            .optional()?)
+    }
+}
+
+/// A stored value that does not read back is a damaged database, not a bad request.
+fn corrupt(what: &str, id: &str, e: impl std::fmt::Display) -> DbError {
+    DbError::Invalid(format!("the stored {what} {id} cannot be read: {e}"))
+}
+
+fn parse<T: std::str::FromStr<Err = String>>(what: &str, text: &str) -> Result<T, DbError> {
+    text.parse().map_err(|e| corrupt(what, text, e))
+}
+
+impl RecordLookup for Batch<'_> {
+    type Error = DbError;
+
+    fn region_exists(&self, code: &str) -> Result<bool, DbError> {
+        Ok(self
+            .one("SELECT 1 FROM regions WHERE code = ?1", [code], |_| Ok(()))?
+            .is_some())
+    }
+
+    fn exists(&self, kind: RecordKind, id: &str) -> Result<bool, DbError> {
+        Ok(self.region_of(kind, id)?.is_some())
+    }
+
+    fn region_of(&self, kind: RecordKind, id: &str) -> Result<Option<String>, DbError> {
+        self.one(
+            "SELECT region FROM records WHERE entity = ?1 AND record_id = ?2",
+            [kind.as_str(), id],
+            |r| r.get(0),
+        )
+    }
+
+    fn licence(&self, id: LicenceId) -> Result<Option<LicenceFacts>, DbError> {
+        let id = id.to_string();
+        let row: Option<(String, Option<String>)> = self.one(
+            "SELECT region, facts FROM records WHERE entity = 'licence' AND record_id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let Some((region, facts)) = row else {
+            return Ok(None);
+        };
+        let facts: LicenceFactsRow = serde_json::from_str(facts.as_deref().unwrap_or(""))
+            .map_err(|e| corrupt("licence", &id, e))?;
+        Ok(Some(LicenceFacts {
+            region,
+            kind: facts.kind,
+            number: facts.number,
+        }))
+    }
+
+    fn site(&self, id: SiteId) -> Result<Option<SiteFacts>, DbError> {
+        let row: Option<(String, String)> = self.one(
+            "SELECT region, parent FROM records WHERE entity = 'site' AND record_id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        row.map(|(region, licence)| {
+            Ok(SiteFacts {
+                region,
+                licence_id: parse("licence id", &licence)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn production(&self, id: ProductionId) -> Result<Option<ProductionFacts>, DbError> {
+        let row: Option<(String, String, String)> = self.one(
+            "SELECT p.region, p.parent, s.parent FROM records p
+             JOIN records s ON s.entity = 'site' AND s.record_id = p.parent
+             WHERE p.entity = 'production' AND p.record_id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        row.map(|(region, site, licence)| {
+            Ok(ProductionFacts {
+                region,
+                site_id: parse("site id", &site)?,
+                licence_id: parse("licence id", &licence)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn sale(&self, id: SaleId) -> Result<Option<SaleFacts>, DbError> {
+        let id = id.to_string();
+        let row: Option<(String, Option<String>)> = self.one(
+            "SELECT region, facts FROM records WHERE entity = 'sale' AND record_id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let Some((region, facts)) = row else {
+            return Ok(None);
+        };
+        let facts: SaleFactsRow = serde_json::from_str(facts.as_deref().unwrap_or(""))
+            .map_err(|e| corrupt("sale", &id, e))?;
+        Ok(Some(SaleFacts {
+            region,
+            kind: facts.kind,
+            buyer_licence_id: facts.buyer,
+            day: facts.day,
+        }))
+    }
+
+    fn correction_of(&self, id: ProductionId) -> Result<Option<ProductionId>, DbError> {
+        let newer: Option<String> = self.one(
+            "SELECT record_id FROM records WHERE entity = 'production' AND replaces = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )?;
+        newer.map(|n| parse("production id", &n)).transpose()
+    }
+}

@@ -1,0 +1,120 @@
+//! The SQLite server store: one file in WAL mode with a busy timeout, so `alluvium-sync admin`
+//! can work on it while the server runs. The connection sits behind a mutex; handlers call it
+//! from `spawn_blocking`. One file per concern: the schema, accounts and credentials, push
+//! (the record rules and authorisation), pull, and statistics.
+
+mod accounts;
+mod lookup;
+mod pull;
+mod push;
+mod schema;
+mod stats;
+
+use super::{Account, DbError, Device, NewOfficer, ServerStore, Session, Stats};
+use alluvium::domain::Officer;
+use alluvium::sync::wire::{Change, ChangeResult, PullResponse};
+use chrono::Utc;
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::Mutex;
+use uuid::Uuid;
+
+/// The origin of changes made on the server itself (regions added by an admin).
+pub const SERVER_ORIGIN: Uuid = Uuid::nil();
+/// How long a session lasts by default.
+pub const DEFAULT_SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
+
+fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+/// The SQLite server store.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    session_ttl_secs: i64,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the server database.
+    pub fn open(path: &Path) -> Result<SqliteStore, DbError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL in WAL mode: a power cut may lose the last commits but never corrupts; the
+        // device keeps every change until the server has answered, so nothing is lost.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut conn = conn;
+        schema::prepare(&mut conn)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+            session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
+        })
+    }
+
+    /// Sets how long new sessions last.
+    pub fn with_session_ttl(mut self, secs: i64) -> SqliteStore {
+        self.session_ttl_secs = secs;
+        self
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back on
+        // drop), so a poisoned lock is still safe to use.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl ServerStore for SqliteStore {
+    fn add_region(&self, code: &str, name: &str, country: &str) -> Result<(), DbError> {
+        accounts::add_region(&mut self.conn(), code, name, country)
+    }
+
+    fn add_officer(&self, o: &NewOfficer) -> Result<Officer, DbError> {
+        accounts::add_officer(&self.conn(), o)
+    }
+
+    fn disable_officer(&self, username: &str) -> Result<(), DbError> {
+        accounts::disable_officer(&mut self.conn(), username)
+    }
+
+    fn make_enrol_code(&self, region: &str, ttl_secs: i64) -> Result<String, DbError> {
+        accounts::make_enrol_code(&self.conn(), region, ttl_secs)
+    }
+
+    fn revoke_device(&self, id: Uuid) -> Result<(), DbError> {
+        accounts::revoke_device(&mut self.conn(), id)
+    }
+
+    fn stats(&self) -> Result<Stats, DbError> {
+        stats::stats(&self.conn())
+    }
+
+    fn enrol(&self, code: &str, device: Uuid) -> Result<(String, String), DbError> {
+        accounts::enrol(&mut self.conn(), code, device)
+    }
+
+    fn device_by_token(&self, token: &str) -> Result<Option<Device>, DbError> {
+        accounts::device_by_token(&self.conn(), token)
+    }
+
+    fn account(&self, username: &str) -> Result<Option<Account>, DbError> {
+        accounts::account(&self.conn(), username)
+    }
+
+    fn open_session(&self, device: Uuid, officer: Uuid) -> Result<String, DbError> {
+        accounts::open_session(&self.conn(), self.session_ttl_secs, device, officer)
+    }
+
+    fn session(&self, token: &str) -> Result<Option<Session>, DbError> {
+        accounts::session(&self.conn(), token)
+    }
+
+    fn push(&self, s: &Session, changes: &[Change]) -> Result<Vec<ChangeResult>, DbError> {
+        push::push(&mut self.conn(), s, changes)
+    }
+
+    fn pull(&self, s: &Session, cursor: i64, limit: u32) -> Result<PullResponse, DbError> {
+        pull::pull(&self.conn(), s, cursor, limit)
+    }
+}

@@ -1,0 +1,101 @@
+//! Pull: the changes after a device's cursor that its officer's role and regions may see.
+
+use crate::db::{DbError, Session};
+use alluvium::domain::{Hlc, Role};
+use alluvium::sync::scope;
+use alluvium::sync::wire::{Change, Op, PullResponse, PulledChange};
+use rusqlite::{Connection, params};
+use uuid::Uuid;
+
+pub(super) fn pull(
+    conn: &Connection,
+    s: &Session,
+    cursor: i64,
+    limit: u32,
+) -> Result<PullResponse, DbError> {
+    let role = s.role();
+    let quote = |v: &str| format!("'{}'", v.replace('\'', "''"));
+    let entity_list = scope::readable(role)
+        .map(|k| quote(k.as_str()))
+        .collect::<Vec<_>>()
+        .join(",");
+    let region_filter = if role == Role::Admin {
+        String::new()
+    } else {
+        format!(
+            "AND region IN ({})",
+            s.officer
+                .regions
+                .iter()
+                .map(|r| quote(r))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    let max_seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+        r.get(0)
+    })?;
+    let sql = format!(
+        "SELECT seq, change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload
+         FROM changes WHERE seq > ?1 AND seq <= ?2 AND origin <> ?3 AND entity IN ({entity_list}) {region_filter}
+         ORDER BY seq LIMIT ?4"
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    let limit = limit.clamp(1, alluvium::sync::wire::MAX_PULL_PAGE);
+    let rows = st.query_map(
+        params![cursor, max_seq, s.device.id.to_string(), limit + 1],
+        |r| {
+            let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+            let uuid = |i: usize| -> rusqlite::Result<Uuid> {
+                text(i)?.parse().map_err(|e: uuid::Error| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        i,
+                        rusqlite::types::Type::Text,
+                        e.into(),
+                    )
+                })
+            };
+            let author: Option<String> = r.get(8)?;
+            let payload: String = r.get(10)?;
+            Ok(PulledChange {
+                seq: r.get(0)?,
+                change: Change {
+                    change_id: uuid(1)?,
+                    entity: text(2)?.parse().map_err(|e: String| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            2,
+                            rusqlite::types::Type::Text,
+                            e.into(),
+                        )
+                    })?,
+                    record_id: text(3)?,
+                    region: Some(text(4)?),
+                    hlc: Hlc::from_i64(r.get(5)?),
+                    base_hlc: Hlc::from_i64(r.get(6)?),
+                    origin: uuid(7)?,
+                    author: author.and_then(|a| a.parse().ok()),
+                    op: if text(9)? == "insert" {
+                        Op::Insert
+                    } else {
+                        Op::Upsert
+                    },
+                    payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                },
+            })
+        },
+    )?;
+    let mut changes = rows.collect::<Result<Vec<_>, _>>()?;
+    let has_more = changes.len() > limit as usize;
+    changes.truncate(limit as usize);
+    // With nothing more to send, jump to the end of the log so nothing is scanned twice.
+    let cursor = if has_more {
+        changes.last().map_or(cursor, |c| c.seq)
+    } else {
+        max_seq.max(cursor)
+    };
+    Ok(PullResponse {
+        changes,
+        cursor,
+        has_more,
+    })
+}

@@ -1,0 +1,273 @@
+//! Push: each change of a batch applied exactly once, in one transaction.
+//!
+//! A change is judged in the order of cost: who sent it (device and officer), whether the role
+//! may write its kind at all, then its content through the domain's record rules (the same the
+//! device ran), then whether its region — and, for an edit, the region of the version it edits
+//! — is one of the officer's. Accepted changes enter the log; refused ones are kept with their
+//! reason, so a resent change gets the same answer.
+
+use super::now;
+use super::schema::{licence_facts, sale_facts};
+use crate::db::{DbError, Session};
+use alluvium::domain::merge::{self, Outcome, Version};
+use alluvium::domain::rules::{self, Placed, Record, RuleError};
+use alluvium::domain::{Hlc, RecordKind, Role};
+use alluvium::sync::scope;
+use alluvium::sync::wire::{Change, ChangeResult, Op, Verdict};
+use chrono::{NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// One push: its transaction and the day its records are judged on.
+pub(super) struct Batch<'t> {
+    pub(super) tx: &'t Connection,
+    pub(super) today: NaiveDate,
+}
+
+/// Applies a batch; one verdict per change, in order.
+pub(super) fn push(
+    conn: &mut Connection,
+    s: &Session,
+    changes: &[Change],
+) -> Result<Vec<ChangeResult>, DbError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let batch = Batch {
+        tx: &tx,
+        today: Utc::now().date_naive(),
+    };
+    let mut out = Vec::with_capacity(changes.len());
+    for c in changes {
+        let verdict = apply_change(&batch, s, c)?;
+        let change_id = matches!(verdict, Verdict::Rejected { .. }).then_some(c.change_id);
+        out.push(ChangeResult { change_id, verdict });
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// The record-index row of a new insert-only record; an existing row is kept (0 rows written).
+const INSERT_RECORD: &str =
+    "INSERT INTO records(entity, record_id, region, parent, replaces, hlc, origin, facts)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(entity, record_id) DO NOTHING";
+/// The record-index row of a registry record's winning version.
+const UPSERT_RECORD: &str =
+    "INSERT INTO records(entity, record_id, region, parent, replaces, hlc, origin, facts)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+     ON CONFLICT(entity, record_id) DO UPDATE SET region = excluded.region,
+       parent = excluded.parent, hlc = excluded.hlc, origin = excluded.origin,
+       facts = excluded.facts";
+
+/// The facts the sale-chain rules will read of this record later.
+fn facts_of(record: &Record) -> Option<String> {
+    match record {
+        Record::Licence(l) => Some(licence_facts(l)),
+        Record::Sale(s) => Some(sale_facts(s)),
+        Record::Region(_)
+        | Record::Officer(_)
+        | Record::Digger(_)
+        | Record::Site(_)
+        | Record::Crew(_)
+        | Record::Production(_)
+        | Record::Stone(_)
+        | Record::Review(_) => None,
+    }
+}
+
+/// Writes the record-index row of an accepted change with `sql` (one of the two above);
+/// returns the number of rows written.
+fn write_record(
+    tx: &Connection,
+    sql: &str,
+    c: &Change,
+    placed: &Placed,
+    facts: Option<&str>,
+) -> Result<usize, DbError> {
+    Ok(tx.prepare_cached(sql)?.execute(params![
+        c.entity.as_str(),
+        c.record_id,
+        placed.region,
+        placed.parent,
+        placed.replaces,
+        c.hlc.as_i64(),
+        c.origin.to_string(),
+        facts
+    ])?)
+}
+
+/// Applies one change inside the batch's transaction.
+fn apply_change(b: &Batch<'_>, s: &Session, c: &Change) -> Result<Verdict, DbError> {
+    let id = c.change_id.to_string();
+    // Exactly once: a change already applied (or refused) gets the same answer again. One
+    // statement asks both logs: a row with a NULL reason was applied, a reason was refused.
+    let seen: Option<Option<String>> =
+        b.tx.prepare_cached(
+            "SELECT NULL FROM changes WHERE change_id = ?1
+             UNION ALL SELECT reason FROM rejected WHERE change_id = ?1 LIMIT 1",
+        )?
+        .query_row([&id], |r| r.get(0))
+        .optional()?;
+    match seen {
+        Some(None) => return Ok(Verdict::Accepted),
+        Some(Some(reason)) => return Ok(Verdict::Rejected { reason }),
+        None => {}
+    }
+    match decide(b, s, c)? {
+        Ok(()) => Ok(Verdict::Accepted),
+        Err(reason) => {
+            b.tx.prepare_cached(
+                "INSERT INTO rejected(change_id, entity, record_id, origin, author, reason, payload, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                id,
+                c.entity.as_str(),
+                c.record_id,
+                c.origin.to_string(),
+                c.author.map(|a| a.to_string()),
+                reason,
+                c.payload.to_string(),
+                now()
+            ])?;
+            Ok(Verdict::Rejected { reason })
+        }
+    }
+}
+
+/// The stored version of a registry record: its clock, origin, region and parent.
+type Stored = (i64, String, String, Option<String>);
+
+/// Judges and, when accepted, applies one change; `Ok(Err(reason))` is a refusal.
+fn decide(b: &Batch<'_>, s: &Session, c: &Change) -> Result<Result<(), String>, DbError> {
+    if c.origin != s.device.id {
+        return Ok(Err(format!(
+            "the change was made on device {}, not on this one",
+            c.origin
+        )));
+    }
+    if c.author != Some(s.officer.id.0) {
+        return Ok(Err(
+            "the change was not made by the officer logged in; only its author can push it".into(),
+        ));
+    }
+    let role = s.role();
+    if c.op != Op::of(c.entity) {
+        return Ok(Err(format!(
+            "op {:?} is wrong for {} records",
+            c.op, c.entity
+        )));
+    }
+    let tx = b.tx;
+    if c.entity == RecordKind::Region && role != Role::Admin {
+        // Devices carry the built-in region catalogue; a region the server already has is
+        // acknowledged without effect, anything else is an admin's job.
+        let known = tx
+            .prepare_cached("SELECT 1 FROM regions WHERE code = ?1")?
+            .query_row([&c.record_id], |_| Ok(()))
+            .optional()?;
+        return Ok(if known.is_some() {
+            Ok(())
+        } else {
+            Err(format!(
+                "region {} is not registered on the server; an admin adds regions",
+                c.record_id
+            ))
+        });
+    }
+    // Before the content is even read: a role that may not write this kind is refused cheaply.
+    if !scope::may_push(role, c.entity) {
+        return Ok(Err(format!("a {role} may not push {} records", c.entity)));
+    }
+    let record = match Record::from_json(c.entity, &c.payload) {
+        Ok(r) => r,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    if record.id() != c.record_id {
+        return Ok(Err(format!(
+            "record_id {} does not match the payload's id {}",
+            c.record_id,
+            record.id()
+        )));
+    }
+    let placed = match rules::check(&record, b.today, b) {
+        Ok(p) => p,
+        Err(RuleError::Refused(r)) => return Ok(Err(r.to_string())),
+        Err(RuleError::Lookup(e)) => return Err(e),
+    };
+    let yours = |region: &str| scope::in_region(role, &s.officer.regions, region);
+    if !yours(&placed.region) {
+        return Ok(Err(format!(
+            "region {} is not one of yours ({})",
+            placed.region,
+            s.officer.regions.join(", ")
+        )));
+    }
+    let facts = facts_of(&record);
+    if c.op == Op::Insert {
+        // Insert-only records are never replaced: the record row goes in unless one with the
+        // same id is there, which refuses the change before anything else is written.
+        if write_record(tx, INSERT_RECORD, c, &placed, facts.as_deref())? == 0 {
+            return Ok(Err(format!(
+                "{} {} already exists; a correction is a new record",
+                c.entity, c.record_id
+            )));
+        }
+    } else {
+        let existing: Option<Stored> = tx
+            .prepare_cached(
+                "SELECT hlc, origin, region, parent FROM records WHERE entity = ?1 AND record_id = ?2",
+            )?
+            .query_row([c.entity.as_str(), &c.record_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        if let Some((_, _, region, parent)) = &existing {
+            // An edit is judged in the region of the version it edits as well as the new one,
+            // or an officer could take a record out of another region by editing it.
+            if !yours(region) {
+                return Ok(Err(format!(
+                    "{} {} belongs to region {region}, not one of yours",
+                    c.entity, c.record_id
+                )));
+            }
+            if role != Role::Admin && (*region != placed.region || *parent != placed.parent) {
+                return Ok(Err(format!(
+                    "moving {} {} to another region or licence is an administrator's act",
+                    c.entity, c.record_id
+                )));
+            }
+        }
+        let origin = c.origin.to_string();
+        let outcome = merge::merge(
+            existing.as_ref().map(|(h, o, _, _)| Version {
+                hlc: Hlc::from_i64(*h),
+                origin: o,
+            }),
+            Version {
+                hlc: c.hlc,
+                origin: &origin,
+            },
+            c.base_hlc,
+        );
+        if matches!(outcome, Outcome::Insert | Outcome::Replace { .. }) {
+            write_record(tx, UPSERT_RECORD, c, &placed, facts.as_deref())?;
+        }
+    }
+    // The log keeps every accepted version (losers included, so devices can keep them for
+    // review); `records` follows the winner.
+    tx.prepare_cached(
+        "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        c.change_id.to_string(),
+        c.entity.as_str(),
+        c.record_id,
+        placed.region,
+        c.hlc.as_i64(),
+        c.base_hlc.as_i64(),
+        c.origin.to_string(),
+        c.author.map(|a| a.to_string()),
+        if c.op == Op::Insert { "insert" } else { "upsert" },
+        c.payload.to_string()
+    ])?;
+    Ok(Ok(()))
+}

@@ -1,0 +1,139 @@
+//! The server's SQLite schema, and the in-place upgrades of files made by earlier versions.
+//!
+//! Tables: `changes` is the log every device pulls from (its rowid is the sequence number);
+//! `records` holds, per record, what authorisation, merging and the record rules need
+//! (region, parent, what it corrects, clock, and the few facts of licences and sales that the
+//! sale-chain rules read) — not the content, which lives once in `changes`; `rejected` keeps
+//! refused changes with the reason, so a resent one gets the same answer.
+
+use alluvium::domain::{Licence, RecordKind, Sale};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS regions (
+    code TEXT PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL, created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS officers (
+    id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, full_name TEXT NOT NULL, role TEXT NOT NULL,
+    regions TEXT NOT NULL, password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS enrol_codes (
+    code_hash TEXT PRIMARY KEY, region TEXT NOT NULL REFERENCES regions(code),
+    expires_at INTEGER NOT NULL, used_by TEXT
+) STRICT;
+CREATE TABLE IF NOT EXISTS devices (
+    id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, region TEXT NOT NULL,
+    enrolled_at INTEGER NOT NULL, revoked_at INTEGER
+) STRICT;
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id),
+    officer_id TEXT NOT NULL REFERENCES officers(id), expires_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, change_id TEXT NOT NULL UNIQUE, entity TEXT NOT NULL,
+    record_id TEXT NOT NULL, region TEXT NOT NULL, hlc INTEGER NOT NULL, base_hlc INTEGER NOT NULL,
+    origin TEXT NOT NULL, author TEXT, op TEXT NOT NULL, payload TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS records (
+    entity TEXT NOT NULL, record_id TEXT NOT NULL, region TEXT NOT NULL, parent TEXT,
+    replaces TEXT, hlc INTEGER NOT NULL, origin TEXT NOT NULL, facts TEXT,
+    PRIMARY KEY (entity, record_id)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rejected (
+    change_id TEXT PRIMARY KEY, entity TEXT NOT NULL, record_id TEXT NOT NULL, origin TEXT NOT NULL,
+    author TEXT, reason TEXT NOT NULL, payload TEXT NOT NULL, at INTEGER NOT NULL
+) STRICT;
+"#;
+
+/// Finds the correction of an entry without a scan; most records correct nothing.
+const REPLACES_INDEX: &str = "CREATE INDEX IF NOT EXISTS records_replaces ON records(replaces)
+     WHERE replaces IS NOT NULL";
+
+/// What the sale-chain rules read of a licence. Field names are stored; do not rename.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct LicenceFactsRow {
+    pub kind: alluvium::domain::LicenceKind,
+    pub number: String,
+}
+
+/// What the sale-chain rules read of a sale slip. Field names are stored; do not rename.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct SaleFactsRow {
+    pub kind: alluvium::domain::SaleKind,
+    pub buyer: Option<alluvium::domain::LicenceId>,
+    pub day: chrono::NaiveDate,
+}
+
+/// The `facts` column of a licence.
+pub(super) fn licence_facts(l: &Licence) -> String {
+    // Plain structs of strings and enums always serialise.
+    serde_json::to_string(&LicenceFactsRow {
+        kind: l.kind,
+        number: l.number.trim().to_string(),
+    })
+    .unwrap_or_default()
+}
+
+/// The `facts` column of a sale slip.
+pub(super) fn sale_facts(s: &Sale) -> String {
+    serde_json::to_string(&SaleFactsRow {
+        kind: s.kind,
+        buyer: s.buyer_licence_id,
+        day: s.day,
+    })
+    .unwrap_or_default()
+}
+
+/// Creates the tables, or brings a file made by an earlier version up to date.
+pub(super) fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
+    let had_records: bool = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    conn.execute_batch(SCHEMA)?;
+    let has_facts = conn
+        .prepare("SELECT 1 FROM pragma_table_info('records') WHERE name = 'facts'")?
+        .exists([])?;
+    if had_records && !has_facts {
+        add_facts(conn)?;
+    }
+    conn.execute_batch(REPLACES_INDEX)?;
+    Ok(())
+}
+
+/// Adds the `facts` column to a file of an earlier version and fills it from the winning
+/// version of each licence and sale in the log, in one transaction.
+fn add_facts(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute_batch("ALTER TABLE records ADD COLUMN facts TEXT")?;
+    let winners: Vec<(String, String, String)> = tx
+        .prepare(
+            "SELECT r.entity, r.record_id, c.payload FROM records r
+             JOIN changes c ON c.entity = r.entity AND c.record_id = r.record_id
+               AND c.hlc = r.hlc AND c.origin = r.origin
+             WHERE r.entity IN ('licence', 'sale')",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    {
+        let mut set =
+            tx.prepare("UPDATE records SET facts = ?3 WHERE entity = ?1 AND record_id = ?2")?;
+        for (entity, id, payload) in winners {
+            let facts = match entity.parse::<RecordKind>() {
+                Ok(RecordKind::Licence) => serde_json::from_str(&payload)
+                    .ok()
+                    .map(|l| licence_facts(&l)),
+                Ok(RecordKind::Sale) => serde_json::from_str(&payload).ok().map(|s| sale_facts(&s)),
+                _ => None,
+            };
+            set.execute(params![entity, id, facts])?;
+        }
+    }
+    tx.commit()
+}
