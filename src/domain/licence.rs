@@ -16,6 +16,10 @@ pub const EXPIRY_WARNING_DAYS: i64 = 30;
 /// (2022 Act); anything above 10 000 ha is a typing error in a corner coordinate.
 pub const MAX_AREA_HA: f64 = 10_000.0;
 
+/// Most corners a licensed area may have. A licence is a handful of surveyed corners; the cap
+/// keeps the polygon checks (quadratic in the corners) from becoming a way to stall a server.
+pub const MAX_AREA_VERTICES: usize = 1_000;
+
 /// A licensed area: a simple WGS84 polygon, written as WKT `POLYGON((lon lat, …))`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Area(pub Polygon<f64>);
@@ -57,6 +61,12 @@ impl Area {
         let n = ext.0.len();
         if n < 4 {
             return Err("needs at least 3 distinct corners".into());
+        }
+        if n > MAX_AREA_VERTICES + 1 {
+            return Err(format!(
+                "has {} corners, more than {MAX_AREA_VERTICES}",
+                n - 1
+            ));
         }
         if !self.0.interiors().is_empty() {
             return Err("must not have holes".into());
@@ -106,6 +116,12 @@ impl FromStr for Area {
         match wkt::Wkt::<f64>::from_str(text).map_err(|e| format!("bad WKT polygon: {e}"))? {
             wkt::Wkt::Polygon(p) => {
                 let ring = p.rings().first().map(|r| r.coords()).unwrap_or(&[]);
+                if ring.len() > MAX_AREA_VERTICES + 1 {
+                    return Err(format!(
+                        "has {} corners, more than {MAX_AREA_VERTICES}",
+                        ring.len() - 1
+                    ));
+                }
                 let same = |a: &wkt::types::Coord<f64>, b: &wkt::types::Coord<f64>| {
                     a.x == b.x && a.y == b.y
                 };

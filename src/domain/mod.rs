@@ -30,12 +30,12 @@ pub use id::{
     CrewId, DeviceId, DiggerId, LicenceId, OfficerId, ProductionId, ReviewId, SaleId, SiteId,
     StoneId, new_v7_at,
 };
-pub use licence::{Area, Licence, LicenceStanding};
+pub use licence::{Area, Licence, LicenceStanding, MAX_AREA_HA, MAX_AREA_VERTICES};
 pub use officer::{Crew, MAX_REVIEW_COMMENT, Officer, Review};
 pub use production::{PositionFix, ProductionEntry, Stone};
 pub use record_kind::{Keeping, Placement, RecordKind};
 pub use region::Region;
-pub use sale::Sale;
+pub use sale::{MAX_SALE_LINKS, Sale};
 pub use site::{Position, Site};
 pub use units::{Centicarats, Cents, Litres};
 

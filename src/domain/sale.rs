@@ -14,6 +14,9 @@ use super::{
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+/// Most production entries or source slips one slip may draw on.
+pub const MAX_SALE_LINKS: usize = 1_000;
+
 /// One sale slip (bordereau) or export.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sale {
@@ -56,6 +59,17 @@ impl Sale {
         }
         if self.price.0 < 0 {
             e.push("price_usd", "must not be negative");
+        }
+        for (field, n) in [
+            ("production_ids", self.production_ids.len()),
+            ("source_sale_ids", self.source_sale_ids.len()),
+        ] {
+            if n > MAX_SALE_LINKS {
+                e.push(
+                    field,
+                    format!("names {n} records, more than {MAX_SALE_LINKS}"),
+                );
+            }
         }
         let mut prods = self.production_ids.clone();
         prods.sort();

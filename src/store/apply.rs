@@ -103,8 +103,12 @@ impl Store {
                 }
             }
         }
-        // Later local edits must sort after everything seen from other devices.
-        clock.observe(newest, Utc::now().timestamp_millis().max(0) as u64);
+        // Later local edits must sort after everything seen from other devices — but a clock
+        // far ahead of this device's (the server refuses those; an old server did not) must
+        // not drag this device's clock into the future with it.
+        let now_ms = Utc::now().timestamp_millis().max(0) as u64;
+        let bound = Hlc::new(now_ms + crate::sync::limits::MAX_CLOCK_SKEW_MS, 0);
+        clock.observe(newest.min(bound), now_ms);
         tx.execute(
             "INSERT INTO meta(key, value) VALUES ('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [clock.last().as_i64().to_string()],

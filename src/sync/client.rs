@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use std::time::Duration;
 
 /// Changes per push request.
-pub const PUSH_BATCH: usize = 2_000;
+pub const PUSH_BATCH: usize = super::limits::MAX_PUSH_CHANGES;
 /// Changes per pull page.
 pub const PULL_PAGE: u32 = 1_000;
 /// Largest response body accepted after decompression.

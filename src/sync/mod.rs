@@ -6,6 +6,7 @@
 mod client;
 pub mod codec;
 mod error;
+pub mod limits;
 pub mod scope;
 pub mod wire;
 

@@ -8,10 +8,7 @@ use uuid::Uuid;
 
 /// The API's path prefix.
 pub const API_PREFIX: &str = "/api/v1";
-/// Most changes one push may carry.
-pub const MAX_PUSH_CHANGES: usize = 5_000;
-/// Most changes one pull page returns.
-pub const MAX_PULL_PAGE: u32 = 2_000;
+pub use super::limits::{MAX_PULL_PAGE, MAX_PUSH_CHANGES};
 
 /// What a change does to its record. Field names are protocol; do not rename.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

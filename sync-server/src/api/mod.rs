@@ -19,10 +19,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
-/// Largest request body on the wire.
-pub const MAX_BODY: usize = 16 * 1024 * 1024;
-/// Largest request body after decompression.
-pub const MAX_DECODED: usize = 64 * 1024 * 1024;
+pub use alluvium::sync::limits::{MAX_BODY, MAX_DECODED};
 
 /// The API routes.
 pub fn router() -> Router<AppState> {

@@ -111,7 +111,14 @@ impl ServerStore for SqliteStore {
     }
 
     fn push(&self, s: &Session, changes: &[Change]) -> Result<Vec<ChangeResult>, DbError> {
-        push::push(&mut self.conn(), s, changes)
+        let now = Utc::now();
+        let (today, now_ms) = (now.date_naive(), now.timestamp_millis().max(0) as u64);
+        // Reading and checking each change on its own needs no lock: done before taking it.
+        let prepared = changes
+            .iter()
+            .map(|c| push::prepare(s, c, now_ms))
+            .collect();
+        push::push(&mut self.conn(), s, changes, prepared, today)
     }
 
     fn pull(&self, s: &Session, cursor: i64, limit: u32) -> Result<PullResponse, DbError> {

@@ -12,9 +12,10 @@ use crate::db::{DbError, Session};
 use alluvium::domain::merge::{self, Outcome, Version};
 use alluvium::domain::rules::{self, Placed, Record, RuleError};
 use alluvium::domain::{Hlc, RecordKind, Role};
+use alluvium::sync::limits::MAX_CLOCK_SKEW_MS;
 use alluvium::sync::scope;
 use alluvium::sync::wire::{Change, ChangeResult, Op, Verdict};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// One push: its transaction and the day its records are judged on.
@@ -23,20 +24,78 @@ pub(super) struct Batch<'t> {
     pub(super) today: NaiveDate,
 }
 
-/// Applies a batch; one verdict per change, in order.
+/// A change judged on its own, before the database is touched: who sent it, whether the role
+/// may write its kind, its clocks, and its content read and checked against its own rules.
+pub(super) type Prepared = Result<Record, String>;
+
+/// The checks that need no other record, run outside the database lock so that an expensive
+/// payload (a large polygon, a long list) never makes other requests wait.
+pub(super) fn prepare(s: &Session, c: &Change, now_ms: u64) -> Prepared {
+    if c.origin != s.device.id {
+        return Err(format!(
+            "the change was made on device {}, not on this one",
+            c.origin
+        ));
+    }
+    if c.author != Some(s.officer.id.0) {
+        return Err(
+            "the change was not made by the officer logged in; only its author can push it".into(),
+        );
+    }
+    if c.op != Op::of(c.entity) {
+        return Err(format!("op {:?} is wrong for {} records", c.op, c.entity));
+    }
+    if c.hlc.unix_ms() > now_ms + MAX_CLOCK_SKEW_MS {
+        return Err(format!(
+            "the change's clock is {} s ahead of the server's; set the device's date and time",
+            (c.hlc.unix_ms() - now_ms) / 1000
+        ));
+    }
+    if c.base_hlc > c.hlc {
+        return Err("the change's base clock is later than its own clock".into());
+    }
+    let role = s.role();
+    // Before the content is even read: a role that may not write this kind is refused cheaply.
+    // Regions are the exception: devices send the built-in catalogue, acknowledged below.
+    if c.entity != RecordKind::Region && !scope::may_push(role, c.entity) {
+        return Err(format!("a {role} may not push {} records", c.entity));
+    }
+    let record = Record::from_json(c.entity, &c.payload)?;
+    if record.id() != c.record_id {
+        return Err(format!(
+            "record_id {} does not match the payload's id {}",
+            c.record_id,
+            record.id()
+        ));
+    }
+    if let Record::Review(r) = &record {
+        if r.reviewer != s.officer.id {
+            return Err("a review is signed by the officer who pushes it".into());
+        }
+        let at_ms = u64::try_from(r.at.timestamp_millis()).unwrap_or(0);
+        if at_ms > now_ms + MAX_CLOCK_SKEW_MS {
+            return Err(
+                "the review's time is in the future; set the device's date and time".into(),
+            );
+        }
+    }
+    Ok(record)
+}
+
+/// Applies a batch; one verdict per change, in order. `prepared` holds [`prepare`]'s answer
+/// for each change.
 pub(super) fn push(
     conn: &mut Connection,
     s: &Session,
     changes: &[Change],
+    prepared: Vec<Prepared>,
+    today: NaiveDate,
 ) -> Result<Vec<ChangeResult>, DbError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let batch = Batch {
-        tx: &tx,
-        today: Utc::now().date_naive(),
-    };
+    let batch = Batch { tx: &tx, today };
     let mut out = Vec::with_capacity(changes.len());
-    for c in changes {
-        let verdict = apply_change(&batch, s, c)?;
+    for (c, p) in changes.iter().zip(prepared) {
+        let verdict = apply_change(&batch, s, c, p)?;
         let change_id = matches!(verdict, Verdict::Rejected { .. }).then_some(c.change_id);
         out.push(ChangeResult { change_id, verdict });
     }
@@ -94,23 +153,49 @@ fn write_record(
 }
 
 /// Applies one change inside the batch's transaction.
-fn apply_change(b: &Batch<'_>, s: &Session, c: &Change) -> Result<Verdict, DbError> {
+fn apply_change(
+    b: &Batch<'_>,
+    s: &Session,
+    c: &Change,
+    prepared: Prepared,
+) -> Result<Verdict, DbError> {
     let id = c.change_id.to_string();
-    // Exactly once: a change already applied (or refused) gets the same answer again. One
-    // statement asks both logs: a row with a NULL reason was applied, a reason was refused.
-    let seen: Option<Option<String>> =
+    let payload = c.payload.to_string();
+    // Exactly once: a change already applied (or refused) gets the same answer again — but
+    // only for the device that sent it and for the same content, so a change id can neither
+    // tell one device about another's changes nor smuggle other content in under an old id.
+    // One statement asks both logs: a row with a NULL reason was applied, a reason refused.
+    let seen: Option<(Option<String>, String, String)> =
         b.tx.prepare_cached(
-            "SELECT NULL FROM changes WHERE change_id = ?1
-             UNION ALL SELECT reason FROM rejected WHERE change_id = ?1 LIMIT 1",
+            "SELECT NULL, origin, payload FROM changes WHERE change_id = ?1
+             UNION ALL SELECT reason, origin, payload FROM rejected WHERE change_id = ?1 LIMIT 1",
         )?
-        .query_row([&id], |r| r.get(0))
+        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    match seen {
-        Some(None) => return Ok(Verdict::Accepted),
-        Some(Some(reason)) => return Ok(Verdict::Rejected { reason }),
-        None => {}
+    if let Some((reason, origin, stored)) = seen {
+        if origin != s.device.id.to_string() {
+            return Ok(Verdict::Rejected {
+                reason:
+                    "this change id was used by another device; a change needs an id of its own"
+                        .into(),
+            });
+        }
+        if stored != payload {
+            return Ok(Verdict::Rejected {
+                reason: "this change id was already used for other content; a change needs an id of its own"
+                    .into(),
+            });
+        }
+        return Ok(match reason {
+            None => Verdict::Accepted,
+            Some(reason) => Verdict::Rejected { reason },
+        });
     }
-    match decide(b, s, c)? {
+    let decided = match prepared {
+        Ok(record) => decide(b, s, c, &record)?,
+        Err(reason) => Err(reason),
+    };
+    match decided {
         Ok(()) => Ok(Verdict::Accepted),
         Err(reason) => {
             b.tx.prepare_cached(
@@ -124,7 +209,7 @@ fn apply_change(b: &Batch<'_>, s: &Session, c: &Change) -> Result<Verdict, DbErr
                 c.origin.to_string(),
                 c.author.map(|a| a.to_string()),
                 reason,
-                c.payload.to_string(),
+                payload,
                 now()
             ])?;
             Ok(Verdict::Rejected { reason })
@@ -135,26 +220,15 @@ fn apply_change(b: &Batch<'_>, s: &Session, c: &Change) -> Result<Verdict, DbErr
 /// The stored version of a registry record: its clock, origin, region and parent.
 type Stored = (i64, String, String, Option<String>);
 
-/// Judges and, when accepted, applies one change; `Ok(Err(reason))` is a refusal.
-fn decide(b: &Batch<'_>, s: &Session, c: &Change) -> Result<Result<(), String>, DbError> {
-    if c.origin != s.device.id {
-        return Ok(Err(format!(
-            "the change was made on device {}, not on this one",
-            c.origin
-        )));
-    }
-    if c.author != Some(s.officer.id.0) {
-        return Ok(Err(
-            "the change was not made by the officer logged in; only its author can push it".into(),
-        ));
-    }
+/// Judges a prepared change against the records on file and, when accepted, applies it;
+/// `Ok(Err(reason))` is a refusal.
+fn decide(
+    b: &Batch<'_>,
+    s: &Session,
+    c: &Change,
+    record: &Record,
+) -> Result<Result<(), String>, DbError> {
     let role = s.role();
-    if c.op != Op::of(c.entity) {
-        return Ok(Err(format!(
-            "op {:?} is wrong for {} records",
-            c.op, c.entity
-        )));
-    }
     let tx = b.tx;
     if c.entity == RecordKind::Region && role != Role::Admin {
         // Devices carry the built-in region catalogue; a region the server already has is
@@ -172,22 +246,7 @@ fn decide(b: &Batch<'_>, s: &Session, c: &Change) -> Result<Result<(), String>, 
             ))
         });
     }
-    // Before the content is even read: a role that may not write this kind is refused cheaply.
-    if !scope::may_push(role, c.entity) {
-        return Ok(Err(format!("a {role} may not push {} records", c.entity)));
-    }
-    let record = match Record::from_json(c.entity, &c.payload) {
-        Ok(r) => r,
-        Err(reason) => return Ok(Err(reason)),
-    };
-    if record.id() != c.record_id {
-        return Ok(Err(format!(
-            "record_id {} does not match the payload's id {}",
-            c.record_id,
-            record.id()
-        )));
-    }
-    let placed = match rules::check(&record, b.today, b) {
+    let placed = match rules::check(record, b.today, b) {
         Ok(p) => p,
         Err(RuleError::Refused(r)) => return Ok(Err(r.to_string())),
         Err(RuleError::Lookup(e)) => return Err(e),
@@ -200,7 +259,7 @@ fn decide(b: &Batch<'_>, s: &Session, c: &Change) -> Result<Result<(), String>, 
             s.officer.regions.join(", ")
         )));
     }
-    let facts = facts_of(&record);
+    let facts = facts_of(record);
     if c.op == Op::Insert {
         // Insert-only records are never replaced: the record row goes in unless one with the
         // same id is there, which refuses the change before anything else is written.

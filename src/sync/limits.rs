@@ -1,0 +1,26 @@
+//! Every limit of the sync protocol in one place, enforced by the server and, where the device
+//! can know it beforehand, by the device too. README's Sync section lists them with the
+//! message an officer sees.
+
+pub use crate::domain::{MAX_AREA_VERTICES, MAX_REVIEW_COMMENT, MAX_SALE_LINKS};
+
+/// Most changes one push may carry (the client sends batches of this size).
+pub const MAX_PUSH_CHANGES: usize = 2_000;
+/// Most changes one pull page returns.
+pub const MAX_PULL_PAGE: u32 = 2_000;
+/// Most payload bytes one pull page carries: a page stops early rather than grow past this,
+/// so one region's large records never make a page the device cannot take.
+pub const MAX_PULL_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// How far ahead of the server's clock a change's clock may be. A clock further ahead would
+/// win every later merge and drag every device's clock forward with it.
+pub const MAX_CLOCK_SKEW_MS: u64 = 5 * 60 * 1000;
+/// Largest push or pull body on the wire.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Largest push or pull body after decompression.
+pub const MAX_DECODED: usize = 64 * 1024 * 1024;
+/// Largest enrolment or login body, compressed or not: a code, an id, a name and a password.
+pub const MAX_SMALL_BODY: usize = 4 * 1024;
+/// Longest user name, in bytes; a longer one is refused before anything else is done with it.
+pub const MAX_USERNAME: usize = 60;
+/// Most password checks (argon2, ~20 MB each) the server runs at once.
+pub const MAX_CONCURRENT_LOGINS: usize = 4;
