@@ -2,6 +2,7 @@
 
 use crate::db::{DbError, Session};
 use alluvium::domain::{Hlc, Role};
+use alluvium::sync::limits::MAX_PULL_PAGE_BYTES;
 use alluvium::sync::scope;
 use alluvium::sync::wire::{Change, Op, PullResponse, PulledChange};
 use rusqlite::{Connection, params};
@@ -57,36 +58,53 @@ pub(super) fn pull(
             };
             let author: Option<String> = r.get(8)?;
             let payload: String = r.get(10)?;
-            Ok(PulledChange {
-                seq: r.get(0)?,
-                change: Change {
-                    change_id: uuid(1)?,
-                    entity: text(2)?.parse().map_err(|e: String| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            2,
-                            rusqlite::types::Type::Text,
-                            e.into(),
-                        )
-                    })?,
-                    record_id: text(3)?,
-                    region: Some(text(4)?),
-                    hlc: Hlc::from_i64(r.get(5)?),
-                    base_hlc: Hlc::from_i64(r.get(6)?),
-                    origin: uuid(7)?,
-                    author: author.and_then(|a| a.parse().ok()),
-                    op: if text(9)? == "insert" {
-                        Op::Insert
-                    } else {
-                        Op::Upsert
+            let size = payload.len();
+            Ok((
+                size,
+                PulledChange {
+                    seq: r.get(0)?,
+                    change: Change {
+                        change_id: uuid(1)?,
+                        entity: text(2)?.parse().map_err(|e: String| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                2,
+                                rusqlite::types::Type::Text,
+                                e.into(),
+                            )
+                        })?,
+                        record_id: text(3)?,
+                        region: Some(text(4)?),
+                        hlc: Hlc::from_i64(r.get(5)?),
+                        base_hlc: Hlc::from_i64(r.get(6)?),
+                        origin: uuid(7)?,
+                        author: author.and_then(|a| a.parse().ok()),
+                        op: if text(9)? == "insert" {
+                            Op::Insert
+                        } else {
+                            Op::Upsert
+                        },
+                        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
                     },
-                    payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
                 },
-            })
+            ))
         },
     )?;
-    let mut changes = rows.collect::<Result<Vec<_>, _>>()?;
-    let has_more = changes.len() > limit as usize;
-    changes.truncate(limit as usize);
+    // A page ends at `limit` changes or MAX_PULL_PAGE_BYTES of payload, whichever comes first
+    // (one change always goes, however large, or the device could never get past it).
+    let mut changes = Vec::new();
+    let mut bytes = 0;
+    let mut has_more = false;
+    for row in rows {
+        let (size, change) = row?;
+        if changes.len() == limit as usize
+            || (!changes.is_empty() && bytes + size > MAX_PULL_PAGE_BYTES)
+        {
+            has_more = true;
+            break;
+        }
+        bytes += size;
+        changes.push(change);
+    }
     // With nothing more to send, jump to the end of the log so nothing is scanned twice.
     let cursor = if has_more {
         changes.last().map_or(cursor, |c| c.seq)
