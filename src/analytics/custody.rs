@@ -37,8 +37,8 @@ use super::{
     CheckConfig, CheckData, Flag, FlagKind, Period, ReferenceFootprint, Severity, StoneFact,
 };
 use crate::domain::{
-    Centicarats, Cents, Licence, LicenceId, LicenceKind, ProductionId, Sale, SaleId, SaleKind,
-    SiteId, StoneClass,
+    Centicarats, Cents, Licence, LicenceId, ProductionId, Sale, SaleId, SaleKind, SiteId,
+    StoneClass,
 };
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -556,16 +556,6 @@ pub fn kp_trade(data: &CheckData, period: Period, region: Option<&str>) -> Trade
         rows: rows.into_values().map(finish).collect(),
         totals: totals.into_values().map(finish).collect(),
     }
-}
-
-/// Whether a licence kind may sell a slip of `kind` (for forms that offer sellers).
-pub fn may_sell(licence: LicenceKind, kind: SaleKind) -> bool {
-    matches!(
-        (licence, kind),
-        (LicenceKind::ArtisanalMining, SaleKind::FirstSale)
-            | (LicenceKind::Dealer, SaleKind::Resale)
-            | (LicenceKind::Exporter, SaleKind::Export)
-    )
 }
 
 /// The inverse of the standard normal distribution function (Acklam's rational approximation,
