@@ -8,9 +8,9 @@ use alluvium::analytics::{
 };
 use alluvium::demo::{self, DemoOptions};
 use alluvium::domain::{
-    Area, Centicarats, Digger, DiggerId, DiggerStatus, FixSource, Licence, LicenceId, LicenceKind,
-    LicenceStatus, Litres, Position, PositionFix, ProductionEntry, ProductionId, Region, Sex, Site,
-    SiteId, SiteKind, SiteStatus, Stone, StoneClass, StoneId,
+    Area, Centicarats, Digger, DiggerId, DiggerStatus, FixSource, LatLon, Licence, LicenceId,
+    LicenceKind, LicenceStatus, Litres, Position, PositionFix, ProductionEntry, ProductionId,
+    Region, Sex, Site, SiteId, SiteKind, SiteStatus, Stone, StoneClass, StoneId,
 };
 use alluvium::store::{FactFilter, Store};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -54,10 +54,19 @@ fn clean_store() -> Store {
 /// A tiny square plot (≈ 110 m a side) with its south-west corner at (lat, lon).
 fn plot(lat: f64, lon: f64) -> Area {
     Area::from_corners(&[
-        (lat, lon),
-        (lat, lon + 0.001),
-        (lat + 0.001, lon + 0.001),
-        (lat + 0.001, lon),
+        LatLon { lat, lon },
+        LatLon {
+            lat,
+            lon: lon + 0.001,
+        },
+        LatLon {
+            lat: lat + 0.001,
+            lon: lon + 0.001,
+        },
+        LatLon {
+            lat: lat + 0.001,
+            lon,
+        },
     ])
     .unwrap()
 }

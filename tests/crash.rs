@@ -54,10 +54,19 @@ fn registries(store: &mut Store) -> Site {
         status: LicenceStatus::Active,
         area: Some(
             Area::from_corners(&[
-                (lon, lat),
-                (lon + 0.005, lat),
-                (lon + 0.005, lat + 0.005),
-                (lon, lat + 0.005),
+                LatLon { lat, lon },
+                LatLon {
+                    lat,
+                    lon: lon + 0.005,
+                },
+                LatLon {
+                    lat: lat + 0.005,
+                    lon: lon + 0.005,
+                },
+                LatLon {
+                    lat: lat + 0.005,
+                    lon,
+                },
             ])
             .unwrap(),
         ),

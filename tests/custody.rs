@@ -9,9 +9,9 @@ use alluvium::analytics::{
 };
 use alluvium::demo::{self, DemoOptions};
 use alluvium::domain::{
-    Area, Centicarats, Cents, Digger, DiggerId, DiggerStatus, Licence, LicenceId, LicenceKind,
-    LicenceStatus, Litres, Position, ProductionEntry, ProductionId, Region, Sale, SaleId, SaleKind,
-    Sex, Site, SiteId, SiteKind, SiteStatus, Stone, StoneClass, StoneId,
+    Area, Centicarats, Cents, Digger, DiggerId, DiggerStatus, LatLon, Licence, LicenceId,
+    LicenceKind, LicenceStatus, Litres, Position, ProductionEntry, ProductionId, Region, Sale,
+    SaleId, SaleKind, Sex, Site, SiteId, SiteKind, SiteStatus, Stone, StoneClass, StoneId,
 };
 use alluvium::store::{FactFilter, Store, StoreError, Writer};
 use chrono::{Datelike, Duration, NaiveDate};
@@ -94,10 +94,16 @@ impl World {
             status: LicenceStatus::Active,
             area: Some(
                 Area::from_corners(&[
-                    (lat, -10.6),
-                    (lat, -10.599),
-                    (lat + 0.001, -10.599),
-                    (lat + 0.001, -10.6),
+                    LatLon { lat, lon: -10.6 },
+                    LatLon { lat, lon: -10.599 },
+                    LatLon {
+                        lat: lat + 0.001,
+                        lon: -10.599,
+                    },
+                    LatLon {
+                        lat: lat + 0.001,
+                        lon: -10.6,
+                    },
                 ])
                 .unwrap(),
             ),

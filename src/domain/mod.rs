@@ -8,6 +8,7 @@ mod enums;
 mod error;
 mod hlc;
 mod id;
+mod latlon;
 mod licence;
 pub mod merge;
 mod officer;
@@ -28,6 +29,7 @@ pub use id::{
     CrewId, DeviceId, DiggerId, LicenceId, OfficerId, ProductionId, ReviewId, SaleId, SiteId,
     StoneId, new_v7_at,
 };
+pub use latlon::LatLon;
 pub use licence::{Area, Licence, LicenceStanding};
 pub use officer::{Crew, Officer, Review};
 pub use production::{PositionFix, ProductionEntry, Stone};

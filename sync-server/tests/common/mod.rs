@@ -270,10 +270,19 @@ pub fn licence(region: &str, number: &str, holder: &Digger) -> Licence {
         status: LicenceStatus::Active,
         area: Some(
             Area::from_corners(&[
-                (lon, lat),
-                (lon + 0.005, lat),
-                (lon + 0.005, lat + 0.005),
-                (lon, lat + 0.005),
+                LatLon { lat, lon },
+                LatLon {
+                    lat,
+                    lon: lon + 0.005,
+                },
+                LatLon {
+                    lat: lat + 0.005,
+                    lon: lon + 0.005,
+                },
+                LatLon {
+                    lat: lat + 0.005,
+                    lon,
+                },
             ])
             .unwrap(),
         ),
