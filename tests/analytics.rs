@@ -8,9 +8,9 @@ use alluvium::analytics::{
 };
 use alluvium::demo::{self, DemoOptions};
 use alluvium::domain::{
-    Area, Centicarats, Digger, DiggerId, DiggerStatus, FixSource, Licence, LicenceId, LicenceKind,
-    LicenceStatus, Litres, Position, PositionFix, ProductionEntry, ProductionId, Region, Sex, Site,
-    SiteId, SiteKind, SiteStatus, Stone, StoneClass, StoneId,
+    Area, Centicarats, Digger, DiggerId, DiggerStatus, FixSource, LatLon, Licence, LicenceId,
+    LicenceKind, LicenceStatus, Litres, Position, PositionFix, ProductionEntry, ProductionId,
+    Region, Sex, Site, SiteId, SiteKind, SiteStatus, Stone, StoneClass, StoneId,
 };
 use alluvium::store::{FactFilter, Store};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal};
 use std::collections::BTreeSet;
-use std::process::Command;
+use test_kit::cli::{fails, ok};
 use uuid::Uuid;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -54,10 +54,19 @@ fn clean_store() -> Store {
 /// A tiny square plot (≈ 110 m a side) with its south-west corner at (lat, lon).
 fn plot(lat: f64, lon: f64) -> Area {
     Area::from_corners(&[
-        (lat, lon),
-        (lat, lon + 0.001),
-        (lat + 0.001, lon + 0.001),
-        (lat + 0.001, lon),
+        LatLon { lat, lon },
+        LatLon {
+            lat,
+            lon: lon + 0.001,
+        },
+        LatLon {
+            lat: lat + 0.001,
+            lon: lon + 0.001,
+        },
+        LatLon {
+            lat: lat + 0.001,
+            lon,
+        },
     ])
     .unwrap()
 }
@@ -499,25 +508,6 @@ fn kp_totals_match_the_stones_of_each_period_to_the_centicarat() {
     );
 }
 
-fn alluvium(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_alluvium"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("the alluvium binary runs")
-}
-
-fn ok(db: &std::path::Path, args: &[&str]) -> String {
-    let out = alluvium(db, args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn demo_db(dir: &std::path::Path) -> std::path::PathBuf {
     let db = dir.join("a.db");
     ok(
@@ -587,9 +577,7 @@ fn command_line_reports_check_and_compare() {
         csv_out.starts_with("period,region,stones,carats,usd_value,special_stones,special_carats")
     );
     assert!(csv_out.lines().any(|l| l.starts_with("2026-H2,TOTAL,")));
-    let bad = alluvium(&db, &["report", "kp", "--period", "2026-H3"]);
-    assert!(!bad.status.success());
-    let err = String::from_utf8_lossy(&bad.stderr);
+    let err = fails(&db, &["report", "kp", "--period", "2026-H3"]);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("H1 and H2"), "{err}");
 
@@ -690,7 +678,7 @@ fn command_line_reports_check_and_compare() {
     // A bad row is named by file and line.
     let bad_csv = dir.path().join("bad.csv");
     std::fs::write(&bad_csv, "carats\n0.25\nheavy\n").unwrap();
-    let out = alluvium(
+    let err = fails(
         &db,
         &[
             "footprint",
@@ -701,8 +689,7 @@ fn command_line_reports_check_and_compare() {
             bad_csv.to_str().unwrap(),
         ],
     );
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.csv:3"));
+    assert!(err.contains("bad.csv:3"));
 }
 
 /// Stones per (region, class, weight), as the reports count them.

@@ -1,30 +1,6 @@
 //! The `alluvium` binary against the command-line contract, on real database files.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn alluvium(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_alluvium"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("the alluvium binary runs")
-}
-
-fn ok(db: &Path, args: &[&str]) -> String {
-    let out = alluvium(db, args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn stderr_line(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).trim().to_string()
-}
+use test_kit::cli::{alluvium, ok, stderr_line};
 
 #[test]
 fn demo_data_then_stats_json_has_non_zero_counts_per_region() {

@@ -20,62 +20,15 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use test_kit::fixtures::{digger, licence, site, today};
 
 const DB_VAR: &str = "ALLUVIUM_CRASH_DB";
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 /// One digger, a licence standing today and an active site: what production entries need.
 fn registries(store: &mut Store) -> Site {
-    let dg = Digger {
-        id: DiggerId::new(),
-        national_id: "SL-CRASH-1".into(),
-        full_name: "Fatmata Kamara".into(),
-        sex: Sex::Female,
-        birth_date: chrono::NaiveDate::from_ymd_opt(1988, 3, 14).unwrap(),
-        village: "Koidu".into(),
-        chiefdom: "Gbense".into(),
-        phone: String::new(),
-        region: "SL-KONO".into(),
-        status: DiggerStatus::Active,
-    };
-    let (lat, lon) = (8.64, -10.97);
-    let li = Licence {
-        id: LicenceId::new(),
-        number: "KONO/AM/CRASH".into(),
-        kind: LicenceKind::ArtisanalMining,
-        holder_digger_id: Some(dg.id),
-        holder_name: dg.full_name.clone(),
-        region: "SL-KONO".into(),
-        issued_on: today() - chrono::Days::new(30),
-        expires_on: today() + chrono::Days::new(300),
-        status: LicenceStatus::Active,
-        area: Some(
-            Area::from_corners(&[
-                (lon, lat),
-                (lon + 0.005, lat),
-                (lon + 0.005, lat + 0.005),
-                (lon, lat + 0.005),
-            ])
-            .unwrap(),
-        ),
-        fee_receipt: "R-1".into(),
-    };
-    let si = Site {
-        id: SiteId::new(),
-        licence_id: li.id,
-        name: "Pit C".into(),
-        kind: SiteKind::Pit,
-        status: SiteStatus::Active,
-        position: Position {
-            lat: 8.642,
-            lon: -10.968,
-            accuracy_m: 5.0,
-        },
-        opened_on: today() - chrono::Days::new(10),
-    };
+    let dg = digger("SL-KONO", "SL-CRASH-1", "Fatmata Kamara");
+    let li = licence("SL-KONO", "KONO/AM/CRASH", &dg);
+    let si = site(&li, "Pit C");
     store
         .write(|w| {
             w.ensure_known_region("SL-KONO")?;

@@ -9,14 +9,14 @@ use alluvium::analytics::{
 };
 use alluvium::demo::{self, DemoOptions};
 use alluvium::domain::{
-    Area, Centicarats, Cents, Digger, DiggerId, DiggerStatus, Licence, LicenceId, LicenceKind,
-    LicenceStatus, Litres, Position, ProductionEntry, ProductionId, Region, Sale, SaleId, SaleKind,
-    Sex, Site, SiteId, SiteKind, SiteStatus, Stone, StoneClass, StoneId,
+    Area, Centicarats, Cents, Digger, DiggerId, DiggerStatus, LatLon, Licence, LicenceId,
+    LicenceKind, LicenceStatus, Litres, Position, ProductionEntry, ProductionId, Region, Sale,
+    SaleId, SaleKind, Sex, Site, SiteId, SiteKind, SiteStatus, Stone, StoneClass, StoneId,
 };
 use alluvium::store::{FactFilter, Store, StoreError, Writer};
 use chrono::{Datelike, Duration, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::process::Command;
+use test_kit::cli::{fails, ok};
 use uuid::Uuid;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -94,10 +94,16 @@ impl World {
             status: LicenceStatus::Active,
             area: Some(
                 Area::from_corners(&[
-                    (lat, -10.6),
-                    (lat, -10.599),
-                    (lat + 0.001, -10.599),
-                    (lat + 0.001, -10.6),
+                    LatLon { lat, lon: -10.6 },
+                    LatLon { lat, lon: -10.599 },
+                    LatLon {
+                        lat: lat + 0.001,
+                        lon: -10.599,
+                    },
+                    LatLon {
+                        lat: lat + 0.001,
+                        lon: -10.6,
+                    },
                 ])
                 .unwrap(),
             ),
@@ -784,25 +790,6 @@ fn kp_trade_totals_equal_the_export_slips_of_each_quarter_to_the_centicarat_and_
     let _ = (Duration::days(1), d(2026, 1, 1).year());
 }
 
-fn alluvium(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_alluvium"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("the alluvium binary runs")
-}
-
-fn ok(db: &std::path::Path, args: &[&str]) -> String {
-    let out = alluvium(db, args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn sales_round_trip_through_csv_in_any_order_and_report_kp_shows_trade() {
     let dir = tempfile::tempdir().unwrap();
@@ -861,13 +848,8 @@ fn sales_round_trip_through_csv_in_any_order_and_report_kp_shows_trade() {
     bad.push(row.join(","));
     let badf = dir.path().join("bad.csv");
     std::fs::write(&badf, bad.join("\n") + "\n").unwrap();
-    let out = alluvium(&b, &["import", "sales", "--csv", badf.to_str().unwrap()]);
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("bad.csv:2"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let err = fails(&b, &["import", "sales", "--csv", badf.to_str().unwrap()]);
+    assert!(err.contains("bad.csv:2"), "{err}");
 
     // report kp: the JSON keeps the production half and gains the trade; CSV --trade.
     let json: serde_json::Value = serde_json::from_str(&ok(

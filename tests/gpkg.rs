@@ -3,27 +3,8 @@
 //! Without `ogrinfo` on the PATH the test fails unless ALLUVIUM_SKIP_OGR=1 (install gdal-bin).
 
 use rusqlite::Connection;
-use std::path::Path;
 use std::process::Command;
-
-fn alluvium(db: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_alluvium"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("the alluvium binary runs")
-}
-
-fn ok(db: &Path, args: &[&str]) -> String {
-    let out = alluvium(db, args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use test_kit::cli::{fails, ok};
 
 /// Parses a GeoPackageBinary blob: returns (WKB geometry type, srs_id, coordinates).
 fn parse_blob(b: &[u8]) -> (u32, i32, Vec<(f64, f64)>) {
@@ -260,7 +241,7 @@ fn a_failed_export_leaves_nothing_behind() {
     let target = dir.path().join("taken.gpkg");
     std::fs::create_dir(&target).unwrap();
     std::fs::write(target.join("keep"), "x").unwrap();
-    let out = alluvium(
+    let err = fails(
         &db,
         &[
             "export",
@@ -271,13 +252,10 @@ fn a_failed_export_leaves_nothing_behind() {
             target.to_str().unwrap(),
         ],
     );
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(!dir.path().join("taken.gpkg.partial").exists());
     assert!(target.join("keep").exists());
     // No --out: a clear refusal.
-    let out = alluvium(&db, &["export", "all", "--format", "gpkg"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--out"));
+    let err = fails(&db, &["export", "all", "--format", "gpkg"]);
+    assert!(err.contains("--out"));
 }

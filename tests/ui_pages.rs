@@ -3,7 +3,7 @@
 
 use alluvium::app::{App, DiggersAdapter, LicencesAdapter, ProductionAdapter};
 use alluvium::domain::{
-    Area, Crew, CrewId, Digger, DiggerId, DiggerStatus, Licence, LicenceId, LicenceKind,
+    Area, Crew, CrewId, Digger, DiggerId, DiggerStatus, LatLon, Licence, LicenceId, LicenceKind,
     LicenceStatus, Officer, OfficerId, Position, Role, Sex, Site, SiteId, SiteKind, SiteStatus,
 };
 use alluvium::store::Store;
@@ -71,10 +71,22 @@ fn with_a_site(store: &mut Store) -> Field {
         status: LicenceStatus::Active,
         area: Some(
             Area::from_corners(&[
-                (8.64, -10.97),
-                (8.64, -10.969),
-                (8.641, -10.969),
-                (8.641, -10.97),
+                LatLon {
+                    lat: 8.64,
+                    lon: -10.97,
+                },
+                LatLon {
+                    lat: 8.64,
+                    lon: -10.969,
+                },
+                LatLon {
+                    lat: 8.641,
+                    lon: -10.969,
+                },
+                LatLon {
+                    lat: 8.641,
+                    lon: -10.97,
+                },
             ])
             .unwrap(),
         ),

@@ -23,7 +23,7 @@ pub use compare::{
     ParcelStatistics, PreparedReference, compare_calibrated, compare_parcel, parcel_statistics,
 };
 pub use custody::{
-    Chain, HS_GEM, HS_INDUSTRIAL, HS_UNSORTED, Origin, TradeReport, TradeRow, kp_trade, may_sell,
+    Chain, HS_GEM, HS_INDUSTRIAL, HS_UNSORTED, Origin, TradeReport, TradeRow, kp_trade,
 };
 pub use error::AnalyticsError;
 pub use facts::{StoneFact, StoneTally};

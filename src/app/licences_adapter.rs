@@ -5,7 +5,7 @@ use super::context::Ctx;
 use super::forms;
 use super::{AppWindow, LicenceRow, LicencesAdapter};
 use crate::domain::{
-    Area, DiggerId, Licence, LicenceId, LicenceKind, LicenceStanding, LicenceStatus,
+    Area, DiggerId, LatLon, Licence, LicenceId, LicenceKind, LicenceStanding, LicenceStatus,
 };
 use crate::gps::geofence;
 use crate::store::StoreError;
@@ -49,7 +49,7 @@ pub fn parse_corners(text: &str) -> Result<Area, String> {
             _ => None,
         };
         match parsed {
-            Some(c) => corners.push(c),
+            Some((lat, lon)) => corners.push(LatLon { lat, lon }),
             None => {
                 return Err(format!(
                     "Line {}: “{}” is not “latitude, longitude”",

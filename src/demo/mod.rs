@@ -14,7 +14,7 @@
 mod profile;
 
 use crate::domain::{
-    Area, Centicarats, Cents, Crew, Digger, DiggerStatus, FixSource, Licence, LicenceId,
+    Area, Centicarats, Cents, Crew, Digger, DiggerStatus, FixSource, LatLon, Licence, LicenceId,
     LicenceKind, LicenceStatus, Litres, Officer, PositionFix, ProductionEntry, Region, Role, Sale,
     SaleId, SaleKind, Sex, Site, SiteKind, SiteStatus, Stone, StoneClass, new_v7_at,
 };
@@ -285,7 +285,7 @@ impl RegionGen<'_> {
         let (clat, clon) = offset(lat0, lon0, north, east);
         // A plot of 0.5–1 ha, oriented along the river.
         let side = self.rng.random_range(70.0..100.0);
-        let corners: Vec<(f64, f64)> = [(-0.5, -0.5), (0.5, -0.5), (0.5, 0.5), (-0.5, 0.5)]
+        let corners: Vec<LatLon> = [(-0.5, -0.5), (0.5, -0.5), (0.5, 0.5), (-0.5, 0.5)]
             .iter()
             .map(|(a, b)| {
                 let (n, e) = (
@@ -297,7 +297,10 @@ impl RegionGen<'_> {
                     n * bearing.sin() + e * bearing.cos(),
                 );
                 let (lat, lon) = offset(clat, clon, n, e);
-                (round6(lat), round6(lon))
+                LatLon {
+                    lat: round6(lat),
+                    lon: round6(lon),
+                }
             })
             .collect();
         let area = Area::from_corners(&corners).ok();

@@ -1,6 +1,6 @@
 //! Licences and their licensed areas.
 
-use super::{DiggerId, Invalid, LicenceId, LicenceKind, LicenceStatus, check_text};
+use super::{DiggerId, Invalid, LatLon, LicenceId, LicenceKind, LicenceStatus, check_text};
 use chrono::NaiveDate;
 use geo::orient::{Direction, Orient};
 use geo::{Coord, GeodesicArea, LineString, Polygon, Validation};
@@ -25,15 +25,12 @@ pub const MAX_AREA_VERTICES: usize = 1_000;
 pub struct Area(pub Polygon<f64>);
 
 impl Area {
-    /// Builds an area from corner points (lat, lon) in order; the ring is closed for you.
-    pub fn from_corners(corners: &[(f64, f64)]) -> Result<Area, String> {
+    /// Builds an area from its corners in order; the ring is closed for you.
+    pub fn from_corners(corners: &[LatLon]) -> Result<Area, String> {
         if corners.len() < 3 {
             return Err(format!("needs at least 3 corners, got {}", corners.len()));
         }
-        let ring: Vec<Coord<f64>> = corners
-            .iter()
-            .map(|&(lat, lon)| Coord { x: lon, y: lat })
-            .collect();
+        let ring: Vec<Coord<f64>> = corners.iter().map(|&c| c.into()).collect();
         let area = Area(Polygon::new(LineString::new(ring), vec![]));
         area.check()?;
         Ok(area)
@@ -396,10 +393,22 @@ mod tests {
     #[test]
     fn corners_build_a_closed_ring() {
         let a = Area::from_corners(&[
-            (8.64, -10.97),
-            (8.64, -10.969),
-            (8.641, -10.969),
-            (8.641, -10.97),
+            LatLon {
+                lat: 8.64,
+                lon: -10.97,
+            },
+            LatLon {
+                lat: 8.64,
+                lon: -10.969,
+            },
+            LatLon {
+                lat: 8.641,
+                lon: -10.969,
+            },
+            LatLon {
+                lat: 8.641,
+                lon: -10.97,
+            },
         ])
         .unwrap();
         assert_eq!(a.to_string(), PLOT);

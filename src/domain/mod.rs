@@ -8,6 +8,7 @@ mod enums;
 mod error;
 mod hlc;
 mod id;
+mod latlon;
 mod licence;
 pub mod merge;
 mod officer;
@@ -30,6 +31,7 @@ pub use id::{
     CrewId, DeviceId, DiggerId, LicenceId, OfficerId, ProductionId, ReviewId, SaleId, SiteId,
     StoneId, new_v7_at,
 };
+pub use latlon::LatLon;
 pub use licence::{Area, Licence, LicenceStanding, MAX_AREA_HA, MAX_AREA_VERTICES};
 pub use officer::{Crew, MAX_REVIEW_COMMENT, Officer, Review};
 pub use production::{PositionFix, ProductionEntry, Stone};

@@ -9,7 +9,7 @@ mod common;
 use alluvium::store::Store;
 use common::*;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -330,39 +330,6 @@ fn a_faulty_link_neither_loses_nor_doubles() {
     assert!(t.cut_responses.load(Ordering::SeqCst) + t.truncated.load(Ordering::SeqCst) > 0);
 }
 
-/// Starts the server again on the same database and address.
-fn restart(server: &mut TestServer) {
-    let addr = server.url.trim_start_matches("http://").to_string();
-    let started = Instant::now();
-    loop {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_alluvium-sync"))
-            .args(["serve", "--db"])
-            .arg(server.db())
-            .args(["--listen", &addr])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        if line.starts_with("listening on ") {
-            assert_eq!(line.trim(), format!("listening on {}", server.url));
-            server.child = child;
-            return;
-        }
-        // The port may linger for a moment after the kill.
-        let _ = child.wait();
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "cannot listen on {addr} again"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 fn kill9(pid: u32) {
     let ok = Command::new("kill")
         .args(["-9", &pid.to_string()])
@@ -396,7 +363,7 @@ fn a_server_killed_mid_push_converges_exactly_once() {
         if first.is_err() || field.store.pending_changes().unwrap() > 0 {
             interrupted += 1;
         }
-        restart(&mut server);
+        server.restart();
         sync_until_done(&mut field, 20);
         let st = server.stats();
         assert_eq!(st["production"], entries, "round {round}: {st}");

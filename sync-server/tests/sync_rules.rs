@@ -6,6 +6,7 @@ use alluvium::domain::{RecordKind, Review, ReviewDecision, ReviewId};
 use alluvium::sync::wire::{Change, Op, PullRequest, PushRequest, Verdict};
 use common::*;
 use std::collections::BTreeSet;
+use test_kit::tls::PrivateCa;
 
 struct World {
     /// Per region: digger, licence, site, production (all on the server).
@@ -452,26 +453,15 @@ fn bad_input_gets_clean_4xx_json_and_the_server_keeps_serving() {
 
 #[test]
 fn tls_with_a_private_ca_and_a_clear_error_for_the_wrong_one() {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let params =
-        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .unwrap();
-    let cert = params.signed_by(&key, &issuer).unwrap();
+    let ca = PrivateCa::generate();
     let dir = tempfile::tempdir().unwrap();
-    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    std::fs::write(&cert_path, cert.pem()).unwrap();
-    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let files = ca.server_files(dir.path(), &["localhost", "127.0.0.1"]);
 
     let server = TestServer::start_with(&[
         "--tls-cert",
-        cert_path.to_str().unwrap(),
+        files.cert.to_str().unwrap(),
         "--tls-key",
-        key_path.to_str().unwrap(),
+        files.key.to_str().unwrap(),
     ]);
     assert!(server.url.starts_with("https://"), "{}", server.url);
     server.seed();
@@ -485,10 +475,7 @@ fn tls_with_a_private_ca_and_a_clear_error_for_the_wrong_one() {
     d.store.write(|w| w.put_digger(&dg)).unwrap();
     assert_eq!(d.sync().pushed, 1);
 
-    let other_key = rcgen::KeyPair::generate().unwrap();
-    let mut other_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    other_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let wrong = other_params.self_signed(&other_key).unwrap();
+    let wrong = PrivateCa::generate();
     let mut s = alluvium::store::Store::open_in_memory().unwrap();
     let e = alluvium::sync::enrol(
         &mut s,
