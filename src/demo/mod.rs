@@ -11,14 +11,16 @@
 //! from the simulated time and seeded random bytes, so the same seed and options give
 //! byte-identical exports.
 
+mod load;
 mod profile;
+
+pub use load::{DemoError, load, make_demo};
 
 use crate::domain::{
     Area, Centicarats, Cents, Crew, Digger, DiggerStatus, FixSource, Licence, LicenceId,
     LicenceKind, LicenceStatus, Litres, Officer, PositionFix, ProductionEntry, Region, Role, Sale,
     SaleId, SaleKind, Sex, Site, SiteKind, SiteStatus, Stone, StoneClass, new_v7_at,
 };
-use crate::store::{Store, StoreError};
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use profile::{Profile, profile};
 use rand::{Rng, RngCore, SeedableRng};
@@ -107,41 +109,6 @@ pub fn generate(opts: &DemoOptions) -> Result<DemoData, String> {
         data.regions.push(region);
     }
     Ok(data)
-}
-
-/// Writes generated data in one transaction: all of it or none.
-pub fn load(store: &mut Store, data: &DemoData, today: NaiveDate) -> Result<(), StoreError> {
-    store.write(|w| {
-        w.set_today(today);
-        for r in &data.regions {
-            w.put_region(r)?;
-        }
-        for o in &data.officers {
-            w.put_officer(o)?;
-        }
-        for d in &data.diggers {
-            w.put_digger(d)?;
-        }
-        for l in &data.licences {
-            w.put_licence(l)?;
-        }
-        for s in &data.sites {
-            w.put_site(s)?;
-        }
-        for c in &data.crews {
-            w.put_crew(c)?;
-        }
-        for (entry, stones) in &data.production {
-            w.add_production(entry)?;
-            for s in stones {
-                w.add_stone(s)?;
-            }
-        }
-        for s in &data.sales {
-            w.add_sale(s)?;
-        }
-        Ok(())
-    })
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
