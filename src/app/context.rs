@@ -1,5 +1,6 @@
 //! What every page's adapter shares: the store, the officer at the device, the latest GPS fix.
 
+use super::background::Jobs;
 use crate::domain::{Officer, Role};
 use crate::gps::{AccuracyGate, Fix};
 use crate::store::Store;
@@ -15,7 +16,7 @@ pub struct Ctx {
     /// The day forms default to; tests pin it.
     pub today: Cell<NaiveDate>,
     /// Slow work in flight.
-    pub jobs: super::background::Jobs,
+    pub jobs: Jobs,
 }
 
 impl Ctx {

@@ -99,7 +99,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         app.global::<ReviewAdapter>()
             .set_status("Checking every record…".into());
         let (weak, c2, s2) = (weak.clone(), c.clone(), s.clone());
-        c.jobs.run(&c, checks_with_context, move |result| {
+        c.jobs.run(&c.store, checks_with_context, move |result| {
             let Some(app) = weak.upgrade() else { return };
             let a = app.global::<ReviewAdapter>();
             a.set_busy(false);
