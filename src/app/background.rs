@@ -2,8 +2,10 @@
 //! connection to the same database file (SQLite in WAL mode lets it read and write beside the
 //! UI's connection); a timer on the UI thread picks up the result and hands it to `done`.
 //! A database in memory cannot be shared, so there the job runs in place (tests).
+//!
+//! Jobs need only the UI's store, not the whole app context: the context holds the jobs, so
+//! the dependency points one way (`context` → `background`).
 
-use super::context::Ctx;
 use crate::store::Store;
 use slint::{Timer, TimerMode};
 use std::cell::RefCell;
@@ -16,15 +18,16 @@ use std::time::Duration;
 pub struct Jobs(RefCell<Vec<Rc<RefCell<Option<Timer>>>>>);
 
 impl Jobs {
-    /// Runs `job` on a worker with its own store, then `done` on the UI thread with its result.
+    /// Runs `job` on a worker with its own connection to the file of `store` (the UI's), then
+    /// `done` on the UI thread with its result.
     pub fn run<T: Send + 'static>(
         &self,
-        ctx: &Ctx,
+        store: &RefCell<Store>,
         job: impl FnOnce(&mut Store) -> Result<T, String> + Send + 'static,
         done: impl FnOnce(Result<T, String>) + 'static,
     ) {
-        let Some(path) = ctx.store.borrow().path().map(|p| p.to_path_buf()) else {
-            let result = job(&mut ctx.store.borrow_mut());
+        let Some(path) = store.borrow().path().map(|p| p.to_path_buf()) else {
+            let result = job(&mut store.borrow_mut());
             done(result);
             return;
         };

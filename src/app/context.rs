@@ -1,8 +1,13 @@
 //! What every page's adapter shares: the store, the officer at the device, the latest GPS fix.
+//!
+//! What a role may change is not decided here: the GUI asks the sync scope rules, the same ones
+//! the server enforces on every push, so a page never offers an edit the server would refuse.
 
-use crate::domain::{Officer, Role};
+use super::background::Jobs;
+use crate::domain::{Officer, RecordKind, Role};
 use crate::gps::{AccuracyGate, Fix};
 use crate::store::Store;
+use crate::sync::scope;
 use chrono::NaiveDate;
 use std::cell::{Cell, RefCell};
 
@@ -15,7 +20,7 @@ pub struct Ctx {
     /// The day forms default to; tests pin it.
     pub today: Cell<NaiveDate>,
     /// Slow work in flight.
-    pub jobs: super::background::Jobs,
+    pub jobs: Jobs,
 }
 
 impl Ctx {
@@ -49,19 +54,53 @@ impl Ctx {
 
     /// Whether the role may change registries (diggers, licences).
     pub fn may_license(&self) -> bool {
-        matches!(self.role(), Role::LicensingOfficer | Role::Admin)
+        let role = self.role();
+        scope::may_push(role, RecordKind::Digger) && scope::may_push(role, RecordKind::Licence)
     }
 
     /// Whether the role may register sites.
     pub fn may_register_sites(&self) -> bool {
-        matches!(
-            self.role(),
-            Role::LicensingOfficer | Role::FieldOfficer | Role::Admin
-        )
+        scope::may_push(self.role(), RecordKind::Site)
     }
 
     /// Whether the role may record production.
     pub fn may_record_production(&self) -> bool {
-        matches!(self.role(), Role::FieldOfficer | Role::Admin)
+        scope::may_push(self.role(), RecordKind::Production)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pages' edit rights, role by role: the GUI offers exactly the edits the server
+    /// accepts from that role.
+    #[test]
+    fn edit_rights_by_role() {
+        use Role::*;
+        // (role, may_license, may_register_sites, may_record_production)
+        let cases = [
+            (FieldOfficer, false, true, true),
+            (LicensingOfficer, true, true, false),
+            (Coordinator, false, false, false),
+            (Admin, true, true, true),
+        ];
+        for (role, license, sites, production) in cases {
+            let ctx = Ctx::new(Store::open_in_memory().unwrap());
+            *ctx.officer.borrow_mut() = Some(Officer {
+                id: crate::domain::OfficerId::new(),
+                username: "officer".into(),
+                full_name: "An Officer".into(),
+                role,
+                regions: vec!["SL-KONO".into()],
+            });
+            assert_eq!(ctx.may_license(), license, "{role} licenses");
+            assert_eq!(ctx.may_register_sites(), sites, "{role} registers sites");
+            assert_eq!(
+                ctx.may_record_production(),
+                production,
+                "{role} records production"
+            );
+        }
     }
 }

@@ -76,7 +76,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         let (weak, l2) = (weak.clone(), l.clone());
         let job_region = region.clone();
         c.jobs.run(
-            &c,
+            &c.store,
             move |store| {
                 // The counted stones, not the stones one by one: a year of a busy country
                 // is a million stones, and the counts answer the same in a fraction of the time.
@@ -182,7 +182,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         let shown = path.display().to_string();
         let weak = weak.clone();
         c.jobs.run(
-            &c,
+            &c.store,
             move |store| crate::report::export_gpkg(store, &path).map_err(|e| e.to_string()),
             move |result| {
                 let Some(app) = weak.upgrade() else { return };

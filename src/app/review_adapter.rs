@@ -99,7 +99,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         app.global::<ReviewAdapter>()
             .set_status("Checking every record…".into());
         let (weak, c2, s2) = (weak.clone(), c.clone(), s.clone());
-        c.jobs.run(&c, checks_with_context, move |result| {
+        c.jobs.run(&c.store, checks_with_context, move |result| {
             let Some(app) = weak.upgrade() else { return };
             let a = app.global::<ReviewAdapter>();
             a.set_busy(false);
@@ -192,9 +192,9 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             .map(SharedString::from)
             .collect();
         a.set_regions(ModelRc::new(VecModel::from(regions)));
-        a.set_can_decide(matches!(
+        a.set_can_decide(crate::sync::scope::may_push(
             c.role(),
-            crate::domain::Role::Coordinator | crate::domain::Role::Admin
+            crate::domain::RecordKind::Review,
         ));
         show(&app, &c, &s);
     })

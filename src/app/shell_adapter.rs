@@ -213,8 +213,8 @@ fn load_demo(app: &AppWindow, ctx: &Rc<Ctx>, refresh: &Rc<Vec<Box<dyn Fn()>>>) {
     a.set_busy_text("Loading demo data: three regions, 180 days…".into());
     let (weak, c, r) = (app.as_weak(), ctx.clone(), refresh.clone());
     ctx.jobs.run(
-        ctx,
-        move |store| crate::cli::make_demo(store, &opts).map_err(|e| e.to_string()),
+        &ctx.store,
+        move |store| crate::demo::make_demo(store, &opts).map_err(|e| e.to_string()),
         move |result| {
             if let Some(app) = weak.upgrade() {
                 app.global::<AppAdapter>().set_busy(false);

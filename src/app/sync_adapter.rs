@@ -48,7 +48,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> (Box<dyn Fn()>, Timer) {
             let (r, running) = (r.clone(), running.clone());
             let weak = weak.clone();
             c.jobs.run(
-                &c,
+                &c.store,
                 |store| {
                     let client = SyncClient::from_store(store).map_err(|e| e.to_string())?;
                     client.sync(store).map_err(|e| e.to_string())

@@ -8,7 +8,7 @@ mod sync;
 use crate::demo::{self, DemoOptions};
 use crate::domain::RecordKind;
 use crate::store::{self, Store};
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -214,7 +214,7 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
                 end: end.unwrap_or_else(today),
             };
             let mut store = open(&db)?;
-            make_demo(&mut store, &opts)?;
+            demo::make_demo(&mut store, &opts)?;
             let s = store.stats()?.total;
             println!(
                 "demo data written to {}: {} diggers, {} licences, {} sites, {} production entries, {} stones, {} sales",
@@ -315,19 +315,6 @@ fn open(db: &Path) -> Result<Store> {
     Ok(Store::open(db)?)
 }
 
-/// Generates and loads demo data; refuses a database that already holds records, since demo
-/// records mixed into real ones could reach a KP report.
-pub fn make_demo(store: &mut Store, opts: &DemoOptions) -> Result<()> {
-    if !store.is_empty()? {
-        bail!(
-            "the database already holds records; demo data goes into a new one (use --db NEW_FILE)"
-        );
-    }
-    let data = demo::generate(opts).map_err(|e| anyhow!(e))?;
-    demo::load(store, &data, opts.end).context("writing demo data")?;
-    Ok(())
-}
-
 fn export(db: &Path, entity: ExportArg, format: Format, out: Option<&Path>) -> Result<()> {
     let entity = match (entity, format) {
         (ExportArg::All, Format::Gpkg) => {
@@ -425,7 +412,7 @@ fn open_gui(db: &Path, demo_if_empty: bool, started: std::time::Instant) -> Resu
     let mut store = open(db)?;
     if demo_if_empty && store.is_empty()? {
         eprintln!("loading demo data into {} …", db.display());
-        make_demo(&mut store, &DemoOptions::default())?;
+        demo::make_demo(&mut store, &DemoOptions::default())?;
     }
     crate::app::run(store, started)
 }
