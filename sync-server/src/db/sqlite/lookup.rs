@@ -89,6 +89,9 @@ impl RecordLookup for Batch<'_> {
     }
 
     fn production(&self, id: ProductionId) -> Result<Option<ProductionFacts>, DbError> {
+        if let Some(facts) = self.entries.borrow().get(&id) {
+            return Ok(Some(facts.clone()));
+        }
         let row: Option<(String, String, String)> = self.one(
             "SELECT p.region, p.parent, s.parent FROM records p
              JOIN records s ON s.entity = 'site' AND s.record_id = p.parent

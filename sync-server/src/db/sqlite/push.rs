@@ -10,18 +10,23 @@ use super::now;
 use super::schema::{licence_facts, sale_facts};
 use crate::db::{DbError, Session};
 use alluvium::domain::merge::{self, Outcome, Version};
-use alluvium::domain::rules::{self, Placed, Record, RuleError};
-use alluvium::domain::{Hlc, RecordKind, Role};
+use alluvium::domain::rules::{self, Placed, ProductionFacts, Record, RecordLookup, RuleError};
+use alluvium::domain::{Hlc, ProductionId, RecordKind, Role};
 use alluvium::sync::limits::MAX_CLOCK_SKEW_MS;
 use alluvium::sync::scope;
 use alluvium::sync::wire::{Change, ChangeResult, Op, Verdict};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
-/// One push: its transaction and the day its records are judged on.
+/// One push: its transaction, the day its records are judged on, and the production entries
+/// it has accepted so far, so that the stones sent right after an entry find it without a
+/// query (a push is mostly stones).
 pub(super) struct Batch<'t> {
     pub(super) tx: &'t Connection,
     pub(super) today: NaiveDate,
+    pub(super) entries: RefCell<HashMap<ProductionId, ProductionFacts>>,
 }
 
 /// A change judged on its own, before the database is touched: who sent it, whether the role
@@ -92,7 +97,11 @@ pub(super) fn push(
     today: NaiveDate,
 ) -> Result<Vec<ChangeResult>, DbError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let batch = Batch { tx: &tx, today };
+    let batch = Batch {
+        tx: &tx,
+        today,
+        entries: RefCell::new(HashMap::new()),
+    };
     let mut out = Vec::with_capacity(changes.len());
     for (c, p) in changes.iter().zip(prepared) {
         let verdict = apply_change(&batch, s, c, p)?;
@@ -268,6 +277,18 @@ fn decide(
                 "{} {} already exists; a correction is a new record",
                 c.entity, c.record_id
             )));
+        }
+        if let Record::Production(p) = record
+            && let Some(site) = b.site(p.site_id)?
+        {
+            b.entries.borrow_mut().insert(
+                p.id,
+                ProductionFacts {
+                    region: placed.region.clone(),
+                    site_id: p.site_id,
+                    licence_id: site.licence_id,
+                },
+            );
         }
     } else {
         let existing: Option<Stored> = tx
