@@ -316,6 +316,51 @@ async fn lockout_race_concurrent_wrong_passwords_are_counted_before_any_check() 
     assert!(body["message"].as_str().unwrap().contains("wait"), "{body}");
 }
 
+/// Finding 9: a device id already enrolled cannot be enrolled again (which would hand its
+/// token and region to whoever knows the id); the device keeps working, the code stays unused.
+#[tokio::test]
+async fn device_takeover_an_enrolled_device_id_cannot_enrol_again() {
+    let f = fixture();
+    f.db.add_region("GH-AKWATIA", "Akwatia", "GH").unwrap();
+    let app = app(f.state.clone());
+    let code = f.db.make_enrol_code("GH-AKWATIA", 3600).unwrap();
+    let enrol = |device: Uuid, code: &str| {
+        post(
+            "/enrol",
+            None,
+            serde_json::to_vec(&serde_json::json!({ "code": code, "device_id": device })).unwrap(),
+            false,
+        )
+    };
+    let (status, body) = call(&app, enrol(f.device, &code)).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"], "conflict");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("already enrolled"), "{message}");
+    assert!(message.contains("device id"), "says what to do: {message}");
+    // The device keeps its token and its region.
+    let device = f.db.device_by_token(&f.device_token).unwrap().unwrap();
+    assert_eq!(device.region, "SL-KONO");
+    let login = post(
+        "/login",
+        Some(&f.device_token),
+        login_body("field_a", PASSWORD),
+        false,
+    );
+    let (status, body) = call(&app, login).await;
+    assert_eq!(status, 200, "{body}");
+    // The code was not used up: a new device enrols with it.
+    let (status, body) = call(&app, enrol(Uuid::now_v7(), &code)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["region"], "GH-AKWATIA");
+    // A revoked device is told so.
+    f.db.revoke_device(f.device).unwrap();
+    let code = f.db.make_enrol_code("SL-KONO", 3600).unwrap();
+    let (status, body) = call(&app, enrol(f.device, &code)).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("revoked"));
+}
+
 /// Finding 13: an unknown user name is checked against a hash of no one's password, so it
 /// takes as long to refuse as a wrong password for a real officer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
