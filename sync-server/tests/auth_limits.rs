@@ -15,7 +15,7 @@ use alluvium_sync::{AppState, app};
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
-use common::PASSWORD;
+use common::{PASSWORD, TestServer};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
@@ -390,5 +390,26 @@ async fn user_name_enumeration_by_timing_unknown_names_take_as_long_as_wrong_pas
     assert!(
         unknown * 2 > known,
         "an unknown name took {unknown:?}, a wrong password {known:?}"
+    );
+}
+
+/// Finding 13: a login refused for too many failures is an error for the officer, not a
+/// reason to log in offline against the cached hash.
+#[test]
+fn a_login_refused_for_too_many_failures_is_not_an_offline_login() {
+    let server = TestServer::start();
+    server.seed();
+    let mut d = server.device("SL-KONO", "field_a");
+    for _ in 0..MAX_FAILED_LOGINS {
+        let e = alluvium::sync::login(&mut d.store, "field_a", "wrong password").unwrap_err();
+        assert!(
+            matches!(e, alluvium::sync::SyncError::Credentials(_)),
+            "{e:?}"
+        );
+    }
+    let e = alluvium::sync::login(&mut d.store, "field_a", PASSWORD).unwrap_err();
+    assert!(
+        matches!(&e, alluvium::sync::SyncError::Credentials(m) if m.contains("too many failed logins")),
+        "{e:?}"
     );
 }
