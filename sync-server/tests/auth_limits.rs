@@ -16,6 +16,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use common::{PASSWORD, TestServer};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
@@ -412,4 +414,85 @@ fn a_login_refused_for_too_many_failures_is_not_an_offline_login() {
         matches!(&e, alluvium::sync::SyncError::Credentials(m) if m.contains("too many failed logins")),
         "{e:?}"
     );
+}
+
+/// Finding 13: plain HTTP is served on loopback only, unless `--allow-plain-http` says so.
+#[test]
+fn plain_http_is_refused_on_an_address_other_machines_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let serve = |extra: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_alluvium-sync"));
+        c.args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "0.0.0.0:0",
+        ])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .env_remove("ALLUVIUM_SYNC_ALLOW_PLAIN_HTTP");
+        c
+    };
+    let out = serve(&[]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("--allow-plain-http"), "{stderr}");
+    assert!(stderr.contains("--tls-cert"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing served");
+
+    let mut child = serve(&["--allow-plain-http"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(line.starts_with("listening on http://0.0.0.0:"), "{line}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("plain HTTP"),
+        "the server says so: {stderr}"
+    );
+}
+
+/// Finding 13: `enrol-code --hours` too large for seconds is a clear error, not an overflow.
+#[test]
+fn enrol_code_hours_overflow_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    common::admin(
+        &db,
+        &[
+            "region",
+            "add",
+            "SL-KONO",
+            "--name",
+            "Kono",
+            "--country",
+            "SL",
+        ],
+        "",
+    )
+    .unwrap();
+    let code = |unit: &str, n: i64| {
+        common::admin(
+            &db,
+            &["enrol-code", "--region", "SL-KONO", unit, &n.to_string()],
+            "",
+        )
+    };
+    let e = code("--hours", i64::MAX).unwrap_err();
+    assert!(e.contains("--hours") && e.contains("too large"), "{e}");
+    assert!(!e.contains("panicked"), "{e}");
+    let e = code("--hours", i64::MAX / 3600).unwrap_err();
+    assert!(e.contains("too long"), "{e}");
+    let e = code("--seconds", i64::MAX).unwrap_err();
+    assert!(e.contains("too long") && !e.contains("panicked"), "{e}");
+    assert!(code("--hours", 24).is_ok());
 }

@@ -206,10 +206,13 @@ pub(super) fn make_enrol_code(
     if known.is_none() {
         return Err(DbError::NotFound(format!("region {region} does not exist")));
     }
+    let expires = now().checked_add(ttl_secs).ok_or_else(|| {
+        DbError::Invalid("the code's validity is too long; give fewer hours".into())
+    })?;
     let code = new_code();
     conn.execute(
         "INSERT INTO enrol_codes(code_hash, region, expires_at) VALUES (?1, ?2, ?3)",
-        params![token_hash(&code), region, now() + ttl_secs],
+        params![token_hash(&code), region, expires],
     )?;
     Ok(code)
 }
@@ -332,6 +335,9 @@ pub(super) fn open_session(
     device: Uuid,
     officer: Uuid,
 ) -> Result<String, DbError> {
+    let expires = now().checked_add(ttl_secs).ok_or_else(|| {
+        DbError::Invalid("the session lifetime is too long; give fewer --session-ttl-secs".into())
+    })?;
     let token = new_token();
     conn.execute(
         "INSERT INTO sessions(token_hash, device_id, officer_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -339,7 +345,7 @@ pub(super) fn open_session(
             token_hash(&token),
             device.to_string(),
             officer.to_string(),
-            now() + ttl_secs
+            expires
         ],
     )?;
     Ok(token)
