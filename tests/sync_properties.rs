@@ -31,7 +31,7 @@ fn exchange(from: &mut Store, to: &mut Store, limit: usize) {
         .iter()
         .map(|r| RemoteChange {
             change_id: r.change_id.clone(),
-            entity: r.entity.clone(),
+            entity: r.entity,
             record_id: r.record_id.clone(),
             hlc: r.hlc,
             base_hlc: r.base_hlc,

@@ -477,7 +477,9 @@ fn hash_password(password: &str) -> Result<String, SyncError> {
 }
 
 /// Logs an officer in: online against the server when it answers (caching an argon2id hash of
-/// the password for later offline logins), else offline against that cached hash.
+/// the password for later offline logins), else offline against that cached hash. A refusal
+/// from the server (wrong password, disabled, too many failed logins) is final: only an
+/// unreachable or failing server leads to an offline login.
 pub fn login(store: &mut Store, username: &str, password: &str) -> Result<LoginKind, SyncError> {
     let device_token = store
         .sync_setting("device_token")?
@@ -506,6 +508,13 @@ pub fn login(store: &mut Store, username: &str, password: &str) -> Result<LoginK
             })?;
             Ok(LoginKind::Online)
         }
+        // Too many failed logins: the server answered, and the officer must wait. Logging in
+        // offline here would let anyone keep guessing against the cached hash.
+        Err(SyncError::Server {
+            status: 429,
+            message,
+            ..
+        }) => Err(SyncError::Credentials(message)),
         Err(e) if e.is_transient() => {
             let cached = store.cached_officer(username)?.ok_or_else(|| {
                 SyncError::Credentials(format!(

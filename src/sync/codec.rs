@@ -13,11 +13,26 @@ pub fn compress(raw: &[u8]) -> std::io::Result<Vec<u8>> {
     zstd::bulk::compress(raw, LEVEL)
 }
 
-/// Decompresses a body, failing if it would exceed `limit` bytes.
+/// Decompresses a body, failing if it would exceed `limit` bytes. The decoder may also not
+/// keep a window larger than the output may be, so a few bytes claiming a huge window are
+/// refused before any memory is set aside for them. Both refusals are
+/// [`std::io::ErrorKind::InvalidData`]; a body that is not zstd is another kind.
 pub fn decompress(compressed: &[u8], limit: usize) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
-    let decoder = zstd::stream::read::Decoder::new(compressed)?;
-    decoder.take(limit as u64 + 1).read_to_end(&mut out)?;
+    let mut decoder = zstd::stream::read::Decoder::new(compressed)?;
+    decoder.window_log_max(window_log_for(limit))?;
+    let read = decoder.take(limit as u64 + 1).read_to_end(&mut out);
+    if let Err(e) = read {
+        // zstd names this error only in its text.
+        return Err(if e.to_string().contains("too much memory") {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("the body needs more than {limit} bytes to decode"),
+            )
+        } else {
+            e
+        });
+    }
     if out.len() > limit {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -25,6 +40,13 @@ pub fn decompress(compressed: &[u8], limit: usize) -> std::io::Result<Vec<u8>> {
         ));
     }
     Ok(out)
+}
+
+/// The smallest zstd window (as a power of two) that holds `limit` bytes, within what zstd
+/// supports everywhere (2^10 to 2^30).
+fn window_log_for(limit: usize) -> u32 {
+    let log = usize::BITS - limit.saturating_sub(1).leading_zeros();
+    log.clamp(10, 30)
 }
 
 #[cfg(test)]
@@ -38,6 +60,24 @@ mod tests {
         assert!(z.len() < 1_000);
         assert_eq!(decompress(&z, 100_000).unwrap(), raw);
         assert!(decompress(&z, 99_999).is_err());
-        assert!(decompress(b"not zstd", 10).is_err());
+        let e = decompress(b"not zstd", 10).unwrap_err();
+        assert_ne!(e.kind(), std::io::ErrorKind::InvalidData, "{e}");
+    }
+
+    #[test]
+    fn a_frame_asking_for_a_large_window_is_refused_before_decoding() {
+        // 2 MB of one byte: a few hundred bytes that need a 2 MiB window.
+        let bomb = compress(&vec![b' '; 2_000_000]).unwrap();
+        assert!(bomb.len() < 1_000);
+        let e = decompress(&bomb, 4 * 1024).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(e.to_string().contains("needs more than 4096 bytes"), "{e}");
+        // A small body still decodes under a small limit.
+        let small = compress(br#"{"code":"ABCD-EFGH-JKLM"}"#).unwrap();
+        assert_eq!(decompress(&small, 4 * 1024).unwrap().len(), 25);
+        assert_eq!(window_log_for(4 * 1024), 12);
+        assert_eq!(window_log_for(4 * 1024 + 1), 13);
+        assert_eq!(window_log_for(1), 10);
+        assert_eq!(window_log_for(usize::MAX), 30);
     }
 }

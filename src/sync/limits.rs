@@ -24,3 +24,17 @@ pub const MAX_SMALL_BODY: usize = 4 * 1024;
 pub const MAX_USERNAME: usize = 60;
 /// Most password checks (argon2, ~20 MB each) the server runs at once.
 pub const MAX_CONCURRENT_LOGINS: usize = 4;
+/// Failed logins a user name may have in [`FAILED_LOGIN_WINDOW_SECS`] before logins under that
+/// name are refused (even with the right password) until the window passes. An attempt counts
+/// as soon as it starts, so concurrent attempts cannot slip past the limit.
+pub const MAX_FAILED_LOGINS: u32 = 5;
+/// The window of [`MAX_FAILED_LOGINS`], in seconds.
+pub const FAILED_LOGIN_WINDOW_SECS: u64 = 5 * 60;
+/// Most user names the failed-login counter remembers at once (~100 bytes each); past this,
+/// expired entries are dropped first, then the oldest.
+pub const MAX_LOGIN_NAMES_TRACKED: usize = 10_000;
+/// How long a login waits for one of the [`MAX_CONCURRENT_LOGINS`] password checks before
+/// the server answers 503 (busy, try again).
+pub const MAX_LOGIN_WAIT_SECS: u64 = 10;
+/// Most large request bodies (pushes) decompressed and parsed at once, off the async workers.
+pub const MAX_CONCURRENT_LARGE_BODIES: usize = 4;

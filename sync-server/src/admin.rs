@@ -153,7 +153,12 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<()> {
             hours,
             seconds,
         } => {
-            let ttl = seconds.unwrap_or(hours * 3600);
+            let ttl = match seconds {
+                Some(s) => s,
+                None => hours.checked_mul(3600).with_context(|| {
+                    format!("--hours {hours} is too large; a code is meant to be used within days")
+                })?,
+            };
             if ttl <= 0 {
                 bail!("the code must stay valid for some time (--hours 1 or more)");
             }

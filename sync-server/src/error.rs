@@ -33,6 +33,9 @@ pub enum ApiError {
     /// Too many attempts; try later.
     #[error("{0}")]
     TooManyRequests(String),
+    /// The server is too busy for this request now; it can be retried shortly.
+    #[error("{0}")]
+    Busy(String),
     /// Something broke on the server.
     #[error("{0}")]
     Internal(String),
@@ -49,6 +52,7 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

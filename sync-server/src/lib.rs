@@ -9,26 +9,39 @@ pub mod auth;
 pub mod db;
 pub mod error;
 
+use alluvium::sync::limits;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     /// The server store.
     pub db: Arc<dyn db::ServerStore>,
-    /// Failed-login counter.
+    /// Login attempts per user name.
     pub limiter: Arc<auth::LoginLimiter>,
+    /// Password checks running at once (argon2 takes ~20 MB and tens of milliseconds each).
+    pub logins: Arc<Semaphore>,
+    /// Large request bodies being decompressed and parsed at once.
+    pub large_bodies: Arc<Semaphore>,
 }
 
 impl AppState {
-    /// State over a store, with the default login limit (5 failures per 5 minutes per user).
+    /// State over a store, with the protocol's login and body limits
+    /// (`alluvium::sync::limits`).
     pub fn new(db: Arc<dyn db::ServerStore>) -> AppState {
         AppState {
             db,
-            limiter: Arc::new(auth::LoginLimiter::new(5, Duration::from_secs(300))),
+            limiter: Arc::new(auth::LoginLimiter::new(
+                limits::MAX_FAILED_LOGINS,
+                Duration::from_secs(limits::FAILED_LOGIN_WINDOW_SECS),
+                limits::MAX_LOGIN_NAMES_TRACKED,
+            )),
+            logins: Arc::new(Semaphore::new(limits::MAX_CONCURRENT_LOGINS)),
+            large_bodies: Arc::new(Semaphore::new(limits::MAX_CONCURRENT_LARGE_BODIES)),
         }
     }
 }
@@ -53,7 +66,9 @@ pub fn app(state: AppState) -> Router {
         .nest(alluvium::sync::wire::API_PREFIX, api::router())
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method)
-        .layer(DefaultBodyLimit::max(api::MAX_BODY))
+        // `api::JsonBody` applies each request kind's own limit; this one is a backstop for
+        // any other body extractor.
+        .layer(DefaultBodyLimit::max(limits::MAX_BODY))
         .with_state(state)
 }
 

@@ -33,6 +33,10 @@ enum Command {
         /// TLS private key (PEM).
         #[arg(long, env = "ALLUVIUM_SYNC_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Serve plain HTTP on an address other machines can reach (without TLS, tokens and
+        /// passwords cross the network readable). Only on a network you trust.
+        #[arg(long, env = "ALLUVIUM_SYNC_ALLOW_PLAIN_HTTP")]
+        allow_plain_http: bool,
         /// How long officer sessions last, in seconds.
         #[arg(long, env = "ALLUVIUM_SYNC_SESSION_TTL", default_value_t = alluvium_sync::db::DEFAULT_SESSION_TTL_SECS)]
         session_ttl_secs: i64,
@@ -54,8 +58,15 @@ fn main() -> ExitCode {
             listen,
             tls_cert,
             tls_key,
+            allow_plain_http,
             session_ttl_secs,
-        } => serve(db, &listen, tls_cert.zip(tls_key), session_ttl_secs),
+        } => serve(
+            db,
+            &listen,
+            tls_cert.zip(tls_key),
+            allow_plain_http,
+            session_ttl_secs,
+        ),
         Command::Admin { db, command } => admin::run(&db, command),
     };
     match result {
@@ -71,6 +82,7 @@ fn serve(
     db: PathBuf,
     listen: &str,
     tls: Option<(PathBuf, PathBuf)>,
+    allow_plain_http: bool,
     session_ttl_secs: i64,
 ) -> Result<()> {
     tracing_subscriber::fmt()
@@ -84,12 +96,30 @@ fn serve(
     if session_ttl_secs <= 0 {
         bail!("--session-ttl-secs must be positive");
     }
+    if chrono::Utc::now()
+        .timestamp()
+        .checked_add(session_ttl_secs)
+        .is_none()
+    {
+        bail!("--session-ttl-secs {session_ttl_secs} is too large");
+    }
     let store = SqliteStore::open(&db)
         .with_context(|| format!("cannot open {}", db.display()))?
         .with_session_ttl(session_ttl_secs);
     let listener = std::net::TcpListener::bind(listen)
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    if tls.is_none() && !addr.ip().is_loopback() {
+        if !allow_plain_http {
+            bail!(
+                "{addr} can be reached from other machines, and without TLS device tokens and \
+                 passwords would cross the network readable: give --tls-cert and --tls-key, \
+                 listen on 127.0.0.1 behind a TLS proxy, or add --allow-plain-http on a \
+                 network you trust"
+            );
+        }
+        tracing::warn!(%addr, "serving plain HTTP to other machines (--allow-plain-http)");
+    }
     let scheme = if tls.is_some() { "https" } else { "http" };
     // The first stdout line tells scripts and tests where the server is.
     println!("listening on {scheme}://{addr}");

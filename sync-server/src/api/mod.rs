@@ -1,23 +1,27 @@
 //! The HTTP routes under `/api/v1`: health, enrol, login, push, pull. Bodies are read by a
 //! JSON extractor of our own, so malformed, oversized or compressed-bomb bodies all get the
-//! shared JSON error body with the right 4xx.
+//! shared JSON error body with the right 4xx. Each request kind has its own size limits
+//! ([`BodyLimit`]): the unauthenticated enrolment and the login take a few KB at most, and
+//! only a push's large body is decompressed and parsed, off the async workers.
 
 use crate::AppState;
-use crate::auth::{DeviceAuth, SessionAuth, verify_password};
+use crate::auth::{DeviceAuth, SessionAuth, check_login, shown};
 use crate::error::ApiError;
 use alluvium::sync::codec;
+use alluvium::sync::limits::{MAX_LOGIN_WAIT_SECS, MAX_SMALL_BODY, MAX_USERNAME};
 use alluvium::sync::wire::{
     EnrolRequest, EnrolResponse, Health, LoginRequest, LoginResponse, MAX_PUSH_CHANGES,
     PullRequest, PushRequest, PushResponse,
 };
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
+use std::time::Duration;
 
 pub use alluvium::sync::limits::{MAX_BODY, MAX_DECODED};
 
@@ -31,10 +35,39 @@ pub fn router() -> Router<AppState> {
         .route("/pull", post(pull))
 }
 
-/// A JSON body, possibly zstd-compressed; errors use the shared body.
+/// How large a request body of one kind may be.
+pub trait BodyLimit {
+    /// Largest body as sent, compressed or not.
+    const WIRE: usize;
+    /// Largest body once decompressed.
+    const DECODED: usize;
+}
+
+impl BodyLimit for EnrolRequest {
+    const WIRE: usize = MAX_SMALL_BODY;
+    const DECODED: usize = MAX_SMALL_BODY;
+}
+
+impl BodyLimit for LoginRequest {
+    const WIRE: usize = MAX_SMALL_BODY;
+    const DECODED: usize = MAX_SMALL_BODY;
+}
+
+impl BodyLimit for PullRequest {
+    const WIRE: usize = MAX_SMALL_BODY;
+    const DECODED: usize = MAX_SMALL_BODY;
+}
+
+impl BodyLimit for PushRequest {
+    const WIRE: usize = MAX_BODY;
+    const DECODED: usize = MAX_DECODED;
+}
+
+/// A JSON body, possibly zstd-compressed, within its kind's [`BodyLimit`]; errors use the
+/// shared body.
 pub struct JsonBody<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+impl<T: DeserializeOwned + BodyLimit + Send + 'static> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
@@ -48,48 +81,68 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 )));
             }
         };
+        let too_large =
+            || ApiError::TooLarge(format!("the request body is larger than {} bytes", T::WIRE));
         // Refuse a declared oversize at once, rather than after reading the whole body.
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > MAX_BODY as u64) {
-            return Err(ApiError::TooLarge(format!(
-                "the request body is larger than {MAX_BODY} bytes"
-            )));
+        if declared.is_some_and(|n| n > T::WIRE as u64) {
+            return Err(too_large());
         }
-        let bytes = Bytes::from_request(req, state)
+        let bytes = http_body_util::Limited::new(req.into_body(), T::WIRE)
+            .collect()
             .await
-            .map_err(|e: BytesRejection| {
-                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::TooLarge(format!("the request body is larger than {MAX_BODY} bytes"))
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    too_large()
                 } else {
-                    ApiError::BadRequest(e.body_text())
-                }
-            })?;
-        let raw = if zstd {
-            codec::decompress(&bytes, MAX_DECODED).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::InvalidData && e.to_string().contains("expands")
-                {
-                    ApiError::TooLarge(e.to_string())
-                } else {
-                    ApiError::BadRequest(format!("the zstd body cannot be decoded: {e}"))
+                    ApiError::BadRequest(format!("the request body could not be read: {e}"))
                 }
             })?
-        } else {
-            bytes.to_vec()
-        };
-        serde_json::from_slice(&raw).map(JsonBody).map_err(|e| {
-            use serde_json::error::Category;
-            match e.classify() {
-                Category::Data => {
-                    ApiError::Invalid(format!("the request does not fit the API: {e}"))
-                }
-                _ => ApiError::BadRequest(format!("the request is not valid JSON: {e}")),
-            }
-        })
+            .to_bytes();
+        if T::DECODED <= MAX_SMALL_BODY {
+            // A few KB at most: cheaper here than a trip to the blocking pool.
+            return decode(&bytes, zstd).map(JsonBody);
+        }
+        // Up to MAX_DECODED bytes of zstd and JSON: CPU work that must not hold up the async
+        // workers, and only a few at once.
+        let _permit = state
+            .large_bodies
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(move || decode(&bytes, zstd))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map(JsonBody)
     }
+}
+
+/// Decompresses (within `T::DECODED`) and parses a body.
+fn decode<T: DeserializeOwned + BodyLimit>(bytes: &Bytes, zstd: bool) -> Result<T, ApiError> {
+    let decoded;
+    let raw: &[u8] = if zstd {
+        decoded = codec::decompress(bytes, T::DECODED).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                ApiError::TooLarge(e.to_string())
+            } else {
+                ApiError::BadRequest(format!("the zstd body cannot be decoded: {e}"))
+            }
+        })?;
+        &decoded
+    } else {
+        bytes
+    };
+    serde_json::from_slice(raw).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Data => ApiError::Invalid(format!("the request does not fit the API: {e}")),
+            _ => ApiError::BadRequest(format!("the request is not valid JSON: {e}")),
+        }
+    })
 }
 
 async fn run<T: Send + 'static>(
@@ -125,26 +178,65 @@ async fn login(
     DeviceAuth(device): DeviceAuth,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let key = req.username.trim().to_lowercase();
-    if !state.limiter.allowed(&key) {
-        tracing::warn!(user = %key, "login refused: too many failures");
+    let username = req.username.trim().to_string();
+    if username.len() > MAX_USERNAME {
+        tracing::warn!(
+            user = %shown(&username, MAX_USERNAME),
+            bytes = username.len(),
+            device = %device.id,
+            "login refused: user name too long"
+        );
+        return Err(ApiError::Invalid(format!(
+            "user names have at most {MAX_USERNAME} bytes; check the user name"
+        )));
+    }
+    let key = username.to_lowercase();
+    // The attempt counts before the password is checked, so concurrent wrong passwords cannot
+    // all be checked before the first one is counted.
+    if !state.limiter.try_reserve(&key) {
+        tracing::warn!(user = %key, device = %device.id, "login refused: too many failures");
         return Err(ApiError::TooManyRequests(
             "too many failed logins for this user; wait a few minutes".into(),
         ));
     }
+    let permit = match tokio::time::timeout(
+        Duration::from_secs(MAX_LOGIN_WAIT_SECS),
+        state.logins.clone().acquire_owned(),
+    )
+    .await
+    {
+        Ok(Ok(permit)) => permit,
+        Ok(Err(_)) | Err(_) => {
+            state.limiter.withdraw(&key);
+            return Err(ApiError::Busy(
+                "the server is busy checking other logins; try again in a moment".into(),
+            ));
+        }
+    };
     let db = state.db.clone();
-    let username = req.username.clone();
-    // argon2 is deliberately slow: keep it off the async workers.
+    // argon2 is deliberately slow: keep it off the async workers, and run it whether or not
+    // the user exists, so that the time taken does not tell.
     let checked = run(move || {
-        let account = db.account(username.trim())?;
-        Ok(account.filter(|a| verify_password(&req.password, &a.password_hash)))
+        let _permit = permit;
+        let account = db.account(&username)?;
+        let hash = account.as_ref().map(|a| a.password_hash.as_str());
+        let right = check_login(&req.password, hash);
+        Ok(account.filter(|_| right))
     })
-    .await?;
+    .await;
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err(e) => {
+            state.limiter.withdraw(&key);
+            return Err(e);
+        }
+    };
     let Some(account) = checked else {
-        state.limiter.failed(&key);
         return Err(ApiError::Unauthorized("wrong user name or password".into()));
     };
     if account.disabled {
+        // The right password: not a guess to count against the name.
+        state.limiter.withdraw(&key);
         return Err(ApiError::Forbidden(
             "this officer account is disabled".into(),
         ));

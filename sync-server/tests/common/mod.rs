@@ -1,7 +1,7 @@
 //! Helpers for the end-to-end tests (and, through `#[path]`, the benches): the server guard,
 //! devices and sample records from the shared test kit, and a loopback TCP proxy that counts
 //! bytes and can cut a connection.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

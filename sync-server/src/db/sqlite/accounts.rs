@@ -206,10 +206,13 @@ pub(super) fn make_enrol_code(
     if known.is_none() {
         return Err(DbError::NotFound(format!("region {region} does not exist")));
     }
+    let expires = now().checked_add(ttl_secs).ok_or_else(|| {
+        DbError::Invalid("the code's validity is too long; give fewer hours".into())
+    })?;
     let code = new_code();
     conn.execute(
         "INSERT INTO enrol_codes(code_hash, region, expires_at) VALUES (?1, ?2, ?3)",
-        params![token_hash(&code), region, now() + ttl_secs],
+        params![token_hash(&code), region, expires],
     )?;
     Ok(code)
 }
@@ -256,29 +259,44 @@ pub(super) fn enrol(
         }
         Some((region, _, None)) => region,
     };
-    let revoked = tx
+    // A device id is enrolled once: enrolling it again would hand its token and region to
+    // whoever knows the id (it travels with every change). The code stays unused.
+    let enrolled: Option<Option<i64>> = tx
         .query_row(
-            "SELECT 1 FROM devices WHERE id = ?1 AND revoked_at IS NOT NULL",
+            "SELECT revoked_at FROM devices WHERE id = ?1",
             [device.to_string()],
-            |_| Ok(()),
+            |r| r.get(0),
         )
         .optional()?;
-    if revoked.is_some() {
-        return Err(DbError::Unauthorized("this device has been revoked".into()));
+    match enrolled {
+        Some(Some(_)) => return Err(DbError::Unauthorized("this device has been revoked".into())),
+        Some(None) => return Err(already_enrolled(device)),
+        None => {}
     }
     let token = new_token();
     tx.execute(
-        "INSERT INTO devices(id, token_hash, region, enrolled_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(id) DO UPDATE SET token_hash = excluded.token_hash, region = excluded.region,
-           enrolled_at = excluded.enrolled_at",
+        "INSERT INTO devices(id, token_hash, region, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
         params![device.to_string(), token_hash(&token), region, now()],
-    )?;
+    )
+    .map_err(|e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => already_enrolled(device),
+        _ => DbError::Sqlite(e),
+    })?;
     tx.execute(
         "UPDATE enrol_codes SET used_by = ?2 WHERE code_hash = ?1",
         params![hash, device.to_string()],
     )?;
     tx.commit()?;
     Ok((token, region))
+}
+
+fn already_enrolled(device: Uuid) -> DbError {
+    DbError::Conflict(format!(
+        "device {device} is already enrolled with this server, and stays enrolled as it was; \
+         a device enrols only once. If this device's database was copied from another device \
+         or restored, reset the app's device id (start from a fresh device database) and \
+         enrol again with the same code; otherwise ask an administrator"
+    ))
 }
 
 pub(super) fn device_by_token(conn: &Connection, token: &str) -> Result<Option<Device>, DbError> {
@@ -317,6 +335,9 @@ pub(super) fn open_session(
     device: Uuid,
     officer: Uuid,
 ) -> Result<String, DbError> {
+    let expires = now().checked_add(ttl_secs).ok_or_else(|| {
+        DbError::Invalid("the session lifetime is too long; give fewer --session-ttl-secs".into())
+    })?;
     let token = new_token();
     conn.execute(
         "INSERT INTO sessions(token_hash, device_id, officer_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -324,7 +345,7 @@ pub(super) fn open_session(
             token_hash(&token),
             device.to_string(),
             officer.to_string(),
-            now() + ttl_secs
+            expires
         ],
     )?;
     Ok(token)
