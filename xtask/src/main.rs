@@ -246,7 +246,14 @@ impl Steps {
     ) -> Result<(), Failure> {
         println!("\n=== {name}");
         let started = Instant::now();
-        let result = f();
+        // Said where it happens, not after the table of steps.
+        let result = f().map_err(|e| match e {
+            Failure::Message(m) => {
+                eprintln!("{m}");
+                Failure::Exit(1)
+            }
+            exit => exit,
+        });
         let took = started.elapsed();
         let verdict = if result.is_ok() { "ok" } else { "FAILED" };
         println!("=== {name}: {verdict} in {}", minutes(took));
