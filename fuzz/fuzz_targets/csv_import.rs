@@ -18,6 +18,9 @@ fuzz_target!(|data: &[u8]| {
     let mut store = Store::open_in_memory().expect("an in-memory store opens");
     let result = import_csv(&mut store, entity, &path);
     if result.is_err() {
-        assert!(store.is_empty().expect("the store answers"), "a failed import wrote something");
+        assert!(
+            store.is_empty().expect("the store answers"),
+            "a failed import wrote something"
+        );
     }
 });

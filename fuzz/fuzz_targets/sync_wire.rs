@@ -17,12 +17,18 @@ fn decode(raw: &[u8]) {
         let back: PushRequest = serde_json::from_slice(&again).expect("and decodes again");
         assert_eq!(back.changes.len(), req.changes.len());
         for (a, b) in back.changes.iter().zip(&req.changes) {
-            assert_eq!((a.change_id, &a.entity, &a.record_id), (b.change_id, &b.entity, &b.record_id));
+            assert_eq!(
+                (a.change_id, &a.entity, &a.record_id),
+                (b.change_id, &b.entity, &b.record_id)
+            );
         }
     }
     if let Ok(req) = serde_json::from_slice::<PullRequest>(raw) {
         let again = serde_json::to_vec(&req).expect("a decoded pull encodes");
-        assert_eq!(serde_json::from_slice::<PullRequest>(&again).ok(), Some(req));
+        assert_eq!(
+            serde_json::from_slice::<PullRequest>(&again).ok(),
+            Some(req)
+        );
     }
     let _ = serde_json::from_slice::<PushResponse>(raw);
     let _ = serde_json::from_slice::<PullResponse>(raw);
