@@ -3,7 +3,7 @@
 //! must leave the store empty (all or nothing).
 #![no_main]
 
-use alluvium::domain::Entity;
+use alluvium::domain::RecordKind;
 use alluvium::interchange::import_csv;
 use alluvium::store::Store;
 use libfuzzer_sys::fuzz_target;
@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, csv)) = data.split_first() else {
         return;
     };
-    let entity = Entity::ALL[pick as usize % Entity::ALL.len()];
+    let entity = RecordKind::ALL[pick as usize % RecordKind::ALL.len()];
     let path = std::env::temp_dir().join(format!("alluvium-fuzz-{}.csv", std::process::id()));
     std::fs::write(&path, csv).expect("the temporary directory is writable");
     let mut store = Store::open_in_memory().expect("an in-memory store opens");
