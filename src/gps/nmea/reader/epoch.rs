@@ -1,96 +1,16 @@
-//! Turns an NMEA byte stream into one event per receiver epoch.
-//!
-//! A receiver reports each measurement epoch (usually 1 Hz) as a burst of
-//! sentences that share a UTC time of day: GGA (position, quality, sats, HDOP,
-//! altitude), RMC (position, status, *date*), GSA/GSV (satellites), GLL, GNS,
-//! ZDA. No single sentence has everything, so the assembler collects a burst
-//! and emits one [`NmeaEvent`] when
-//!
-//! * it has seen both a GGA/GNS *and* an RMC for the epoch (the complete case;
-//!   emitting right away avoids a one-second lag on live devices), or
-//! * a sentence with a different time of day arrives (receivers that do not
-//!   send both), or
-//! * the stream ends.
-//!
-//! Position priority inside an epoch is GGA > GNS > RMC > GLL, which is also
-//! what gpsd reports for these logs. Any sentence in the epoch that says "no
-//! fix" (GGA quality 0/6/7/8 or 0 satellites used, RMC or GLL status `V` or
-//! mode `N`/`E`/`M`/`S`, GNS mode all `N`) makes the whole epoch a [`NmeaEvent::NoFix`]: for
-//! Kimberley Process records we would rather lose a fix than keep a doubtful one.
-//!
-//! Dates: NMEA GGA/GLL/GNS carry only a time of day. The date comes from RMC or
-//! ZDA; once seen it is carried forward (rolled over at midnight). Until a date
-//! has been seen, positions are reported as `NoFix { reason: NoDate }` by
-//! default ([`DatePolicy::RequireDate`]): a fix with a guessed date could pass
-//! the age gate while being years old (replayed logs, receivers with GPS week
-//! rollover bugs). [`DatePolicy::AssumeSystemDate`] instead combines the time of
-//! day with the system clock's date nearest to now, for receivers configured to
-//! send GGA only.
+//! Epoch assembly: collects the decoded sentences that share a time of day and makes them one
+//! [`NmeaEvent`], following the priority, no-fix and date rules of the reader's documentation.
+//! Everything that decides what a fix *is* lives here; the byte handling does not.
 
-use std::io::{BufRead, BufReader, ErrorKind, Read};
-
+use super::{DatePolicy, NmeaEvent, NmeaReader, NoFixReason};
+use crate::gps::nmea::sentence::{Body, Gga, Gns, Rmc, SentenceError, parse_sentence};
+use crate::gps::{Fix, FixQuality, Source, UERE_M, UNKNOWN_ACCURACY_M};
 use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
-
-use super::sentence::{Body, Gga, Gns, MAX_SENTENCE_LEN, Rmc, SentenceError, parse_sentence};
-use crate::gps::{Fix, FixQuality, GpsError, PositionSource, Source, UERE_M, UNKNOWN_ACCURACY_M};
-
-/// What to do with positions when no date has been seen yet (see module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DatePolicy {
-    /// Report `NoFix { reason: NoDate }` until RMC or ZDA supplied a date.
-    #[default]
-    RequireDate,
-    /// Use the system clock's UTC date closest to the receiver's time of day.
-    AssumeSystemDate,
-}
-
-/// Why an epoch produced no fix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoFixReason {
-    /// The receiver itself said it has no valid fix.
-    Void,
-    /// The epoch had no usable position fields.
-    NoPosition,
-    /// Position present but no date known yet (with [`DatePolicy::RequireDate`]).
-    NoDate,
-}
-
-/// One receiver epoch.
-#[derive(Debug, Clone, PartialEq)]
-pub enum NmeaEvent {
-    /// A valid, dated fix.
-    Fix(Fix),
-    /// The receiver reported an epoch but it yields no usable fix.
-    NoFix {
-        /// UTC time of day of the epoch, when known.
-        time_of_day: Option<NaiveTime>,
-        /// Why.
-        reason: NoFixReason,
-    },
-}
-
-/// Counters for diagnostics ("why do I get no fixes from this cable?").
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NmeaStats {
-    /// Sentences decoded and used.
-    pub sentences: u64,
-    /// Sentences dropped because the checksum did not match.
-    pub bad_checksum: u64,
-    /// Sentences dropped for lacking a checksum.
-    pub missing_checksum: u64,
-    /// Well-formed sentences of a type/talker we do not use (VTG, `$P...`).
-    pub unsupported: u64,
-    /// Lines that were not NMEA or had garbled mandatory fields.
-    pub malformed: u64,
-    /// Epochs that produced a fix.
-    pub fixes: u64,
-    /// Epochs that produced no fix.
-    pub no_fixes: u64,
-}
+use std::io::Read;
 
 /// Data collected for the epoch currently being assembled.
 #[derive(Debug, Default)]
-struct Epoch {
+pub(super) struct Epoch {
     time: Option<NaiveTime>,
     gga: Option<Gga>,
     gns: Option<Gns>,
@@ -104,158 +24,8 @@ struct Epoch {
     emitted: bool,
 }
 
-/// Reads NMEA from any byte stream and yields one [`NmeaEvent`] per epoch.
-///
-/// Works on files, serial devices opened as files (configure baud rate etc.
-/// beforehand, e.g. with `stty`), TCP streams or in-memory buffers. Non-UTF-8
-/// and binary bytes are skipped; lines longer than [`MAX_SENTENCE_LEN`] are
-/// discarded without buffering them.
-pub struct NmeaReader<R> {
-    input: BufReader<R>,
-    line: Vec<u8>,
-    in_sentence: bool,
-    eof: bool,
-    epoch: Epoch,
-    /// Last date seen and the time of day it applied to (for midnight rollover).
-    last_date: Option<(NaiveDate, NaiveTime)>,
-    /// Last HDOP/sats from a GSA, used when GGA/GNS lack them.
-    gsa_hdop: Option<f64>,
-    gsa_sats: Option<u32>,
-    date_policy: DatePolicy,
-    allow_missing_checksum: bool,
-    stats: NmeaStats,
-    pending: Option<NmeaEvent>,
-}
-
 impl<R: Read> NmeaReader<R> {
-    /// Wraps a byte stream with the default policies (date required,
-    /// checksum required).
-    pub fn new(input: R) -> Self {
-        Self {
-            input: BufReader::new(input),
-            line: Vec::with_capacity(MAX_SENTENCE_LEN),
-            in_sentence: false,
-            eof: false,
-            epoch: Epoch::default(),
-            last_date: None,
-            gsa_hdop: None,
-            gsa_sats: None,
-            date_policy: DatePolicy::default(),
-            allow_missing_checksum: false,
-            stats: NmeaStats::default(),
-            pending: None,
-        }
-    }
-
-    /// Sets what happens before a date is known (see [`DatePolicy`]).
-    pub fn with_date_policy(mut self, policy: DatePolicy) -> Self {
-        self.date_policy = policy;
-        self
-    }
-
-    /// Accepts sentences without `*HH` checksum (off by default: missing
-    /// checksums are nearly always truncated lines; only enable for old
-    /// NMEA 1.x devices that never send one).
-    pub fn allow_missing_checksum(mut self, allow: bool) -> Self {
-        self.allow_missing_checksum = allow;
-        self
-    }
-
-    /// Diagnostic counters so far.
-    pub fn stats(&self) -> NmeaStats {
-        self.stats
-    }
-
-    /// Next epoch event; `Ok(None)` at end of stream.
-    pub fn next_event(&mut self) -> Result<Option<NmeaEvent>, GpsError> {
-        loop {
-            if let Some(ev) = self.pending.take() {
-                self.count(&ev);
-                return Ok(Some(ev));
-            }
-            match self.next_line()? {
-                Some(line) => self.handle_line(&line),
-                None => {
-                    // Flush the last epoch once, then report end of stream.
-                    let ev = self.finish_epoch();
-                    self.epoch = Epoch::default();
-                    match ev {
-                        Some(ev) => {
-                            self.count(&ev);
-                            return Ok(Some(ev));
-                        }
-                        None => return Ok(None),
-                    }
-                }
-            }
-        }
-    }
-
-    fn count(&mut self, ev: &NmeaEvent) {
-        match ev {
-            NmeaEvent::Fix(_) => self.stats.fixes += 1,
-            NmeaEvent::NoFix { .. } => self.stats.no_fixes += 1,
-        }
-    }
-
-    /// Extracts the next `$...` candidate line from the byte stream. Bytes
-    /// outside a sentence (binary protocols, noise) are skipped; a `$` inside a
-    /// sentence restarts it (the earlier part was truncated).
-    fn next_line(&mut self) -> Result<Option<Vec<u8>>, GpsError> {
-        if self.eof {
-            return Ok(None);
-        }
-        loop {
-            let buf = match self.input.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => return Err(GpsError::Io(e)),
-            };
-            if buf.is_empty() {
-                self.eof = true;
-                if self.in_sentence && !self.line.is_empty() {
-                    self.in_sentence = false;
-                    return Ok(Some(std::mem::take(&mut self.line)));
-                }
-                return Ok(None);
-            }
-            let mut used = 0;
-            let mut done = None;
-            for &b in buf {
-                used += 1;
-                match b {
-                    b'$' | b'!' => {
-                        self.line.clear();
-                        self.line.push(b);
-                        self.in_sentence = true;
-                    }
-                    // Line end (NUL too: some loggers pad with it).
-                    b'\r' | b'\n' | 0 if self.in_sentence => {
-                        self.in_sentence = false;
-                        done = Some(std::mem::take(&mut self.line));
-                        break;
-                    }
-                    _ if self.in_sentence => {
-                        if self.line.len() >= MAX_SENTENCE_LEN {
-                            // Too long to be NMEA: drop it and wait for the next '$'.
-                            self.line.clear();
-                            self.in_sentence = false;
-                            self.stats.malformed += 1;
-                        } else {
-                            self.line.push(b);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            self.input.consume(used);
-            if let Some(line) = done {
-                return Ok(Some(line));
-            }
-        }
-    }
-
-    fn handle_line(&mut self, line: &[u8]) {
+    pub(super) fn handle_line(&mut self, line: &[u8]) {
         let sentence = match parse_sentence(line, self.allow_missing_checksum) {
             Ok(s) => s,
             Err(e) => {
@@ -370,7 +140,7 @@ impl<R: Read> NmeaReader<R> {
     }
 
     /// Builds the event for the current epoch (at most once per epoch).
-    fn finish_epoch(&mut self) -> Option<NmeaEvent> {
+    pub(super) fn finish_epoch(&mut self) -> Option<NmeaEvent> {
         if self.epoch.emitted || !self.epoch.has_data {
             return None;
         }
@@ -465,16 +235,6 @@ impl<R: Read> NmeaReader<R> {
             }
         }
     }
-
-    /// Next fix, skipping no-fix epochs; `Ok(None)` at end of stream.
-    pub fn next_fix(&mut self) -> Result<Option<Fix>, GpsError> {
-        while let Some(ev) = self.next_event()? {
-            if let NmeaEvent::Fix(f) = ev {
-                return Ok(Some(f));
-            }
-        }
-        Ok(None)
-    }
 }
 
 /// NMEA 2.3 mode indicators that do not denote a measured fix:
@@ -483,44 +243,10 @@ fn mode_is_void(mode: Option<u8>) -> bool {
     matches!(mode, Some(b'N' | b'E' | b'M' | b'S'))
 }
 
-impl<R: Read> PositionSource for NmeaReader<R> {
-    fn next_fix(&mut self) -> Result<Option<Fix>, GpsError> {
-        NmeaReader::next_fix(self)
-    }
-
-    fn kind(&self) -> Source {
-        Source::Nmea
-    }
-}
-
-/// Iterates over fixes; an I/O error is yielded once and ends the iteration.
-impl<R: Read> Iterator for NmeaReader<R> {
-    type Item = Result<Fix, GpsError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match NmeaReader::next_fix(self) {
-            Ok(Some(f)) => Some(Ok(f)),
-            Ok(None) => None,
-            Err(e) => {
-                self.eof = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::events;
     use super::*;
-
-    fn events(data: &[u8]) -> Vec<NmeaEvent> {
-        let mut r = NmeaReader::new(data);
-        let mut v = Vec::new();
-        while let Some(e) = r.next_event().unwrap() {
-            v.push(e);
-        }
-        v
-    }
 
     #[test]
     fn gga_then_rmc_makes_one_fix() {
@@ -587,13 +313,5 @@ $GPRMC,030719.000,A,3747.0873,S,17518.8938,E,0.69,181.39,311214,,,A*7D\r\n";
             times,
             ["2019-04-07T23:59:59+00:00", "2019-04-08T00:00:01+00:00"]
         );
-    }
-
-    #[test]
-    fn overlong_lines_are_dropped() {
-        let mut data = b"$GP".to_vec();
-        data.extend(std::iter::repeat_n(b'A', 10_000));
-        data.extend_from_slice(b"\n");
-        assert!(events(&data).is_empty());
     }
 }

@@ -1,0 +1,152 @@
+//! Anomaly checks (DOMAIN.md §6, DESIGN.md's anomaly kinds): each finding is a [`Flag`]
+//! `{kind, record_id, severity, evidence}` that the CLI prints and the Review page shows beside
+//! the record. The checks read a [`CheckData`] snapshot (current production versions only) and
+//! never a database, so they are tested with tables of cases and run the same on the device
+//! and on the server.
+//!
+//! The rules, and why:
+//! * `no_licence`, `licence_expired`, `licence_suspended`: the site's licence on the production
+//!   day ([`Licence::standing_on`]). No licence in force means: the licence is unknown here, not
+//!   yet issued, revoked, or not a mining licence. The registries keep only the current status,
+//!   so a suspension is judged as it stands now (the evidence says so).
+//! * `outside_licence_area`: the entry's GPS fix lies outside the licence polygon by more than
+//!   the fix's stated accuracy (`gps::geofence::contains_with_margin`).
+//! * `digger_double_booked`: one registered digger on current entries of two different sites on
+//!   the same day; every entry involved is flagged.
+//! * `above_capacity`: carats found (specials excluded — they are reported apart) above
+//!   `capacity_factor` × crew × `m3_per_worker_day` × the regional grade, the USGS capacity
+//!   method (miners × m³ per miner-day × grade). The regional grade is the region's carats per m³
+//!   of gravel washed in the data checked. The factor is wide (100, two orders of magnitude)
+//!   because pits differ a lot (site grades are lognormal, σ ≈ 0.8), finds are overdispersed
+//!   from day to day and one 5–10 ct stone outweighs a month of small ones: in a year of demo
+//!   data (8 063 site-days, seed 7) the highest honest ratio was 31. What 100 catches is a
+//!   slipped decimal point or a parcel of bought stones booked as a day's finds.
+//! * `special_stone`: every stone of 10.8 ct or more (information: KP practice reports them
+//!   separately).
+//! * `repeated_values`: `min_repeated_run` or more consecutive entries of a site (by day) with
+//!   identical crew, gravel, stone count and carats — copied forms, not field work.
+//! * `footprint_mismatch`: a site's stones of one calendar month (at least
+//!   `parcel_min_stones`) against the region's reference footprint, built from the stones that
+//!   no other check flags; thresholds calibrated by simulation at `parcel_false_alarm` per
+//!   site-month (0.1 % by default, so a year of a few hundred site-months raises no false flag
+//!   in most years).
+//!
+//!   The same kind is raised on an export slip (`"entity": "sales"` in the evidence) whose
+//!   declared stone count is too high for its carats given where the chain says the goods came
+//!   from (see `super::custody`).
+//!
+//! The chain-of-custody kinds (`sale_exceeds_production`, `sale_without_production`,
+//! `resale_exceeds_purchases`, `export_exceeds_purchases`, `unlicensed_buyer`) are computed in
+//! `super::custody` over the sale slips; their `record_id` is the slip and their evidence names
+//! the licence, the records drawn on and the running balance.
+//!
+//! - `flag`: the finding kinds, their severity and the [`Flag`] record.
+//! - `licence`: the licence in force on the day, and the fix inside its area.
+//! - `production`: double-booked diggers, output above capacity, repeated values.
+//! - `footprint_mismatch`: site-months against their region's reference footprint.
+//!
+//! This module holds what they all read ([`CheckData`], [`CheckConfig`]) and [`run_checks`],
+//! which runs them in the one order that matters: the footprint reference leaves out what the
+//! other checks flagged, so it comes after them.
+
+mod flag;
+mod footprint_mismatch;
+mod licence;
+mod production;
+
+pub use flag::{Flag, FlagKind, Severity};
+
+use super::{PriceModel, SPECIAL_STONE, StoneFact};
+use crate::domain::{Licence, LicenceId, ProductionEntry, ProductionId, Region, Site, SiteId};
+use footprint_mismatch::footprints;
+use licence::licence_checks;
+use production::{capacity, double_booking, repeated_values};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// What the checks read: registries and the current production versions with their stones.
+#[derive(Debug, Clone, Default)]
+pub struct CheckData {
+    pub regions: Vec<Region>,
+    pub licences: Vec<Licence>,
+    pub sites: Vec<Site>,
+    /// Current (not replaced) production entries.
+    pub production: Vec<ProductionEntry>,
+    /// The stones of those entries.
+    pub stones: Vec<StoneFact>,
+    /// Sale slips, with their production ids resolved to the current versions.
+    pub sales: Vec<crate::domain::Sale>,
+}
+
+/// The checks' tunable limits (see the module documentation for why these values).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckConfig {
+    /// Gravel one worker can wash in a day, m³ (top of DOMAIN.md §7's 0.5–2).
+    pub m3_per_worker_day: f64,
+    /// How far above the capacity output must be to be flagged.
+    pub capacity_factor: f64,
+    /// Shortest run of identical consecutive entries at a site that is flagged.
+    pub min_repeated_run: usize,
+    /// Fewest stones in a site-month for the footprint test.
+    pub parcel_min_stones: usize,
+    /// False-alarm rate of the footprint test per site-month.
+    pub parcel_false_alarm: f64,
+    /// Simulated clean parcels per calibration.
+    pub simulations: usize,
+    /// Share of a licence's inflow by which its sales may exceed it before a mass-balance
+    /// flag (scales differ between the pit and the dealer's office).
+    pub custody_tolerance: f64,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            m3_per_worker_day: 2.0,
+            capacity_factor: 100.0,
+            min_repeated_run: 5,
+            parcel_min_stones: 50,
+            parcel_false_alarm: 0.001,
+            simulations: 10_000,
+            custody_tolerance: 0.005,
+        }
+    }
+}
+
+/// Runs every check; flags come sorted by kind, then record id.
+pub fn run_checks(data: &CheckData, config: &CheckConfig, prices: &PriceModel) -> Vec<Flag> {
+    let licences: HashMap<LicenceId, &Licence> = data.licences.iter().map(|l| (l.id, l)).collect();
+    let sites: HashMap<SiteId, &Site> = data.sites.iter().map(|s| (s.id, s)).collect();
+    let mut stones_of: HashMap<ProductionId, Vec<&StoneFact>> = HashMap::new();
+    for s in &data.stones {
+        stones_of.entry(s.production_id).or_default().push(s);
+    }
+    let licence_of = |e: &ProductionEntry| {
+        sites
+            .get(&e.site_id)
+            .and_then(|s| licences.get(&s.licence_id).copied())
+    };
+    let mut flags = Vec::new();
+    licence_checks(data, &licence_of, &mut flags);
+    double_booking(data, &mut flags);
+    capacity(data, config, &licence_of, &stones_of, &mut flags);
+    repeated_values(data, config, &stones_of, &mut flags);
+    for s in data.stones.iter().filter(|s| s.weight >= SPECIAL_STONE) {
+        flags.push(Flag::new(
+            FlagKind::SpecialStone,
+            s.stone_id.0,
+            Severity::Info,
+            json!({
+                "message": format!("special stone of {} ct: report it separately", s.weight),
+                "carats": s.weight.to_string(),
+                "production_id": s.production_id,
+                "site_id": s.site_id,
+                "region": &*s.region,
+                "day": s.day,
+            }),
+        ));
+    }
+    footprints(data, config, prices, &mut flags);
+    super::custody::custody_checks(data, config, &mut flags);
+    flags.sort_by_key(|f| (f.kind, f.record_id));
+    flags
+}
