@@ -95,13 +95,51 @@ impl App {
 /// with the time from process start to the first drawn frame and the resident memory after
 /// three idle seconds, then quits (the GUI benchmark, see docs/BENCHMARKS.md).
 pub fn run(store: Store, started: std::time::Instant) -> Result<()> {
-    let app = App::new(store).map_err(|e| {
-        anyhow::anyhow!("cannot open a window ({e}); run under a display, or use the headless commands (alluvium --help)")
-    })?;
-    if std::env::var_os("ALLUVIUM_STARTUP_REPORT").is_some() {
-        startup_report(&app, started);
+    without_a_font_says_so(|| {
+        let app = App::new(store).map_err(|e| {
+            anyhow::anyhow!("cannot open a window ({e}); run under a display, or use the headless commands (alluvium --help)")
+        })?;
+        if std::env::var_os("ALLUVIUM_STARTUP_REPORT").is_some() {
+            startup_report(&app, started);
+        }
+        app.window.run().context("the window closed with an error")
+    })
+}
+
+/// Whether a display is there to open a window on (X11 or Wayland).
+pub fn display_available() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()))
+}
+
+/// Runs the window; a machine without any font makes the text stack panic deep inside Slint
+/// (fontconfig finds no match), which becomes one line saying what to install. Any other
+/// panic goes on as a panic.
+fn without_a_font_says_so(f: impl FnOnce() -> Result<()>) -> Result<()> {
+    let quiet = std::panic::take_hook();
+    let message = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = message.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Ok(mut m) = seen.lock() {
+            *m = info.to_string();
+        }
+    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(quiet);
+    match outcome {
+        Ok(result) => result,
+        Err(panic) => {
+            let text = message.lock().map(|m| m.clone()).unwrap_or_default();
+            if text.contains("fontconfig") || text.contains("NoMatch") {
+                anyhow::bail!(
+                    "no font found on this machine: install one (e.g. `apt-get install fonts-dejavu-core`)"
+                )
+            }
+            eprintln!("{text}");
+            std::panic::resume_unwind(panic)
+        }
     }
-    app.window.run().context("the window closed with an error")
 }
 
 fn startup_report(app: &App, started: std::time::Instant) {

@@ -409,6 +409,13 @@ fn print_stats(stats: &store::Stats) {
 
 #[cfg(feature = "gui")]
 fn open_gui(db: &Path, demo_if_empty: bool, started: std::time::Instant) -> Result<()> {
+    // Said before anything is written: without a display the demo data would be loaded for a
+    // window that cannot open.
+    if !crate::app::display_available() {
+        bail!(
+            "cannot open a window: no display (neither DISPLAY nor WAYLAND_DISPLAY is set); run under a display, or use the headless commands (alluvium --help)"
+        );
+    }
     let mut store = open(db)?;
     if demo_if_empty && store.is_empty()? {
         eprintln!("loading demo data into {} …", db.display());
