@@ -5,10 +5,12 @@
 
 mod client;
 pub mod codec;
+mod enrolment;
 mod error;
 pub mod limits;
 pub mod scope;
 pub mod wire;
 
-pub use client::{Backoff, LoginKind, SyncClient, SyncReport, enrol, login};
+pub use client::{Backoff, SyncClient, SyncReport};
+pub use enrolment::{LoginKind, enrol, login};
 pub use error::SyncError;

@@ -1,0 +1,123 @@
+//! Enrolment and login: a device's credentials from a one-time code, and an officer's session
+//! — online against the server, or offline against the hash cached at the last online login.
+
+use super::client::{SyncClient, check_url};
+use super::error::SyncError;
+use super::wire::{EnrolRequest, EnrolResponse, LoginRequest, LoginResponse};
+use crate::store::{CachedOfficer, Store};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+/// How a login was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginKind {
+    /// Against the server.
+    Online,
+    /// Against the hash cached at this officer's last online login (server unreachable).
+    Offline,
+}
+
+/// Enrols this device with a server using a one-time code; stores the server URL, the CA
+/// certificate (if any) and the device token. Returns the code's region.
+pub fn enrol(
+    store: &mut Store,
+    server_url: &str,
+    code: &str,
+    ca_pem: Option<&[u8]>,
+    allow_plain_http: bool,
+) -> Result<String, SyncError> {
+    let url = check_url(server_url, allow_plain_http)?;
+    let client = SyncClient::new(&url, ca_pem)?;
+    let resp: EnrolResponse = client.post(
+        "/enrol",
+        None,
+        &EnrolRequest {
+            code: code.trim().to_string(),
+            device_id: store.device_id().0,
+        },
+        false,
+    )?;
+    store.set_sync_setting("server_url", &url)?;
+    match ca_pem {
+        Some(pem) => store.set_sync_setting("ca_cert", &String::from_utf8_lossy(pem))?,
+        None => store.clear_sync_setting("ca_cert")?,
+    }
+    store.set_sync_setting("device_token", &resp.device_token)?;
+    store.set_sync_setting("device_region", &resp.region)?;
+    Ok(resp.region)
+}
+
+fn hash_password(password: &str) -> Result<String, SyncError> {
+    use rand::TryRngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| SyncError::Credentials(format!("no system randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&bytes)
+        .map_err(|e| SyncError::Credentials(format!("cannot make a salt: {e}")))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| SyncError::Credentials(format!("cannot hash the password: {e}")))
+}
+
+/// Logs an officer in: online against the server when it answers (caching an argon2id hash of
+/// the password for later offline logins), else offline against that cached hash. A refusal
+/// from the server (wrong password, disabled, too many failed logins) is final: only an
+/// unreachable or failing server leads to an offline login.
+pub fn login(store: &mut Store, username: &str, password: &str) -> Result<LoginKind, SyncError> {
+    let device_token = store
+        .sync_setting("device_token")?
+        .ok_or(SyncError::NotEnrolled)?;
+    let client = SyncClient::from_store(store)?;
+    let online: Result<LoginResponse, SyncError> = client.post(
+        "/login",
+        Some(&device_token),
+        &LoginRequest {
+            username: username.to_string(),
+            password: password.to_string(),
+        },
+        false,
+    );
+    match online {
+        Ok(resp) => {
+            let o = resp.officer;
+            store.remember_login(&CachedOfficer {
+                officer_id: o.id,
+                username: o.username,
+                full_name: o.full_name,
+                role: o.role,
+                regions: o.regions,
+                password_hash: hash_password(password)?,
+                session_token: Some(resp.session_token),
+            })?;
+            Ok(LoginKind::Online)
+        }
+        // Too many failed logins: the server answered, and the officer must wait. Logging in
+        // offline here would let anyone keep guessing against the cached hash.
+        Err(SyncError::Server {
+            status: 429,
+            message,
+            ..
+        }) => Err(SyncError::Credentials(message)),
+        Err(e) if e.is_transient() => {
+            let cached = store.cached_officer(username)?.ok_or_else(|| {
+                SyncError::Credentials(format!(
+                    "{username} has never logged in online on this device, and the server is not reachable ({e})"
+                ))
+            })?;
+            let hash = PasswordHash::new(&cached.password_hash)
+                .map_err(|e| SyncError::Credentials(format!("corrupt cached credential: {e}")))?;
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .map_err(|_| SyncError::Credentials("wrong user name or password".into()))?;
+            store.open_session(cached.officer_id)?;
+            Ok(LoginKind::Offline)
+        }
+        Err(SyncError::Server {
+            status: 401 | 403,
+            message,
+            ..
+        }) => Err(SyncError::Credentials(message)),
+        Err(e) => Err(e),
+    }
+}
