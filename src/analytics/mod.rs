@@ -12,6 +12,7 @@ mod compare;
 mod custody;
 mod error;
 mod facts;
+mod fees;
 mod footprint;
 mod kp;
 mod period;
@@ -27,6 +28,7 @@ pub use custody::{
 };
 pub use error::AnalyticsError;
 pub use facts::{StoneFact, StoneTally};
+pub use fees::{FeeLine, FeePaid, FeeReport, FeeRow, fee_report};
 pub use footprint::{
     ClassStats, Footprint, ReferenceFootprint, SPECIAL_STONE, SizeClass, hellinger,
     unflagged_stones,

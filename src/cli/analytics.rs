@@ -55,6 +55,17 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
         format: TableFormat,
     },
+    /// Licence fees collected in a period (issues and renewals), per region.
+    Fees {
+        /// 2026, 2026-H1 or 2026-Q3.
+        #[arg(long)]
+        period: String,
+        /// Only this region.
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum, default_value_t = super::licence::FeeFormat::Csv)]
+        format: super::licence::FeeFormat,
+    },
     /// A printable sale slip: its parties, what it draws on and its origin.
     Slip {
         /// The slip's id.
@@ -158,6 +169,11 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
                 }
             }
         }
+        ReportCommand::Fees {
+            period,
+            region,
+            format,
+        } => super::licence::fees(store, &period, region.as_deref(), format, out)?,
         ReportCommand::Slip { sale } => match crate::report::sale_slip_text(store, sale)? {
             Some(text) => write!(out, "{text}")?,
             None => bail!("no sale slip {sale} in this database"),

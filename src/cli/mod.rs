@@ -3,6 +3,7 @@
 //! non-zero exit.
 
 mod analytics;
+mod licence;
 mod sync;
 
 use crate::demo::{self, DemoOptions};
@@ -128,6 +129,11 @@ pub enum Command {
     },
     /// Push local changes and pull the changes of the officer's regions.
     Sync,
+    /// Dated licence events (renew, suspend, reinstate, revoke), history and supporters.
+    Licence {
+        #[command(subcommand)]
+        what: licence::LicenceCommand,
+    },
 }
 
 /// An entity of the CSV contract.
@@ -135,6 +141,8 @@ pub enum Command {
 pub enum EntityArg {
     Diggers,
     Licences,
+    #[value(name = "licence_events")]
+    LicenceEvents,
     Sites,
     Production,
     Stones,
@@ -146,6 +154,7 @@ impl From<EntityArg> for RecordKind {
         match e {
             EntityArg::Diggers => RecordKind::Digger,
             EntityArg::Licences => RecordKind::Licence,
+            EntityArg::LicenceEvents => RecordKind::LicenceEvent,
             EntityArg::Sites => RecordKind::Site,
             EntityArg::Production => RecordKind::Production,
             EntityArg::Stones => RecordKind::Stone,
@@ -159,6 +168,8 @@ impl From<EntityArg> for RecordKind {
 pub enum ExportArg {
     Diggers,
     Licences,
+    #[value(name = "licence_events")]
+    LicenceEvents,
     Sites,
     Production,
     Stones,
@@ -277,6 +288,7 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
             password_stdin,
         }) => sync::login(&db, &user, password_stdin),
         Some(Command::Sync) => sync::sync(&db),
+        Some(Command::Licence { what }) => licence::licence(&mut open(&db)?, what),
     }
 }
 
@@ -337,6 +349,7 @@ fn export(db: &Path, entity: ExportArg, format: Format, out: Option<&Path>) -> R
         }
         (ExportArg::Diggers, _) => RecordKind::Digger,
         (ExportArg::Licences, _) => RecordKind::Licence,
+        (ExportArg::LicenceEvents, _) => RecordKind::LicenceEvent,
         (ExportArg::Sites, _) => RecordKind::Site,
         (ExportArg::Production, _) => RecordKind::Production,
         (ExportArg::Stones, _) => RecordKind::Stone,

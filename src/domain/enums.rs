@@ -64,6 +64,21 @@ text_enum!(
     }
 );
 text_enum!(
+    /// What a dated licence event does (see `LicenceEvent`).
+    LicenceEventKind {
+        /// The licence is granted, valid until the event's `until`.
+        Issued = "issued",
+        /// A new term: valid until the event's `until`, from the event's day.
+        Renewed = "renewed",
+        /// Work and trade under the licence stop until a reinstatement.
+        Suspended = "suspended",
+        /// A suspension ends.
+        Reinstated = "reinstated",
+        /// The licence ends for good.
+        Revoked = "revoked",
+    }
+);
+text_enum!(
     /// The administrative state of a licence (expiry by date is judged separately).
     LicenceStatus { Active = "active", Suspended = "suspended", Revoked = "revoked", Expired = "expired" }
 );

@@ -59,6 +59,14 @@ id_type!(
     LicenceId
 );
 id_type!(
+    /// Identifies a dated event in a licence's history (issue, renewal, suspension, …).
+    LicenceEventId
+);
+id_type!(
+    /// Identifies a supporter (financier) named on a licence.
+    SupporterId
+);
+id_type!(
     /// Identifies a mine site.
     SiteId
 );

@@ -1,6 +1,8 @@
 //! Licences and their licensed areas.
 
-use super::{DiggerId, Invalid, LatLon, LicenceId, LicenceKind, LicenceStatus, check_text};
+use super::{
+    DiggerId, Invalid, LatLon, LicenceHistory, LicenceId, LicenceKind, LicenceStatus, check_text,
+};
 use chrono::NaiveDate;
 use geo::orient::{Direction, Orient};
 use geo::{Coord, GeodesicArea, LineString, Polygon, Validation};
@@ -274,26 +276,12 @@ impl Licence {
         e.into_result()
     }
 
-    /// How the licence stands on `day`.
+    /// How the licence stands on `day`, read from the record alone (its issue, expiry and
+    /// status, as [`LicenceHistory`] reads a licence without stored events). Anything that
+    /// judges a record of a given day asks the licence's history instead, which knows the
+    /// renewals, suspensions and reinstatements since.
     pub fn standing_on(&self, day: NaiveDate) -> LicenceStanding {
-        match self.status {
-            LicenceStatus::Revoked => return LicenceStanding::Revoked,
-            LicenceStatus::Suspended => return LicenceStanding::Suspended,
-            LicenceStatus::Expired => return LicenceStanding::Expired,
-            LicenceStatus::Active => {}
-        }
-        if day < self.issued_on {
-            LicenceStanding::NotYetValid
-        } else if day > self.expires_on {
-            LicenceStanding::Expired
-        } else {
-            let left = (self.expires_on - day).num_days();
-            if left <= EXPIRY_WARNING_DAYS {
-                LicenceStanding::Expiring(left)
-            } else {
-                LicenceStanding::Active
-            }
-        }
+        LicenceHistory::new(self, &[]).standing_on(day)
     }
 }
 

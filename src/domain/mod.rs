@@ -10,6 +10,8 @@ mod hlc;
 mod id;
 mod latlon;
 mod licence;
+mod licence_event;
+mod licence_history;
 pub mod merge;
 mod officer;
 mod production;
@@ -18,27 +20,33 @@ mod region;
 pub mod rules;
 mod sale;
 mod site;
+mod supporter;
 mod units;
 
 pub use digger::Digger;
 pub use enums::{
-    DiggerStatus, FixSource, LicenceKind, LicenceStatus, ReviewDecision, Role, SaleKind, Sex,
-    SiteKind, SiteStatus, StoneClass,
+    DiggerStatus, FixSource, LicenceEventKind, LicenceKind, LicenceStatus, ReviewDecision, Role,
+    SaleKind, Sex, SiteKind, SiteStatus, StoneClass,
 };
 pub use error::{FieldError, Invalid};
 pub use hlc::{Hlc, HlcClock};
 pub use id::{
-    CrewId, DeviceId, DiggerId, LicenceId, OfficerId, ProductionId, ReviewId, SaleId, SiteId,
-    StoneId, new_v7_at,
+    CrewId, DeviceId, DiggerId, LicenceEventId, LicenceId, OfficerId, ProductionId, ReviewId,
+    SaleId, SiteId, StoneId, SupporterId, new_v7_at,
 };
 pub use latlon::LatLon;
-pub use licence::{Area, Licence, LicenceStanding, MAX_AREA_HA, MAX_AREA_VERTICES};
+pub use licence::{
+    Area, EXPIRY_WARNING_DAYS, Licence, LicenceStanding, MAX_AREA_HA, MAX_AREA_VERTICES,
+};
+pub use licence_event::{LicenceEvent, MAX_EVENT_REASON, MAX_TERM_DAYS};
+pub use licence_history::{HistoryEvent, HistoryLine, LicenceBook, LicenceHistory, implied_events};
 pub use officer::{Crew, MAX_REVIEW_COMMENT, Officer, Review};
 pub use production::{PositionFix, ProductionEntry, Stone};
 pub use record_kind::{Keeping, Placement, RecordKind};
 pub use region::Region;
 pub use sale::{MAX_SALE_LINKS, Sale};
 pub use site::{Position, Site};
+pub use supporter::Supporter;
 pub use units::{Centicarats, Cents, Litres};
 
 /// Checks that `text` is present and at most `max` characters long.

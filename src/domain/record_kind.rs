@@ -21,6 +21,8 @@ pub enum RecordKind {
     Licence,
     Site,
     Crew,
+    Supporter,
+    LicenceEvent,
     Production,
     Stone,
     Sale,
@@ -49,13 +51,15 @@ pub enum Placement {
 
 impl RecordKind {
     /// Every kind, registries first, in the order a device applies a fresh region.
-    pub const ALL: [RecordKind; 10] = [
+    pub const ALL: [RecordKind; 12] = [
         RecordKind::Region,
         RecordKind::Officer,
         RecordKind::Digger,
         RecordKind::Licence,
         RecordKind::Site,
         RecordKind::Crew,
+        RecordKind::Supporter,
+        RecordKind::LicenceEvent,
         RecordKind::Production,
         RecordKind::Stone,
         RecordKind::Sale,
@@ -71,6 +75,8 @@ impl RecordKind {
             RecordKind::Licence => "licence",
             RecordKind::Site => "site",
             RecordKind::Crew => "crew",
+            RecordKind::Supporter => "supporter",
+            RecordKind::LicenceEvent => "licence_event",
             RecordKind::Production => "production",
             RecordKind::Stone => "stone",
             RecordKind::Sale => "sale",
@@ -87,6 +93,8 @@ impl RecordKind {
             RecordKind::Licence => "licences",
             RecordKind::Site => "sites",
             RecordKind::Crew => "crews",
+            RecordKind::Supporter => "supporters",
+            RecordKind::LicenceEvent => "licence_events",
             RecordKind::Production => "production",
             RecordKind::Stone => "stones",
             RecordKind::Sale => "sales",
@@ -103,6 +111,8 @@ impl RecordKind {
             | RecordKind::Licence
             | RecordKind::Site
             | RecordKind::Crew
+            | RecordKind::Supporter
+            | RecordKind::LicenceEvent
             | RecordKind::Production
             | RecordKind::Stone
             | RecordKind::Sale
@@ -118,10 +128,13 @@ impl RecordKind {
             | RecordKind::Digger
             | RecordKind::Licence
             | RecordKind::Site
-            | RecordKind::Crew => Keeping::Registry,
-            RecordKind::Production | RecordKind::Stone | RecordKind::Sale | RecordKind::Review => {
-                Keeping::AppendOnly
-            }
+            | RecordKind::Crew
+            | RecordKind::Supporter => Keeping::Registry,
+            RecordKind::LicenceEvent
+            | RecordKind::Production
+            | RecordKind::Stone
+            | RecordKind::Sale
+            | RecordKind::Review => Keeping::AppendOnly,
         }
     }
 
@@ -136,9 +149,11 @@ impl RecordKind {
             RecordKind::Region | RecordKind::Officer | RecordKind::Digger | RecordKind::Licence => {
                 Placement::OwnRegion
             }
-            RecordKind::Site | RecordKind::Crew | RecordKind::Sale => {
-                Placement::Parent(RecordKind::Licence)
-            }
+            RecordKind::Site
+            | RecordKind::Crew
+            | RecordKind::Supporter
+            | RecordKind::LicenceEvent
+            | RecordKind::Sale => Placement::Parent(RecordKind::Licence),
             RecordKind::Production => Placement::Parent(RecordKind::Site),
             RecordKind::Stone => Placement::Parent(RecordKind::Production),
             RecordKind::Review => Placement::ReviewTarget,
@@ -151,13 +166,16 @@ impl RecordKind {
         match self {
             RecordKind::Digger => Some("diggers"),
             RecordKind::Licence => Some("licences"),
+            RecordKind::LicenceEvent => Some("licence_events"),
             RecordKind::Site => Some("sites"),
             RecordKind::Production => Some("production"),
             RecordKind::Stone => Some("stones"),
             RecordKind::Sale => Some("sales"),
-            RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => {
-                None
-            }
+            RecordKind::Region
+            | RecordKind::Officer
+            | RecordKind::Crew
+            | RecordKind::Supporter
+            | RecordKind::Review => None,
         }
     }
 
@@ -171,6 +189,8 @@ impl RecordKind {
             | RecordKind::Licence
             | RecordKind::Site
             | RecordKind::Crew
+            | RecordKind::Supporter
+            | RecordKind::LicenceEvent
             | RecordKind::Review => false,
         }
     }
@@ -223,7 +243,15 @@ mod tests {
             .collect();
         assert_eq!(
             registries,
-            ["region", "officer", "digger", "licence", "site", "crew"]
+            [
+                "region",
+                "officer",
+                "digger",
+                "licence",
+                "site",
+                "crew",
+                "supporter"
+            ]
         );
         assert_eq!(
             RecordKind::Stone.placement(),

@@ -3,13 +3,12 @@
 //! out (fix source, corrections, dealer names, the
 //! slips a resale or export draws on) so that a round trip loses nothing.
 
+use super::parser::Parser;
 use crate::domain::{
-    Area, Centicarats, Cents, Digger, Licence, Litres, PositionFix, ProductionEntry, RecordKind,
-    Sale, Site, Stone,
+    Area, Centicarats, Cents, Digger, Licence, LicenceEvent, LicenceEventKind, Litres, PositionFix,
+    ProductionEntry, RecordKind, Sale, Site, Stone,
 };
-use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
-use std::str::FromStr;
 
 /// The name of a kind in the CSV contract (`diggers`, `stones`, …), its wire name for the
 /// kinds the contract does not carry.
@@ -21,7 +20,21 @@ pub fn file_name(kind: RecordKind) -> &'static str {
 /// kinds the CSV contract does not carry.
 pub fn header(entity: RecordKind) -> &'static [&'static str] {
     match entity {
-        RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => &[],
+        RecordKind::Region
+        | RecordKind::Officer
+        | RecordKind::Crew
+        | RecordKind::Supporter
+        | RecordKind::Review => &[],
+        RecordKind::LicenceEvent => &[
+            "id",
+            "licence_id",
+            "kind",
+            "on",
+            "until",
+            "fee_usd",
+            "receipt",
+            "reason",
+        ],
         RecordKind::Digger => &[
             "id",
             "national_id",
@@ -111,17 +124,22 @@ fn optional(entity: RecordKind, col: &str) -> bool {
                 RecordKind::Sale,
                 "certificate_number" | "destination_country" | "source_sale_ids"
             )
+            | (
+                RecordKind::LicenceEvent,
+                "until" | "fee_usd" | "receipt" | "reason"
+            )
     )
 }
 
 /// The kinds the CSV contract carries, for messages.
-const CSV_KINDS: &str = "diggers, licences, sites, production, stones, sales";
+const CSV_KINDS: &str = "diggers, licences, licence_events, sites, production, stones, sales";
 
 /// A record of any importable entity.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     Digger(Digger),
     Licence(Licence),
+    LicenceEvent(LicenceEvent),
     Site(Site),
     Production(ProductionEntry),
     Stone(Stone),
@@ -160,6 +178,16 @@ impl Record {
                 l.holder_name.clone(),
                 l.fee_receipt.clone(),
                 opt(l.area.as_ref().map(|a| format!("{:.4}", a.hectares()))),
+            ],
+            Record::LicenceEvent(e) => vec![
+                s(&e.id),
+                s(&e.licence_id),
+                s(&e.kind),
+                s(&e.on),
+                opt(e.until.map(|d| d.to_string())),
+                opt(e.fee_cents.map(|c| c.to_string())),
+                e.receipt.clone(),
+                e.reason.clone(),
             ],
             Record::Site(t) => vec![
                 s(&t.id),
@@ -239,7 +267,11 @@ impl Record {
             errors: Vec::new(),
         };
         let rec = match entity {
-            RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => {
+            RecordKind::Region
+            | RecordKind::Officer
+            | RecordKind::Crew
+            | RecordKind::Supporter
+            | RecordKind::Review => {
                 return Err(format!(
                     "{entity} records are not imported from CSV (the contract carries {})",
                     CSV_KINDS
@@ -270,6 +302,23 @@ impl Record {
                 area: p.opt::<Area>("area_wkt"),
                 fee_receipt: p.text("fee_receipt"),
             }),
+            RecordKind::LicenceEvent => {
+                let mut e = LicenceEvent {
+                    id: p.id("id"),
+                    licence_id: p.parse("licence_id"),
+                    kind: p.parse("kind"),
+                    on: p.date("on"),
+                    until: p.opt_date("until"),
+                    fee_cents: p.opt::<Cents>("fee_usd"),
+                    receipt: p.text("receipt"),
+                    reason: p.text("reason"),
+                };
+                // An issue made here carries its licence's id (see `LicenceEvent::issue_id`).
+                if e.kind == LicenceEventKind::Issued && row.get("id").is_empty() {
+                    e.id = LicenceEvent::issue_id(e.licence_id);
+                }
+                Record::LicenceEvent(e)
+            }
             RecordKind::Site => Record::Site(Site {
                 id: p.id("id"),
                 licence_id: p.parse("licence_id"),
@@ -352,6 +401,7 @@ impl Record {
         match self {
             Record::Digger(x) => x.id.to_string(),
             Record::Licence(x) => x.id.to_string(),
+            Record::LicenceEvent(x) => x.id.to_string(),
             Record::Site(x) => x.id.to_string(),
             Record::Production(x) => x.id.to_string(),
             Record::Stone(x) => x.id.to_string(),
@@ -383,107 +433,4 @@ pub(super) fn required_columns(entity: RecordKind) -> impl Iterator<Item = &'sta
         .iter()
         .copied()
         .filter(move |c| !optional(entity, c))
-}
-
-/// Collects every bad field of a row instead of stopping at the first.
-struct Parser<'r, 'a> {
-    row: &'r Row<'a>,
-    errors: Vec<String>,
-}
-
-impl Parser<'_, '_> {
-    fn text(&mut self, col: &str) -> String {
-        self.row.get(col).to_string()
-    }
-
-    fn parse_with<T: Default>(
-        &mut self,
-        col: &str,
-        f: impl FnOnce(&str) -> Result<T, String>,
-    ) -> T {
-        let raw = self.row.get(col);
-        match f(raw) {
-            Ok(v) => v,
-            Err(e) => {
-                let e = if raw.is_empty() {
-                    "is required".to_string()
-                } else {
-                    e
-                };
-                self.errors.push(format!("{col} {e}"));
-                T::default()
-            }
-        }
-    }
-
-    fn parse<T: FromStr<Err = String> + Default>(&mut self, col: &str) -> T {
-        self.parse_with(col, |s| s.parse())
-    }
-
-    fn opt<T: FromStr<Err = String>>(&mut self, col: &str) -> Option<T> {
-        let raw = self.row.get(col);
-        if raw.is_empty() {
-            return None;
-        }
-        match raw.parse() {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.errors.push(format!("{col} {e}"));
-                None
-            }
-        }
-    }
-
-    fn id<T: FromStr<Err = String> + Default>(&mut self, col: &str) -> T {
-        // An empty id means "make one"; T::default() is a fresh UUIDv7.
-        if self.row.get(col).is_empty() {
-            T::default()
-        } else {
-            self.parse(col)
-        }
-    }
-
-    fn date(&mut self, col: &str) -> NaiveDate {
-        self.parse_with(col, |s| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| format!("{s:?} is not a calendar date (YYYY-MM-DD)"))
-        })
-    }
-
-    fn number(&mut self, col: &str) -> f64 {
-        self.parse_with(col, |s| match s.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(format!("{s:?} is not a number")),
-        })
-    }
-
-    fn time(&mut self, col: &str) -> Option<DateTime<Utc>> {
-        let raw = self.row.get(col);
-        if raw.is_empty() {
-            return None;
-        }
-        match DateTime::parse_from_rfc3339(raw) {
-            Ok(t) => Some(t.with_timezone(&Utc)),
-            Err(_) => {
-                self.errors
-                    .push(format!("{col} {raw:?} is not an RFC 3339 UTC time"));
-                None
-            }
-        }
-    }
-
-    fn list<T: FromStr<Err = String>>(&mut self, col: &str) -> Vec<T> {
-        let raw = self.row.get(col).to_string();
-        raw.split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .filter_map(|s| match s.parse() {
-                Ok(v) => Some(v),
-                Err(e) => {
-                    self.errors.push(format!("{col} {e}"));
-                    None
-                }
-            })
-            .collect()
-    }
 }

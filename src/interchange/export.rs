@@ -8,13 +8,22 @@ use std::io::Write;
 /// Every record of `entity`, as rows.
 pub fn records_of(store: &Store, entity: RecordKind) -> Result<Vec<Record>, StoreError> {
     Ok(match entity {
-        RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => {
+        RecordKind::Region
+        | RecordKind::Officer
+        | RecordKind::Crew
+        | RecordKind::Supporter
+        | RecordKind::Review => {
             return Err(StoreError::NotFound(format!(
                 "{entity} records are not exported as CSV"
             )));
         }
         RecordKind::Digger => store.diggers()?.into_iter().map(Record::Digger).collect(),
         RecordKind::Licence => store.licences()?.into_iter().map(Record::Licence).collect(),
+        RecordKind::LicenceEvent => store
+            .all_licence_events()?
+            .into_iter()
+            .map(Record::LicenceEvent)
+            .collect(),
         RecordKind::Site => store.sites()?.into_iter().map(Record::Site).collect(),
         RecordKind::Production => store
             .production_entries()?

@@ -231,6 +231,10 @@ fn stored_twin(store: &Store, rec: &Record) -> Result<Twin, StoreError> {
             let stored = store.sale(s.id)?;
             same(stored.is_some(), stored.as_ref() == Some(s))
         }
+        Record::LicenceEvent(e) => {
+            let stored = store.licence_event(e.id)?;
+            same(stored.is_some(), stored.as_ref() == Some(e))
+        }
         // Registries are mutable: an existing id is an update.
         Record::Digger(_) | Record::Licence(_) | Record::Site(_) => Twin::None,
     })
@@ -246,6 +250,7 @@ fn write_record(w: &mut Writer<'_>, rec: &Record) -> Result<(), StoreError> {
             w.ensure_known_region(&l.region)?;
             w.put_licence(l)
         }
+        Record::LicenceEvent(e) => w.add_licence_event(e),
         Record::Site(s) => w.put_site(s),
         Record::Production(p) => w.add_production(p),
         Record::Stone(s) => w.add_stone(s),

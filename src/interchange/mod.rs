@@ -4,6 +4,7 @@
 mod columns;
 mod export;
 mod import;
+mod parser;
 
 pub use columns::{Record, file_name, header};
 pub use export::{export_csv, properties_of, records_of};

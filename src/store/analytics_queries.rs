@@ -157,6 +157,12 @@ impl Store {
             .into_iter()
             .filter(|s| ids.contains(&s.licence_id))
             .collect();
+        let kept: std::collections::HashSet<_> = licences.iter().map(|l| l.id).collect();
+        let licence_events = self
+            .all_licence_events()?
+            .into_iter()
+            .filter(|e| kept.contains(&e.licence_id))
+            .collect();
         Ok(CheckData {
             regions: self
                 .regions()?
@@ -164,6 +170,7 @@ impl Store {
                 .filter(|r| in_region(&r.code))
                 .collect(),
             licences,
+            licence_events,
             sites,
             production: self.current_production(filter)?,
             stones: self.stone_facts(filter)?,

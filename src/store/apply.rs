@@ -227,6 +227,8 @@ fn write(w: &mut Writer<'_>, c: &RemoteChange) -> Result<(), StoreError> {
         RecordKind::Licence => w.put_licence(&decode(c)?),
         RecordKind::Site => w.put_site(&decode(c)?),
         RecordKind::Crew => w.put_crew(&decode(c)?),
+        RecordKind::Supporter => w.put_supporter(&decode(c)?),
+        RecordKind::LicenceEvent => w.add_licence_event(&decode(c)?),
         RecordKind::Production => w.add_production(&decode(c)?),
         RecordKind::Stone => w.add_stone(&decode(c)?),
         RecordKind::Sale => w.add_sale(&decode(c)?),
@@ -291,8 +293,21 @@ fn local_payload(w: &Writer<'_>, kind: RecordKind, id: &str) -> Result<String, S
             id,
             rows::crew,
         )?,
+        RecordKind::Supporter => one(
+            w,
+            format!(
+                "SELECT {} FROM supporters s WHERE s.id = ?1",
+                rows::SUPPORTER_COLS
+            ),
+            id,
+            rows::supporter,
+        )?,
         // Append-only records never lose a merge: a second version is a new record.
-        RecordKind::Production | RecordKind::Stone | RecordKind::Sale | RecordKind::Review => None,
+        RecordKind::LicenceEvent
+        | RecordKind::Production
+        | RecordKind::Stone
+        | RecordKind::Sale
+        | RecordKind::Review => None,
     };
     Ok(json.unwrap_or_else(|| "{}".to_string()))
 }

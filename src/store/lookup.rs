@@ -59,6 +59,12 @@ fn region_sql(kind: RecordKind) -> &'static str {
         RecordKind::Sale => {
             "SELECT l.region FROM sales s JOIN licences l ON l.id = s.seller_licence_id WHERE s.id = ?1"
         }
+        RecordKind::Supporter => {
+            "SELECT l.region FROM supporters s JOIN licences l ON l.id = s.licence_id WHERE s.id = ?1"
+        }
+        RecordKind::LicenceEvent => {
+            "SELECT l.region FROM licence_events e JOIN licences l ON l.id = e.licence_id WHERE e.id = ?1"
+        }
         // A review of a review is not a thing; its region is its target's, found by the caller.
         RecordKind::Review => "SELECT NULL FROM reviews WHERE id = ?1",
     }
@@ -99,13 +105,14 @@ impl RecordLookup for TxLookup<'_> {
 
     fn licence(&self, id: LicenceId) -> Result<Option<LicenceFacts>, StoreError> {
         self.one(
-            "SELECT region, kind, number FROM licences WHERE id = ?1",
+            "SELECT region, kind, number, issued_on FROM licences WHERE id = ?1",
             [id.to_string()],
             |r| {
                 Ok(LicenceFacts {
                     region: r.get(0)?,
                     kind: parsed(r, 1)?,
                     number: r.get(2)?,
+                    issued_on: Some(parsed_day(r, 3)?),
                 })
             },
         )

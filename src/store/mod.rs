@@ -20,7 +20,7 @@ pub use analytics_queries::FactFilter;
 pub use apply::{Applied, RemoteChange};
 pub use error::StoreError;
 pub use outbox::OutboxRow;
-pub use queries::{DiggerHit, SiteSummary};
+pub use queries::{DiggerHit, SiteSummary, SupporterView};
 pub use sales_queries::{
     ProductionOffer, PurchaseOffer, SaleFilter, SaleRow, prefill_from_production,
     prefill_from_purchases,
@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_custody.sql"),
     include_str!("migrations/0005_stone_tallies.sql"),
+    include_str!("migrations/0007_licence_events.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

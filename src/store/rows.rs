@@ -1,8 +1,8 @@
 //! Row ↔ domain mapping: the column list of each SELECT and the function that reads it.
 
 use crate::domain::{
-    Centicarats, Cents, Crew, Digger, Licence, Litres, Officer, PositionFix, ProductionEntry,
-    Region, Sale, Site, Stone,
+    Centicarats, Cents, Crew, Digger, Licence, LicenceEvent, Litres, Officer, PositionFix,
+    ProductionEntry, Region, Sale, Site, Stone, Supporter,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Row;
@@ -122,6 +122,35 @@ pub(super) fn site(r: &Row<'_>) -> rusqlite::Result<Site> {
             accuracy_m: r.get(7)?,
         },
         opened_on: date(r, 8)?,
+    })
+}
+
+pub(super) const LICENCE_EVENT_COLS: &str =
+    "e.id, e.licence_id, e.kind, e.on_day, e.until, e.fee_cents, e.receipt, e.reason";
+
+pub(super) fn licence_event(r: &Row<'_>) -> rusqlite::Result<LicenceEvent> {
+    Ok(LicenceEvent {
+        id: parsed(r, 0)?,
+        licence_id: parsed(r, 1)?,
+        kind: parsed(r, 2)?,
+        on: date(r, 3)?,
+        until: date_opt(r, 4)?,
+        fee_cents: r.get::<_, Option<i64>>(5)?.map(Cents),
+        receipt: r.get(6)?,
+        reason: r.get(7)?,
+    })
+}
+
+pub(super) const SUPPORTER_COLS: &str =
+    "s.id, s.licence_id, s.digger_id, s.full_name, s.national_id";
+
+pub(super) fn supporter(r: &Row<'_>) -> rusqlite::Result<Supporter> {
+    Ok(Supporter {
+        id: parsed(r, 0)?,
+        licence_id: parsed(r, 1)?,
+        digger_id: parsed_opt(r, 2)?,
+        full_name: r.get(3)?,
+        national_id: r.get(4)?,
     })
 }
 

@@ -6,20 +6,24 @@ use crate::domain::{RecordKind, Role};
 
 /// Whether an officer of `role` may push changes of `kind` (for their own regions): field
 /// officers sites, production and sale slips (recorded at the pit), licensing officers the
-/// registries and sale slips (recorded at a dealer's office), coordinators reviews, admins
+/// registries, licence events and supporters, and sale slips (recorded at a dealer's office), coordinators reviews, admins
 /// everything.
 pub fn may_push(role: Role, kind: RecordKind) -> bool {
     use RecordKind::*;
     match role {
         Role::Admin => true,
         Role::FieldOfficer => matches!(kind, Site | Production | Stone | Sale),
-        Role::LicensingOfficer => matches!(kind, Digger | Licence | Site | Crew | Sale),
+        Role::LicensingOfficer => matches!(
+            kind,
+            Digger | Licence | LicenceEvent | Supporter | Site | Crew | Sale
+        ),
         Role::Coordinator => kind == Review,
     }
 }
 
 /// Whether an officer of `role` receives changes of `kind` (for their own regions): every
-/// role gets the registries so that a digger's licence can be checked offline; field officers
+/// role gets the registries and the licence events (a licence's standing on a day is replayed
+/// from them) so that a digger's licence can be checked offline; field officers
 /// get reviews, so a coordinator's query reaches them as a task; coordinators and admins get
 /// production, stones, sales and reviews too.
 pub fn may_read(role: Role, kind: RecordKind) -> bool {
@@ -27,8 +31,14 @@ pub fn may_read(role: Role, kind: RecordKind) -> bool {
     match role {
         Role::Admin => true,
         Role::Coordinator => kind != Officer,
-        Role::FieldOfficer => matches!(kind, Region | Digger | Licence | Site | Crew | Review),
-        Role::LicensingOfficer => matches!(kind, Region | Digger | Licence | Site | Crew),
+        Role::FieldOfficer => matches!(
+            kind,
+            Region | Digger | Licence | LicenceEvent | Supporter | Site | Crew | Review
+        ),
+        Role::LicensingOfficer => matches!(
+            kind,
+            Region | Digger | Licence | LicenceEvent | Supporter | Site | Crew
+        ),
     }
 }
 
@@ -67,6 +77,12 @@ mod tests {
             (LicensingOfficer, Sale, true, false),
             (FieldOfficer, Review, false, true),
             (Coordinator, Sale, false, true),
+            (LicensingOfficer, LicenceEvent, true, true),
+            (LicensingOfficer, Supporter, true, true),
+            (FieldOfficer, LicenceEvent, false, true),
+            (FieldOfficer, Supporter, false, true),
+            (Coordinator, LicenceEvent, false, true),
+            (Admin, LicenceEvent, true, true),
         ];
         for (role, kind, push, read) in cases {
             assert_eq!(may_push(role, kind), push, "{role} push {kind}");

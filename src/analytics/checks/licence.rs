@@ -4,13 +4,14 @@
 //! entry, "which licence covers this?", so they live together.
 
 use super::{CheckData, Flag, FlagKind, Severity};
-use crate::domain::{Licence, LicenceKind, LicenceStanding, ProductionEntry};
+use crate::domain::{Licence, LicenceBook, LicenceKind, LicenceStanding, ProductionEntry};
 use crate::gps::geofence::{Containment, contains_with_margin, distance_to_boundary_m};
 use serde_json::json;
 
 pub(super) fn licence_checks<'a>(
     data: &'a CheckData,
     licence_of: &dyn Fn(&ProductionEntry) -> Option<&'a Licence>,
+    book: &LicenceBook,
     flags: &mut Vec<Flag>,
 ) {
     for e in &data.production {
@@ -27,19 +28,24 @@ pub(super) fn licence_checks<'a>(
             ));
             continue;
         };
+        // The standing on the entry's own day, from the licence's history.
+        let history = book.history(l.id);
+        let standing = history.map_or_else(|| l.standing_on(e.day), |h| h.standing_on(e.day));
+        let valid_until = history
+            .and_then(|h| h.valid_until_on(e.day))
+            .unwrap_or(l.expires_on);
         let ev = |why: String| {
             json!({
                 "message": why,
                 "licence_id": l.id,
                 "licence_number": l.number,
-                "status": l.status.as_str(),
+                "standing": standing.label(),
                 "issued_on": l.issued_on,
-                "expires_on": l.expires_on,
+                "expires_on": valid_until,
                 "site_id": e.site_id,
                 "day": e.day,
             })
         };
-        let standing = l.standing_on(e.day);
         let (kind, why) = if l.kind != LicenceKind::ArtisanalMining {
             (
                 FlagKind::NoLicence,
@@ -60,26 +66,28 @@ pub(super) fn licence_checks<'a>(
                 ),
                 LicenceStanding::Revoked => (
                     FlagKind::NoLicence,
-                    format!("licence {} is revoked", l.number),
+                    format!(
+                        "production on {} under licence {}, which was revoked by then",
+                        e.day, l.number
+                    ),
                 ),
                 LicenceStanding::Expired => (
                     FlagKind::LicenceExpired,
                     format!(
                         "production on {} under licence {} expired on {}",
-                        e.day, l.number, l.expires_on
+                        e.day, l.number, valid_until
                     ),
                 ),
                 LicenceStanding::Suspended => (
                     FlagKind::LicenceSuspended,
                     format!(
-                        "production on {} under licence {}, which is suspended (status as recorded now)",
+                        "production on {} under licence {}, which was suspended that day",
                         e.day, l.number
                     ),
                 ),
             }
         };
         flags.push(Flag::new(kind, e.id.0, Severity::Breach, ev(why)));
-        let _ = standing;
     }
     for e in &data.production {
         let (Some(l), Some(fix)) = (licence_of(e), e.fix.as_ref()) else {

@@ -6,9 +6,10 @@
 //!
 //! The rules, and why:
 //! * `no_licence`, `licence_expired`, `licence_suspended`: the site's licence on the production
-//!   day ([`Licence::standing_on`]). No licence in force means: the licence is unknown here, not
-//!   yet issued, revoked, or not a mining licence. The registries keep only the current status,
-//!   so a suspension is judged as it stands now (the evidence says so).
+//!   day, replayed from its dated events ([`crate::domain::LicenceHistory`]): a renewal does
+//!   not cover the lapse before it, and a suspension from June leaves March alone. No licence
+//!   in force means: the licence is unknown here, not yet issued, revoked, or not a mining
+//!   licence.
 //! * `outside_licence_area`: the entry's GPS fix lies outside the licence polygon by more than
 //!   the fix's stated accuracy (`gps::geofence::contains_with_margin`).
 //! * `digger_double_booked`: one registered digger on current entries of two different sites on
@@ -57,7 +58,10 @@ mod production;
 pub use flag::{Flag, FlagKind, Severity};
 
 use super::{PriceModel, SPECIAL_STONE, StoneFact};
-use crate::domain::{Licence, LicenceId, ProductionEntry, ProductionId, Region, Site, SiteId};
+use crate::domain::{
+    Licence, LicenceBook, LicenceEvent, LicenceId, ProductionEntry, ProductionId, Region, Site,
+    SiteId,
+};
 use footprint_mismatch::footprints;
 use licence::licence_checks;
 use production::{capacity, double_booking, repeated_values};
@@ -69,6 +73,8 @@ use std::collections::HashMap;
 pub struct CheckData {
     pub regions: Vec<Region>,
     pub licences: Vec<Licence>,
+    /// The stored events of those licences, from which their standing on each day is replayed.
+    pub licence_events: Vec<LicenceEvent>,
     pub sites: Vec<Site>,
     /// Current (not replaced) production entries.
     pub production: Vec<ProductionEntry>,
@@ -126,7 +132,8 @@ pub fn run_checks(data: &CheckData, config: &CheckConfig, prices: &PriceModel) -
             .and_then(|s| licences.get(&s.licence_id).copied())
     };
     let mut flags = Vec::new();
-    licence_checks(data, &licence_of, &mut flags);
+    let book = LicenceBook::new(&data.licences, &data.licence_events);
+    licence_checks(data, &licence_of, &book, &mut flags);
     double_booking(data, &mut flags);
     capacity(data, config, &licence_of, &stones_of, &mut flags);
     repeated_values(data, config, &stones_of, &mut flags);

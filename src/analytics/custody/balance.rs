@@ -7,11 +7,12 @@
 //! judged on their own and one oversold slip raises one flag, on itself.
 //!
 //! Beside the balance: a first sale that names no production entry, and a buyer whose licence
-//! is missing, of the wrong kind or not standing on the sale day.
+//! is missing, of the wrong kind or not standing on the sale day (replayed from the licence's
+//! dated events).
 
 use super::chain::Chain;
 use crate::analytics::{CheckConfig, CheckData, Flag, FlagKind, Severity};
-use crate::domain::{Centicarats, LicenceId, Sale, SaleKind};
+use crate::domain::{Centicarats, Licence, LicenceBook, LicenceId, Sale, SaleKind};
 use chrono::NaiveDate;
 use serde_json::json;
 use std::collections::HashMap;
@@ -30,6 +31,12 @@ pub(in crate::analytics) fn custody_checks(
     flags: &mut Vec<Flag>,
 ) {
     let chain = Chain::new(data);
+    // The buyer's standing is asked on the slip's own day, from the licence's history.
+    let book = LicenceBook::new(&data.licences, &data.licence_events);
+    let standing = |l: &Licence, day: NaiveDate| {
+        book.history(l.id)
+            .map_or_else(|| l.standing_on(day), |h| h.standing_on(day))
+    };
     // Every movement of every licence, by day; inflows of a day before its outflows.
     let mut moves: HashMap<LicenceId, Vec<(NaiveDate, u8, uuid::Uuid, Move)>> = HashMap::new();
     for (id, y) in &chain.yields {
@@ -163,12 +170,12 @@ pub(in crate::analytics) fn custody_checks(
                         .join(" or ")
                 ),
             )),
-            Some(l) if !l.standing_on(s.day).permits_work() => Some((
+            Some(l) if !standing(l, s.day).permits_work() => Some((
                 "standing",
                 format!(
                     "buyer licence {} is {} on {}",
                     l.number,
-                    l.standing_on(s.day).label(),
+                    standing(l, s.day).label(),
                     s.day
                 ),
             )),
@@ -189,9 +196,12 @@ pub(in crate::analytics) fn custody_checks(
                     "buyer_licence_id": buyer,
                     "buyer_licence_number": l.map(|l| l.number.clone()),
                     "buyer_kind": l.map(|l| l.kind.as_str()),
-                    "buyer_status": l.map(|l| l.status.as_str()),
+                    "buyer_standing": l.map(|l| standing(l, s.day).label()),
                     "buyer_issued_on": l.map(|l| l.issued_on),
-                    "buyer_expires_on": l.map(|l| l.expires_on),
+                    "buyer_expires_on": l.map(|l| book
+                        .history(l.id)
+                        .and_then(|h| h.valid_until_on(s.day))
+                        .unwrap_or(l.expires_on)),
                 }),
             ));
         }

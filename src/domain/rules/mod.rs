@@ -15,8 +15,9 @@ mod chain;
 pub use chain::sale;
 
 use super::{
-    Crew, Digger, DiggerId, Invalid, Licence, LicenceId, LicenceKind, Officer, ProductionEntry,
-    ProductionId, RecordKind, Region, Review, Sale, SaleId, SaleKind, Site, SiteId, Stone,
+    Crew, Digger, DiggerId, Invalid, Licence, LicenceEvent, LicenceEventKind, LicenceId,
+    LicenceKind, Officer, ProductionEntry, ProductionId, RecordKind, Region, Review, Sale, SaleId,
+    SaleKind, Site, SiteId, Stone, Supporter,
 };
 use chrono::NaiveDate;
 
@@ -66,6 +67,8 @@ pub struct LicenceFacts {
     pub region: String,
     pub kind: LicenceKind,
     pub number: String,
+    /// The licence's issue date (`None` where a store kept no date for it).
+    pub issued_on: Option<NaiveDate>,
 }
 
 /// What the rules need to know of a site.
@@ -148,6 +151,8 @@ pub enum Record {
     Licence(Licence),
     Site(Site),
     Crew(Crew),
+    Supporter(Supporter),
+    LicenceEvent(LicenceEvent),
     Production(ProductionEntry),
     Stone(Stone),
     Sale(Sale),
@@ -164,6 +169,8 @@ impl Record {
             Record::Licence(_) => RecordKind::Licence,
             Record::Site(_) => RecordKind::Site,
             Record::Crew(_) => RecordKind::Crew,
+            Record::Supporter(_) => RecordKind::Supporter,
+            Record::LicenceEvent(_) => RecordKind::LicenceEvent,
             Record::Production(_) => RecordKind::Production,
             Record::Stone(_) => RecordKind::Stone,
             Record::Sale(_) => RecordKind::Sale,
@@ -180,6 +187,8 @@ impl Record {
             Record::Licence(l) => l.id.to_string(),
             Record::Site(s) => s.id.to_string(),
             Record::Crew(c) => c.id.to_string(),
+            Record::Supporter(s) => s.id.to_string(),
+            Record::LicenceEvent(e) => e.id.to_string(),
             Record::Production(p) => p.id.to_string(),
             Record::Stone(s) => s.id.to_string(),
             Record::Sale(s) => s.id.to_string(),
@@ -211,6 +220,8 @@ impl Record {
             RecordKind::Licence => Record::Licence(strict(kind, json)?),
             RecordKind::Site => Record::Site(strict(kind, json)?),
             RecordKind::Crew => Record::Crew(strict(kind, json)?),
+            RecordKind::Supporter => Record::Supporter(strict(kind, json)?),
+            RecordKind::LicenceEvent => Record::LicenceEvent(strict(kind, json)?),
             RecordKind::Production => Record::Production(strict(kind, json)?),
             RecordKind::Stone => Record::Stone(strict(kind, json)?),
             RecordKind::Sale => Record::Sale(strict(kind, json)?),
@@ -232,6 +243,8 @@ pub fn check<L: RecordLookup>(
         Record::Licence(l) => licence(l, lookup),
         Record::Site(s) => site(s, today, lookup),
         Record::Crew(c) => crew(c, lookup),
+        Record::Supporter(s) => supporter(s, lookup),
+        Record::LicenceEvent(e) => licence_event(e, lookup),
         Record::Production(p) => production(p, today, lookup),
         Record::Stone(s) => stone(s, lookup),
         Record::Sale(s) => sale(s, today, lookup),
@@ -329,6 +342,63 @@ pub fn crew<L: RecordLookup>(c: &Crew, lookup: &L) -> Result<Placed, RuleError<L
         return Err(Refusal::Missing(format!("site_id {site} is not a known site")).into());
     }
     Ok(Placed::under(licence.region, c.licence_id))
+}
+
+/// A supporter of a known artisanal mining licence: a registered digger or a named person.
+pub fn supporter<L: RecordLookup>(
+    s: &Supporter,
+    lookup: &L,
+) -> Result<Placed, RuleError<L::Error>> {
+    s.validate()?;
+    let licence = licence_facts(lookup, "licence_id", s.licence_id)?;
+    if licence.kind != LicenceKind::ArtisanalMining {
+        let mut e = Invalid::default();
+        e.push(
+            "licence_id",
+            format!(
+                "licence {} is a {} licence; supporters are named on artisanal mining licences",
+                licence.number, licence.kind
+            ),
+        );
+        return Err(e.into());
+    }
+    if let Some(d) = s.digger_id {
+        known_digger(lookup, "digger_id", d)?;
+    }
+    Ok(Placed::under(licence.region, s.licence_id))
+}
+
+/// A licence event's own rules, of a known licence, taking effect no earlier than its issue
+/// (an issue event on the issue date itself).
+pub fn licence_event<L: RecordLookup>(
+    e: &LicenceEvent,
+    lookup: &L,
+) -> Result<Placed, RuleError<L::Error>> {
+    e.validate()?;
+    new_record(lookup, RecordKind::LicenceEvent, &e.id.to_string())?;
+    let licence = licence_facts(lookup, "licence_id", e.licence_id)?;
+    if let Some(issued) = licence.issued_on {
+        let mut bad = Invalid::default();
+        if e.kind == LicenceEventKind::Issued && e.on != issued {
+            bad.push(
+                "on",
+                format!(
+                    "{} is not the day licence {} was issued ({issued})",
+                    e.on, licence.number
+                ),
+            );
+        } else if e.on < issued {
+            bad.push(
+                "on",
+                format!(
+                    "{} is before licence {} was issued on {issued}",
+                    e.on, licence.number
+                ),
+            );
+        }
+        bad.into_result()?;
+    }
+    Ok(Placed::under(licence.region, e.licence_id))
 }
 
 fn new_record<L: RecordLookup>(

@@ -1,7 +1,7 @@
 //! The rules as a table over a lookup held in memory.
 
 use super::*;
-use crate::domain::{Centicarats, Cents, StoneClass, StoneId};
+use crate::domain::{Centicarats, Cents, LicenceEventId, StoneClass, StoneId};
 use std::collections::HashMap;
 
 #[derive(Default)]
@@ -60,6 +60,7 @@ fn sale_links_are_checked_against_the_records_they_name() {
             region: region.into(),
             kind,
             number: number.into(),
+            issued_on: Some(day("2026-01-01")),
         };
         mem.licences.insert(id, facts);
     }
@@ -179,4 +180,89 @@ fn a_stone_takes_the_region_of_its_entry_and_an_unknown_entry_is_missing() {
         super::stone(&orphan, &mem),
         Err(RuleError::Refused(Refusal::Missing(m))) if m.contains("not a known production entry")
     ));
+}
+
+#[test]
+fn licence_events_take_effect_no_earlier_than_the_issue() {
+    let (mine, dealer) = (LicenceId::new(), LicenceId::new());
+    let mut mem = Mem::default();
+    for (id, kind, number) in [
+        (mine, LicenceKind::ArtisanalMining, "SL-1"),
+        (dealer, LicenceKind::Dealer, "SL-D"),
+    ] {
+        let facts = LicenceFacts {
+            region: "SL-KONO".into(),
+            kind,
+            number: number.into(),
+            issued_on: Some(day("2026-01-10")),
+        };
+        mem.licences.insert(id, facts);
+    }
+    let suspension = LicenceEvent {
+        id: LicenceEventId::new(),
+        licence_id: mine,
+        kind: LicenceEventKind::Suspended,
+        on: day("2026-06-01"),
+        until: None,
+        fee_cents: None,
+        receipt: String::new(),
+        reason: "unpaid royalties".into(),
+    };
+    let placed = licence_event(&suspension, &mem).unwrap();
+    assert_eq!(
+        (placed.region.as_str(), placed.parent),
+        ("SL-KONO", Some(mine.to_string()))
+    );
+    let cases = [
+        (
+            LicenceEvent {
+                on: day("2026-01-09"),
+                ..suspension.clone()
+            },
+            "on 2026-01-09 is before licence SL-1 was issued on 2026-01-10",
+        ),
+        (
+            LicenceEvent {
+                licence_id: LicenceId::new(),
+                ..suspension.clone()
+            },
+            "is not a known licence",
+        ),
+        (
+            LicenceEvent {
+                id: LicenceEvent::issue_id(mine),
+                kind: LicenceEventKind::Issued,
+                until: Some(day("2027-01-01")),
+                ..suspension.clone()
+            },
+            "is not the day licence SL-1 was issued",
+        ),
+    ];
+    for (event, why) in cases {
+        match licence_event(&event, &mem) {
+            Err(RuleError::Refused(r)) => assert!(r.to_string().contains(why), "{r}"),
+            other => panic!("expected {why:?}, got {other:?}"),
+        }
+    }
+    let named = Supporter {
+        id: crate::domain::SupporterId::new(),
+        licence_id: dealer,
+        digger_id: None,
+        full_name: "Alhaji Kamara".into(),
+        national_id: "SL-88120".into(),
+    };
+    match supporter(&named, &mem) {
+        Err(RuleError::Refused(r)) => assert!(r.to_string().contains("artisanal"), "{r}"),
+        other => panic!("a dealer licence has no supporters: {other:?}"),
+    }
+    assert!(
+        supporter(
+            &Supporter {
+                licence_id: mine,
+                ..named
+            },
+            &mem
+        )
+        .is_ok()
+    );
 }

@@ -2,6 +2,8 @@
 //! the same data always exports to the same bytes.
 //!
 //! - `registry`: regions, officers, diggers, licences, sites and crews.
+//! - `licensing`: licence events, the history and standing replayed from them, supporters,
+//!   fees paid.
 //! - `search`: the registry searched as the user types.
 //! - `production`: production entries and their versions, stones, recent fixes.
 //! - `sales`: sale slips by id and in full.
@@ -10,12 +12,14 @@
 //! This module holds the two row-mapping helpers they all read through, and
 //! [`Store::contains`], which asks about any entity.
 
+mod licensing;
 mod production;
 mod registry;
 mod reviews;
 mod sales;
 mod search;
 
+pub use licensing::SupporterView;
 pub use registry::SiteSummary;
 pub use search::DiggerHit;
 

@@ -3,6 +3,7 @@
 //! to the outbox — all in the caller's transaction, so a record never exists without its
 //! change or the reverse. One file per family: registries, production, sales.
 
+mod licensing;
 mod production;
 mod registries;
 mod sales;

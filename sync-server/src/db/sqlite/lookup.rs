@@ -70,6 +70,7 @@ impl RecordLookup for Batch<'_> {
             region,
             kind: facts.kind,
             number: facts.number,
+            issued_on: facts.issued_on,
         }))
     }
 

@@ -134,6 +134,8 @@ fn facts_of(record: &Record) -> Option<String> {
         | Record::Digger(_)
         | Record::Site(_)
         | Record::Crew(_)
+        | Record::Supporter(_)
+        | Record::LicenceEvent(_)
         | Record::Production(_)
         | Record::Stone(_)
         | Record::Review(_) => None,

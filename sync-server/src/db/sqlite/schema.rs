@@ -51,11 +51,14 @@ CREATE TABLE IF NOT EXISTS rejected (
 const REPLACES_INDEX: &str = "CREATE INDEX IF NOT EXISTS records_replaces ON records(replaces)
      WHERE replaces IS NOT NULL";
 
-/// What the sale-chain rules read of a licence. Field names are stored; do not rename.
+/// What the record rules read of a licence. Field names are stored; do not rename.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct LicenceFactsRow {
     pub kind: alluvium::domain::LicenceKind,
     pub number: String,
+    /// Absent in files written before licence events were judged; filled on upgrade.
+    #[serde(default)]
+    pub issued_on: Option<chrono::NaiveDate>,
 }
 
 /// What the sale-chain rules read of a sale slip. Field names are stored; do not rename.
@@ -72,6 +75,7 @@ pub(super) fn licence_facts(l: &Licence) -> String {
     serde_json::to_string(&LicenceFactsRow {
         kind: l.kind,
         number: l.number.trim().to_string(),
+        issued_on: Some(l.issued_on),
     })
     .unwrap_or_default()
 }
@@ -101,24 +105,36 @@ pub(super) fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
         .prepare("SELECT 1 FROM pragma_table_info('records') WHERE name = 'facts'")?
         .exists([])?;
     if had_records && !has_facts {
-        add_facts(conn)?;
+        conn.execute_batch("ALTER TABLE records ADD COLUMN facts TEXT")?;
+        fill_facts(conn, "IN ('licence', 'sale')")?;
+    } else if had_records && licence_facts_lack_issue_date(conn)? {
+        fill_facts(conn, "= 'licence'")?;
     }
     conn.execute_batch(REPLACES_INDEX)?;
     Ok(())
 }
 
-/// Adds the `facts` column to a file of an earlier version and fills it from the winning
-/// version of each licence and sale in the log, in one transaction.
-fn add_facts(conn: &mut Connection) -> rusqlite::Result<()> {
+/// Whether a file of an earlier version stored licence facts without the issue date, which
+/// the licence-event rules read.
+fn licence_facts_lack_issue_date(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.prepare(
+        "SELECT 1 FROM records WHERE entity = 'licence' AND instr(coalesce(facts, ''), '\"issued_on\"') = 0
+         LIMIT 1",
+    )?
+    .exists([])
+}
+
+/// Fills the `facts` column of a file of an earlier version from the winning version of each
+/// record of the entities `entities` (an SQL `IN`/`=` tail) in the log, in one transaction.
+fn fill_facts(conn: &mut Connection, entities: &str) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
-    tx.execute_batch("ALTER TABLE records ADD COLUMN facts TEXT")?;
     let winners: Vec<(String, String, String)> = tx
-        .prepare(
+        .prepare(&format!(
             "SELECT r.entity, r.record_id, c.payload FROM records r
              JOIN changes c ON c.entity = r.entity AND c.record_id = r.record_id
                AND c.hlc = r.hlc AND c.origin = r.origin
-             WHERE r.entity IN ('licence', 'sale')",
-        )?
+             WHERE r.entity {entities}"
+        ))?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     {

@@ -18,7 +18,11 @@ fn slot(counts: &mut Counts, kind: RecordKind) -> Option<&mut i64> {
         RecordKind::Stone => Some(&mut counts.stones),
         RecordKind::Sale => Some(&mut counts.sales),
         RecordKind::Review => Some(&mut counts.reviews),
-        RecordKind::Region | RecordKind::Officer | RecordKind::Crew => None,
+        RecordKind::Region
+        | RecordKind::Officer
+        | RecordKind::Crew
+        | RecordKind::Supporter
+        | RecordKind::LicenceEvent => None,
     }
 }
 
