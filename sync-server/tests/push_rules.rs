@@ -111,6 +111,20 @@ fn sale(seller: &Licence, buyer: Option<&Licence>, kind: SaleKind) -> Sale {
     }
 }
 
+/// A valid renewal of `l` from 2027-01-01 for a year, fee paid.
+fn renewal(l: &Licence) -> LicenceEvent {
+    LicenceEvent {
+        id: LicenceEventId::new(),
+        licence_id: l.id,
+        kind: LicenceEventKind::Renewed,
+        on: day("2027-01-01"),
+        until: Some(day("2027-12-31")),
+        fee_cents: Some(Cents(5_000)),
+        receipt: "R-2027-1".into(),
+        reason: String::new(),
+    }
+}
+
 /// The records both ends hold before the bad ones are offered.
 struct World {
     kono_digger: Digger,
@@ -201,6 +215,8 @@ fn on_device(store: &mut Store, record: &Record) -> Result<(), String> {
                 Record::Licence(l) => w.put_licence(l),
                 Record::Site(s) => w.put_site(s),
                 Record::Crew(c) => w.put_crew(c),
+                Record::Supporter(s) => w.put_supporter(s),
+                Record::LicenceEvent(e) => w.add_licence_event(e),
                 Record::Production(p) => w.add_production(p),
                 Record::Stone(s) => w.add_stone(s),
                 Record::Sale(s) => w.add_sale(s),
@@ -252,6 +268,8 @@ fn change_of(s: &Session, record: &Record) -> Change {
             Record::Licence(l) => serde_json::to_value(l),
             Record::Site(x) => serde_json::to_value(x),
             Record::Crew(c) => serde_json::to_value(c),
+            Record::Supporter(x) => serde_json::to_value(x),
+            Record::LicenceEvent(e) => serde_json::to_value(e),
             Record::Production(p) => serde_json::to_value(p),
             Record::Stone(x) => serde_json::to_value(x),
             Record::Sale(x) => serde_json::to_value(x),
@@ -434,6 +452,55 @@ fn device_and_server_refuse_the_same_records_with_the_same_reason() {
             "the same production entry again",
             Record::Production(w.kono_entry.clone()),
             "already exists; a correction is a new record",
+        ),
+        (
+            "a renewal that ends before it starts",
+            Record::LicenceEvent(LicenceEvent {
+                until: Some(day("2026-12-01")),
+                ..renewal(&w.kono_mine)
+            }),
+            "until 2026-12-01 is before 2027-01-01, the day the renewal takes effect",
+        ),
+        (
+            "a renewal without its fee",
+            Record::LicenceEvent(LicenceEvent {
+                fee_cents: None,
+                receipt: String::new(),
+                ..renewal(&w.kono_mine)
+            }),
+            "fee_usd is required for a renewal",
+        ),
+        (
+            "a suspension before the licence was issued",
+            Record::LicenceEvent(LicenceEvent {
+                kind: LicenceEventKind::Suspended,
+                on: day("2025-12-31"),
+                until: None,
+                fee_cents: None,
+                receipt: String::new(),
+                reason: "late returns".into(),
+                ..renewal(&w.kono_mine)
+            }),
+            "on 2025-12-31 is before licence SL-M-1 was issued on 2026-01-01",
+        ),
+        (
+            "an event of an unknown licence",
+            Record::LicenceEvent(LicenceEvent {
+                licence_id: LicenceId::new(),
+                ..renewal(&w.kono_mine)
+            }),
+            "is not a known licence",
+        ),
+        (
+            "a supporter of a dealer licence",
+            Record::Supporter(Supporter {
+                id: SupporterId::new(),
+                licence_id: w.dealer.id,
+                digger_id: None,
+                full_name: "Alhaji Kamara".into(),
+                national_id: "SL-88120".into(),
+            }),
+            "supporters are named on artisanal mining licences",
         ),
     ];
     for (what, record, reason) in cases {
