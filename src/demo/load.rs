@@ -41,6 +41,12 @@ pub fn load(store: &mut Store, data: &DemoData, today: NaiveDate) -> Result<(), 
         for l in &data.licences {
             w.put_licence(l)?;
         }
+        for e in &data.licence_events {
+            w.add_licence_event(e)?;
+        }
+        for s in &data.supporters {
+            w.put_supporter(s)?;
+        }
         for s in &data.sites {
             w.put_site(s)?;
         }

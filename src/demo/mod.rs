@@ -9,6 +9,7 @@
 //! byte-identical exports.
 //!
 //! - `region.rs`: officers, diggers, licences, sites and crews of one region;
+//! - `history.rs`: a licence's dated events (fees, renewals, suspensions) and supporter;
 //! - `production.rs`: a site's daily production and stones;
 //! - `custody.rs`: dealers, the exporter and the sale slips between them;
 //! - `draw.rs`: the single-record draws other simulations reuse ([`StoneDraw`], [`turnout`],
@@ -18,6 +19,7 @@
 
 mod custody;
 mod draw;
+mod history;
 mod load;
 mod production;
 mod profile;
@@ -26,7 +28,10 @@ mod region;
 pub use draw::{DrawnStone, StoneDraw, Turnout, day_notes, fix_at, turnout};
 pub use load::{DemoError, load, make_demo};
 
-use crate::domain::{Crew, Digger, Licence, Officer, ProductionEntry, Region, Sale, Site, Stone};
+use crate::domain::{
+    Crew, Digger, Licence, LicenceEvent, Officer, ProductionEntry, Region, Sale, Site, Stone,
+    Supporter,
+};
 use chrono::{NaiveDate, Utc};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -69,6 +74,10 @@ pub struct DemoData {
     pub officers: Vec<Officer>,
     pub diggers: Vec<Digger>,
     pub licences: Vec<Licence>,
+    /// The dated events of those licences: issues with their fees, renewals, suspensions.
+    pub licence_events: Vec<LicenceEvent>,
+    /// Supporters named on artisanal licences.
+    pub supporters: Vec<Supporter>,
     pub sites: Vec<Site>,
     pub crews: Vec<Crew>,
     pub production: Vec<DayRecord>,

@@ -5,7 +5,7 @@
 
 use super::draw::{StoneDraw, day_notes, fix_at, turnout};
 use super::region::RegionGen;
-use crate::domain::{DiggerId, Licence, ProductionEntry, Site};
+use crate::domain::{DiggerId, LicenceHistory, ProductionEntry, Site};
 use chrono::{Datelike, Duration, Weekday};
 use rand::Rng;
 use rand_distr::{Distribution, Gamma, Poisson};
@@ -19,7 +19,7 @@ impl RegionGen<'_> {
     pub(super) fn production(
         &mut self,
         site: &Site,
-        licence: &Licence,
+        licence: &LicenceHistory,
         crew: &[DiggerId],
         grade: f64,
         officer: &str,

@@ -4,11 +4,12 @@
 //! from its one seeded stream in a fixed order.
 
 use super::draw::{offset, pick, round1, round6};
+use super::history::history;
 use super::profile::Profile;
 use super::{DemoData, DemoOptions};
 use crate::domain::{
-    Area, Crew, Digger, DiggerStatus, LatLon, Licence, LicenceKind, LicenceStatus, Officer,
-    Position, Region, Role, Sex, Site, SiteKind, SiteStatus, new_v7_at,
+    Area, Crew, Digger, DiggerStatus, LatLon, Licence, LicenceHistory, LicenceKind, LicenceStatus,
+    Officer, Position, Region, Role, Sex, Site, SiteKind, SiteStatus, new_v7_at,
 };
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::{Rng, RngCore};
@@ -176,12 +177,11 @@ impl RegionGen<'_> {
             .collect();
         let area = Area::from_corners(&corners).ok();
         let issued = self.start() - Duration::days(self.rng.random_range(0..330));
-        let mut expires = issued + Duration::days(364);
-        if expires < self.opts.end && self.rng.random_bool(0.85) {
-            expires += Duration::days(365); // renewed
-        }
+        // The region's own draws decide renewal and suspension; their dates, the fees and the
+        // supporter come from the licence's own generator (`history.rs`).
+        let renewed = issued + Duration::days(364) < self.opts.end && self.rng.random_bool(0.85);
         let holder = self.data.diggers[crew[0]].id;
-        let licence = Licence {
+        let mut licence = Licence {
             id: self.id(issued, seq as u64),
             number: format!("{}/AM/{}/{seq:04}", self.p.licence_prefix, issued.year()),
             kind: LicenceKind::ArtisanalMining,
@@ -189,19 +189,29 @@ impl RegionGen<'_> {
             holder_name: String::new(),
             region: self.region.code.clone(),
             issued_on: issued,
-            expires_on: expires,
-            status: if self.rng.random_bool(0.03) {
-                LicenceStatus::Suspended
-            } else {
-                LicenceStatus::Active
-            },
+            expires_on: issued,
+            status: LicenceStatus::Active,
             area,
-            fee_receipt: format!(
-                "OTP-{}-{:06}",
-                issued.year(),
-                self.rng.random_range(0..1_000_000)
-            ),
+            fee_receipt: String::new(),
         };
+        let suspended = self.rng.random_bool(0.03);
+        licence.fee_receipt = format!(
+            "OTP-{}-{:06}",
+            issued.year(),
+            self.rng.random_range(0..1_000_000)
+        );
+        let history = history(
+            &licence,
+            &self.p,
+            renewed,
+            suspended,
+            self.start(),
+            self.opts.end,
+        );
+        licence.expires_on = history.first_until;
+        let standing = LicenceHistory::new(&licence, &history.events);
+        self.data.licence_events.extend(history.events);
+        self.data.supporters.extend(history.supporter);
         let grade = LogNormal::new(self.p.grade_ct_per_m3.ln(), 0.8)
             .map_or(self.p.grade_ct_per_m3, |d| d.sample(self.rng));
         let n_sites = if self.rng.random_bool(0.4) { 2 } else { 1 };
@@ -254,7 +264,7 @@ impl RegionGen<'_> {
                 .step_by(sites.len())
                 .copied()
                 .collect();
-            self.production(site, &licence, &members, grade, officer);
+            self.production(site, &standing, &members, grade, officer);
         }
         self.data.licences.push(licence);
         self.data.sites.extend(sites);
