@@ -32,10 +32,12 @@ fn end() -> NaiveDate {
 }
 
 /// Demo data for two regions whose licences all stand for the whole span, so the only true
-/// flags are the special stones.
+/// flags are the special stones. The footprint test is calibrated to 0.1 % false alarms per
+/// site-month, so some seeds raise one on clean data; this one (chosen when the demo began to
+/// draw licence histories, which changed its data) raises none.
 fn clean_store() -> Store {
     let opts = DemoOptions {
-        seed: 11,
+        seed: 12,
         regions: vec!["SL-KONO".into(), "GH-AKWATIA".into()],
         diggers: 240,
         days: 200,
@@ -46,6 +48,8 @@ fn clean_store() -> Store {
         l.status = LicenceStatus::Active;
         l.expires_on = l.issued_on + Duration::days(3 * 365);
     }
+    // Without stored events each licence reads as its record: one issue for three years.
+    data.licence_events.clear();
     let mut store = Store::open_in_memory().unwrap();
     demo::load(&mut store, &data, end()).unwrap();
     store
@@ -843,7 +847,8 @@ fn counted_stones_report_exactly_what_the_stones_do() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TRIGGER stone_tallies_add; DROP TRIGGER stone_tallies_correct;
-             DROP TABLE stone_tallies; PRAGMA user_version = 4;",
+             DROP TABLE stone_tallies; DROP TABLE licence_events; DROP TABLE supporters;
+             PRAGMA user_version = 4;",
         )
         .unwrap();
     }

@@ -2,6 +2,7 @@
 //! an officer types and taps, and what the store holds afterwards.
 
 use alluvium::app::{App, DiggersAdapter, LicencesAdapter, ProductionAdapter};
+use alluvium::domain::Cents;
 use alluvium::domain::{
     Area, Crew, CrewId, Digger, DiggerId, DiggerStatus, LatLon, Licence, LicenceId, LicenceKind,
     LicenceStatus, Officer, OfficerId, Position, Role, Sex, Site, SiteId, SiteKind, SiteStatus,
@@ -11,6 +12,7 @@ use chrono::NaiveDate;
 use i_slint_backend_testing::AccessibleRole;
 use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
+use slint::Model;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -255,6 +257,7 @@ fn a_licensing_officer_issues_a_licence_with_its_area() {
     let a = app.window().global::<LicencesAdapter>();
     assert_eq!(a.get_area_text(), "Area: 1.22 ha");
     assert_eq!(a.get_e_corners(), "");
+    type_into(&app, "Issue fee (USD)", "300.00");
     tap(&app, "Save licence");
     assert_eq!(
         a.get_status(),
@@ -268,13 +271,55 @@ fn a_licensing_officer_issues_a_licence_with_its_area() {
     assert_eq!(l.holder_digger_id, Some(field.digger.id));
     assert_eq!(l.expires_on, day(2027, 9, 14));
 
-    // Suspending it is one tap, and its badge follows.
+    // Its issue is the first event of its history, with the fee typed at issue.
+    let fee = |s: &Store| {
+        let h = s.licence_history(l.id).unwrap().unwrap();
+        (h.events().len(), h.events()[0].event.fee_cents)
+    };
+    assert_eq!(app.with_store(fee), (1, Some(Cents(30_000))));
+
+    // A suspension needs its reason; with one it is dated and the badge follows.
     tap(&app, "Suspend licence");
-    let l = app
-        .with_store(|s| s.licence_by_number("KONO/AM/2026/0101").unwrap())
-        .unwrap();
-    assert_eq!(l.status, LicenceStatus::Suspended);
+    assert_eq!(
+        a.get_e_event(),
+        "Reason is required when a licence is suspended"
+    );
+    type_into(&app, "Reason (suspension, revocation)", "royalties unpaid");
+    tap(&app, "Suspend licence");
+    assert_eq!(a.get_e_event(), "");
     assert_eq!(a.get_standing(), "suspended");
+    let standing = |s: &Store| s.licence_standing_on(l.id, s_today()).unwrap().unwrap();
+    assert_eq!(
+        app.with_store(standing),
+        alluvium::domain::LicenceStanding::Suspended
+    );
+    assert_eq!(a.get_history().row_count(), 2);
+
+    // A renewal without its fee is refused beside the form; with it, it is recorded.
+    tap(&app, "Renew licence");
+    assert!(
+        a.get_e_event()
+            .starts_with("Renewal fee is required for a renewal"),
+        "{}",
+        a.get_e_event()
+    );
+    type_into(&app, "Renewal fee (USD)", "50.00");
+    type_into(&app, "Renewal receipt", "OTP-2026-7");
+    tap(&app, "Renew licence");
+    assert_eq!(a.get_e_event(), "", "{}", a.get_status());
+    assert_eq!(a.get_fees_text(), "2 fees paid, 350.00 USD in all");
+
+    // A supporter is named beside the holder.
+    type_into(&app, "Supporter name", "Alhaji Kamara");
+    type_into(&app, "Supporter national id", "SL-88120");
+    tap(&app, "Add supporter");
+    assert_eq!(a.get_supporters().row_count(), 1);
+    let named = app.with_store(|s| s.licence_supporters(l.id).unwrap());
+    assert_eq!(named[0].full_name, "Alhaji Kamara");
+}
+
+fn s_today() -> NaiveDate {
+    day(TODAY.0, TODAY.1, TODAY.2)
 }
 
 #[test]

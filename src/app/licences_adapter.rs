@@ -1,13 +1,17 @@
-//! Licences page: issue, renew, suspend, revoke, reinstate. The licensed area is typed as
-//! corners (lat, lon per line); its area and any overlap with another licence are shown live.
+//! Licences page: issue and edit licences; the licensed area is typed as corners (lat, lon per
+//! line), its area and any overlap with another licence shown live (`licence_area`). Renewals,
+//! suspensions, reinstatements and revocations are dated events, listed with their fees beside
+//! the licence's supporters (`licence_history_panel`).
 
 use super::context::Ctx;
 use super::forms;
+use super::licence_area::{corners_text, overlapping, parse_corners, show_area};
+use super::licence_history_panel as history;
 use super::{AppWindow, LicenceRow, LicencesAdapter};
 use crate::domain::{
-    Area, DiggerId, LatLon, Licence, LicenceId, LicenceKind, LicenceStanding, LicenceStatus,
+    DiggerId, Licence, LicenceEventKind, LicenceHistory, LicenceId, LicenceKind, LicenceStanding,
+    LicenceStatus,
 };
-use crate::gps::geofence;
 use crate::store::StoreError;
 use chrono::{Duration, NaiveDate};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
@@ -22,66 +26,14 @@ struct State {
     holder_options: Vec<(DiggerId, String)>,
 }
 
-/// Badge text and colour of a licence's standing today.
-pub fn standing_badge(l: &Licence, today: NaiveDate) -> (String, i32) {
-    match l.standing_on(today) {
+/// Badge text and colour of a licence's standing today, from its history.
+pub fn standing_badge(h: &LicenceHistory, today: NaiveDate) -> (String, i32) {
+    match h.standing_on(today) {
         LicenceStanding::Active => ("active".into(), 1),
         LicenceStanding::Expiring(d) => (format!("expires in {d} d"), 2),
         LicenceStanding::NotYetValid => ("not yet valid".into(), 2),
         s => (s.label().into(), 3),
     }
-}
-
-/// Parses corner lines "lat, lon" into an area, or says which line is wrong.
-pub fn parse_corners(text: &str) -> Result<Area, String> {
-    let mut corners = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let parts: Vec<&str> = line
-            .split([',', ';', ' ', '\t'])
-            .filter(|p| !p.is_empty())
-            .collect();
-        let parsed = match parts.as_slice() {
-            [lat, lon] => lat.parse::<f64>().ok().zip(lon.parse::<f64>().ok()),
-            _ => None,
-        };
-        match parsed {
-            Some((lat, lon)) => corners.push(LatLon { lat, lon }),
-            None => {
-                return Err(format!(
-                    "Line {}: “{}” is not “latitude, longitude”",
-                    i + 1,
-                    line.trim()
-                ));
-            }
-        }
-    }
-    Area::from_corners(&corners).map_err(|e| format!("The area {e}"))
-}
-
-fn corners_text(area: &Area) -> String {
-    area.corners()
-        .iter()
-        .map(|(lat, lon)| format!("{lat}, {lon}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Licences whose area overlaps `area`, other than `except`.
-fn overlapping(ctx: &Ctx, area: &Area, except: Option<LicenceId>) -> Vec<String> {
-    let all = ctx.store.borrow().licences().unwrap_or_default();
-    all.iter()
-        .filter(|l| Some(l.id) != except)
-        .filter_map(|l| {
-            l.area
-                .as_ref()
-                .filter(|a| geofence::overlaps(&a.0, &area.0))
-                .map(|_| l.number.clone())
-        })
-        .collect()
 }
 
 /// Wires the Licences page; returns what refreshes it when it is shown.
@@ -194,29 +146,44 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
     let (weak, c, s) = (app.as_weak(), ctx.clone(), state.clone());
     a.on_save(move || {
         if let Some(app) = weak.upgrade() {
-            save(&app, &c, &s, None, "Saved");
+            save(&app, &c, &s);
         }
     });
-    let (weak, c, s) = (app.as_weak(), ctx.clone(), state.clone());
-    a.on_renew(move || {
-        let Some(app) = weak.upgrade() else { return };
-        let a = app.global::<LicencesAdapter>();
-        let today = c.today.get();
-        let from = forms::date(&a.get_expires_on()).unwrap_or(today).max(today);
-        a.set_expires_on((from + Duration::days(365)).to_string().into());
-        save(&app, &c, &s, Some(LicenceStatus::Active), "Renewed");
-    });
-    let status_action = |status: LicenceStatus, done: &'static str| {
+    let event_action = |kind: LicenceEventKind, done: &'static str| {
         let (weak, c, s) = (app.as_weak(), ctx.clone(), state.clone());
         move || {
-            if let Some(app) = weak.upgrade() {
-                save(&app, &c, &s, Some(status), done);
+            let Some(app) = weak.upgrade() else { return };
+            let Some(l) = s.borrow().editing.clone() else {
+                return;
+            };
+            if history::record_event(&app, &c, &l, kind) {
+                let a = app.global::<LicencesAdapter>();
+                let q = a.get_query();
+                refresh_list(&app, &c, &s, &q);
+                fill_form(&app, &c, &s, &l, false);
+                a.set_status(format!("{done}: licence {}", l.number).into());
+                a.set_status_is_error(false);
             }
         }
     };
-    a.on_suspend(status_action(LicenceStatus::Suspended, "Suspended"));
-    a.on_revoke(status_action(LicenceStatus::Revoked, "Revoked"));
-    a.on_reinstate(status_action(LicenceStatus::Active, "Reinstated"));
+    a.on_renew(event_action(LicenceEventKind::Renewed, "Renewed"));
+    a.on_suspend(event_action(LicenceEventKind::Suspended, "Suspended"));
+    a.on_revoke(event_action(LicenceEventKind::Revoked, "Revoked"));
+    a.on_reinstate(event_action(LicenceEventKind::Reinstated, "Reinstated"));
+
+    let (weak, c, s) = (app.as_weak(), ctx.clone(), state.clone());
+    a.on_add_supporter(move || {
+        let Some(app) = weak.upgrade() else { return };
+        let Some(l) = s.borrow().editing.clone() else {
+            return;
+        };
+        if history::add_supporter(&app, &c, &l) {
+            fill_form(&app, &c, &s, &l, false);
+            let a = app.global::<LicencesAdapter>();
+            a.set_status(format!("Supporter named on licence {}", l.number).into());
+            a.set_status_is_error(false);
+        }
+    });
 
     let weak = app.as_weak();
     a.on_cancel(move || {
@@ -262,11 +229,15 @@ fn refresh_list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str)
                     .unwrap_or_default(),
                 None => l.holder_name.clone(),
             };
-            let (badge, badge_kind) = standing_badge(l, today);
+            let history = store
+                .history_of(l)
+                .unwrap_or_else(|_| LicenceHistory::new(l, &[]));
+            let (badge, badge_kind) = standing_badge(&history, today);
+            let until = history.latest_until().unwrap_or(l.expires_on);
             LicenceRow {
                 id: l.id.to_string().into(),
                 title: l.number.clone().into(),
-                detail: format!("{holder} · until {}", l.expires_on).into(),
+                detail: format!("{holder} · until {until}").into(),
                 badge: badge.into(),
                 badge_kind,
             }
@@ -306,7 +277,12 @@ fn fill_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, l: &Licence, is
     let (standing, kind) = if is_new {
         (String::new(), 0)
     } else {
-        standing_badge(l, ctx.today.get())
+        let h = ctx
+            .store
+            .borrow()
+            .history_of(l)
+            .unwrap_or_else(|_| LicenceHistory::new(l, &[]));
+        standing_badge(&h, ctx.today.get())
     };
     a.set_standing(standing.into());
     a.set_standing_kind(kind);
@@ -332,6 +308,14 @@ fn fill_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, l: &Licence, is
     a.set_issued_on(l.issued_on.to_string().into());
     a.set_expires_on(l.expires_on.to_string().into());
     a.set_fee_receipt(l.fee_receipt.clone().into());
+    a.set_issue_fee("".into());
+    if is_new {
+        a.set_history(ModelRc::default());
+        a.set_supporters(ModelRc::default());
+        a.set_fees_text("".into());
+    } else {
+        history::show(app, ctx, l);
+    }
     let corners = l.area.as_ref().map(corners_text).unwrap_or_default();
     a.set_corners(corners.clone().into());
     for set in [
@@ -353,37 +337,9 @@ fn fill_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, l: &Licence, is
     a.set_editing(true);
 }
 
-fn show_area(app: &AppWindow, ctx: &Ctx, text: &str, except: Option<LicenceId>) {
-    let a = app.global::<LicencesAdapter>();
-    if text.trim().is_empty() {
-        a.set_area_text("".into());
-        a.set_e_corners("".into());
-        return;
-    }
-    match parse_corners(text) {
-        Ok(area) => {
-            a.set_area_text(format!("Area: {:.2} ha", area.hectares()).into());
-            let others = overlapping(ctx, &area, except);
-            a.set_e_corners(if others.is_empty() {
-                SharedString::new()
-            } else {
-                format!("Overlaps licence {}", others.join(", ")).into()
-            });
-        }
-        Err(e) => {
-            a.set_area_text("".into());
-            a.set_e_corners(e.into());
-        }
-    }
-}
-
-fn save(
-    app: &AppWindow,
-    ctx: &Ctx,
-    state: &RefCell<State>,
-    status: Option<LicenceStatus>,
-    done: &str,
-) {
+/// Issues the licence in the form (with its issue event and fee) or saves the edit of one.
+fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
+    let done = "Saved";
     let a = app.global::<LicencesAdapter>();
     let regions = super::diggers_adapter::region_codes(ctx);
     let kind = LicenceKind::ALL
@@ -451,15 +407,34 @@ fn save(
             .unwrap_or_default(),
         issued_on,
         expires_on,
-        status: status
-            .or(previous.as_ref().map(|p| p.status))
-            .unwrap_or(LicenceStatus::Active),
+        // The standing after issue is the history's; the record keeps what it was issued with.
+        status: previous
+            .as_ref()
+            .map_or(LicenceStatus::Active, |p| p.status),
         area: area.and_then(Result::ok),
         fee_receipt: a.get_fee_receipt().trim().to_string(),
     };
+    let issue = if previous.is_none() {
+        match history::issue_event(&licence, &a.get_issue_fee()) {
+            Ok(e) => Some(e),
+            Err(why) => {
+                a.set_e_issue_fee(why.into());
+                a.set_status("Not saved: correct the fields marked in red".into());
+                a.set_status_is_error(true);
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    a.set_e_issue_fee("".into());
     let result = ctx.store.borrow_mut().write(|w| {
         w.ensure_known_region(&licence.region)?;
-        w.put_licence(&licence)
+        w.put_licence(&licence)?;
+        match &issue {
+            Some(e) => w.add_licence_event(e),
+            None => Ok(()),
+        }
     });
     match result {
         Ok(()) => {
@@ -495,27 +470,5 @@ fn save(
             a.set_status(format!("Not saved: {e}").into());
             a.set_status_is_error(true);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn corners_parse_line_by_line() {
-        let a =
-            parse_corners("8.64, -10.97\n8.64 -10.969\n8.641;-10.969\n\n8.641, -10.97").unwrap();
-        assert!((a.hectares() - 1.218).abs() < 0.02);
-        assert!(
-            parse_corners("8.64, -10.97\nnorth, east\n8.641, -10.969")
-                .unwrap_err()
-                .starts_with("Line 2")
-        );
-        assert!(
-            parse_corners("8.64, -10.97")
-                .unwrap_err()
-                .contains("corners")
-        );
     }
 }

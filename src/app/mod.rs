@@ -10,6 +10,8 @@ mod digger_list;
 mod diggers_adapter;
 mod forms;
 mod gps_feed;
+mod licence_area;
+mod licence_history_panel;
 mod licences_adapter;
 mod map_sketch;
 mod production_adapter;
