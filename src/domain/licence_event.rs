@@ -150,7 +150,8 @@ mod tests {
     #[test]
     fn event_rules_each_name_their_field() {
         assert_eq!(renewal().validate(), Ok(()));
-        let cases: Vec<(Box<dyn Fn(&mut LicenceEvent)>, &str, &str)> = vec![
+        type Change = Box<dyn Fn(&mut LicenceEvent)>;
+        let cases: Vec<(Change, &str, &str)> = vec![
             (
                 Box::new(|e| e.until = Some(d(2026, 12, 1))),
                 "until",
