@@ -3,6 +3,7 @@
 //! non-zero exit.
 
 mod analytics;
+mod licence_card;
 mod sync;
 
 use crate::demo::{self, DemoOptions};
@@ -128,6 +129,11 @@ pub enum Command {
     },
     /// Push local changes and pull the changes of the officer's regions.
     Sync,
+    /// Licence cards: print one, or verify one's QR code.
+    Licence {
+        #[command(subcommand)]
+        what: licence_card::LicenceCommand,
+    },
 }
 
 /// An entity of the CSV contract.
@@ -277,6 +283,7 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
             password_stdin,
         }) => sync::login(&db, &user, password_stdin),
         Some(Command::Sync) => sync::sync(&db),
+        Some(Command::Licence { what }) => licence_card::run(&open(&db)?, what, today()),
     }
 }
 
