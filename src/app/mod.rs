@@ -10,6 +10,7 @@ mod digger_list;
 mod diggers_adapter;
 mod forms;
 mod gps_feed;
+mod licence_card_adapter;
 mod licences_adapter;
 mod map_sketch;
 mod production_adapter;
@@ -53,6 +54,7 @@ impl App {
             reports_adapter::connect(&window, ctx.clone()),
             sales_adapter::connect(&window, ctx.clone()),
         ]);
+        licence_card_adapter::connect(&window, ctx.clone());
         let gps = gps_feed::start(&window, ctx.clone());
         shell_adapter::connect(&window, ctx.clone(), refresh.clone());
         Ok(App {
