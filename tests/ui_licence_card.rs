@@ -141,4 +141,21 @@ fn verify_card_on_the_diggers_page_reads_a_scanned_code() {
         "{}",
         a.get_verdict_detail()
     );
+    if let Some(dir) = std::env::var_os("ALLUVIUM_SCREENSHOTS") {
+        save_png(
+            &std::path::Path::new(&dir).join("diggers-verify-card.png"),
+            &app.window().window().take_snapshot().unwrap(),
+        );
+    }
+}
+
+fn save_png(path: &std::path::Path, buf: &slint::SharedPixelBuffer<slint::Rgba8Pixel>) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), buf.width(), buf.height());
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header()
+        .unwrap()
+        .write_image_data(buf.as_bytes())
+        .unwrap();
 }
