@@ -222,8 +222,7 @@ impl Pen<'_, '_> {
     /// Text with its baseline at (x, y) mm, `size` in points; cut with "…" to fit `max_w` mm.
     fn text(
         &mut self,
-        x: f32,
-        y: f32,
+        (x, y): (f32, f32),
         size: f32,
         bold: bool,
         colour: (u8, u8, u8),
@@ -352,8 +351,7 @@ fn draw(
     pen.rect(0.0, 0.0, w, 7.5, BAND);
     let region_w = pen.width(card.region, 6.5, true);
     pen.text(
-        margin,
-        5.0,
+        (margin, 5.0),
         7.0,
         true,
         PAPER,
@@ -361,8 +359,7 @@ fn draw(
         w - 2.0 * margin - region_w - 2.0,
     );
     pen.text(
-        w - margin - region_w,
-        5.0,
+        (w - margin - region_w, 5.0),
         6.5,
         true,
         PAPER,
@@ -378,8 +375,7 @@ fn draw(
             pen.rect(px, py, pw, ph, (0xee, 0xf0, 0xf2));
             let tw = pen.width(l.no_photo, 5.5, false);
             pen.text(
-                px + (pw - tw) / 2.0,
-                py + ph / 2.0 + 0.8,
+                (px + (pw - tw) / 2.0, py + ph / 2.0 + 0.8),
                 5.5,
                 false,
                 MUTED,
@@ -421,8 +417,8 @@ fn draw(
         } else {
             vw
         };
-        pen.text(lx, y, 5.0, false, MUTED, label, 15.5);
-        pen.text(vx, y, size, bold, INK, &value, room);
+        pen.text((lx, y), 5.0, false, MUTED, label, 15.5);
+        pen.text((vx, y), size, bold, INK, &value, room);
         y += 3.55;
     }
 
@@ -432,8 +428,7 @@ fn draw(
     draw_qr(pen, qr, qx, qy, qr_mm);
     let scan_w = pen.width(l.scan, 4.5, false);
     pen.text(
-        qx + (qr_mm - scan_w) / 2.0,
-        qy - 0.4,
+        (qx + (qr_mm - scan_w) / 2.0, qy - 0.4),
         4.5,
         false,
         MUTED,
@@ -444,7 +439,7 @@ fn draw(
     // Area corners and supporters, bottom left.
     let text_w = qx - margin - 2.0;
     let mut y = 35.2;
-    pen.text(margin, y, 5.0, false, MUTED, l.corners, text_w);
+    pen.text((margin, y), 5.0, false, MUTED, l.corners, text_w);
     y += 2.9;
     let corners: Vec<String> = if card.corners.len() > MAX_PRINTED_CORNERS {
         let mut shown: Vec<String> = card.corners[..MAX_PRINTED_CORNERS - 1]
@@ -475,8 +470,7 @@ fn draw(
             col_w - 0.8
         };
         pen.text(
-            margin + col as f32 * col_w,
-            y + row as f32 * 2.7,
+            (margin + col as f32 * col_w, y + row as f32 * 2.7),
             5.2,
             false,
             INK,
@@ -493,8 +487,8 @@ fn draw(
     };
     let label = format!("{}:", l.supporters);
     let lw = pen.width(&label, 5.0, false) + 1.0;
-    pen.text(margin, y, 5.0, false, MUTED, &label, text_w);
-    pen.text(margin + lw, y, 5.2, false, INK, &supporters, text_w - lw);
+    pen.text((margin, y), 5.0, false, MUTED, &label, text_w);
+    pen.text((margin + lw, y), 5.2, false, INK, &supporters, text_w - lw);
     Ok(())
 }
 
