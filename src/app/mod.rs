@@ -11,6 +11,7 @@ mod diggers_adapter;
 mod forms;
 mod gps_feed;
 mod licence_area;
+mod licence_card_adapter;
 mod licence_history_panel;
 mod licences_adapter;
 mod map_sketch;
@@ -55,6 +56,7 @@ impl App {
             reports_adapter::connect(&window, ctx.clone()),
             sales_adapter::connect(&window, ctx.clone()),
         ]);
+        licence_card_adapter::connect(&window, ctx.clone());
         let gps = gps_feed::start(&window, ctx.clone());
         shell_adapter::connect(&window, ctx.clone(), refresh.clone());
         Ok(App {

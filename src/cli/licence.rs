@@ -90,6 +90,9 @@ pub enum LicenceCommand {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Licence cards: `card` prints one, `verify` checks one's QR text.
+    #[command(flatten)]
+    Card(super::licence_card::CardCommand),
 }
 
 fn licence_by_number(store: &Store, number: &str) -> Result<Licence> {
@@ -208,6 +211,7 @@ pub fn licence(store: &mut Store, cmd: LicenceCommand) -> Result<()> {
             writeln!(out, "supporter {} named on licence {}", s.id, l.number)?;
             return Ok(());
         }
+        LicenceCommand::Card(card) => return super::licence_card::run(store, card, today()),
         LicenceCommand::Supporters { number, format } => {
             let l = licence_by_number(store, &number)?;
             let list = store.licence_supporters(l.id)?;

@@ -4,6 +4,7 @@
 
 mod analytics;
 mod licence;
+mod licence_card;
 mod sync;
 
 use crate::demo::{self, DemoOptions};
@@ -129,7 +130,7 @@ pub enum Command {
     },
     /// Push local changes and pull the changes of the officer's regions.
     Sync,
-    /// Dated licence events (renew, suspend, reinstate, revoke), history and supporters.
+    /// Dated licence events (renew, suspend, reinstate, revoke), history, supporters and cards.
     Licence {
         #[command(subcommand)]
         what: licence::LicenceCommand,

@@ -3,6 +3,7 @@
 //! Nothing in here knows about SQL, HTTP or Slint: the device store, the sync server and the
 //! GUI all validate with these same rules, so a record means the same thing everywhere.
 
+pub mod card_statement;
 mod digger;
 mod enums;
 mod error;

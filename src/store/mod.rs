@@ -5,6 +5,7 @@
 
 mod analytics_queries;
 mod apply;
+mod card_keys;
 mod error;
 mod lookup;
 mod outbox;
@@ -18,6 +19,7 @@ mod writer;
 
 pub use analytics_queries::FactFilter;
 pub use apply::{Applied, RemoteChange};
+pub use card_keys::DeviceCardKeys;
 pub use error::StoreError;
 pub use outbox::OutboxRow;
 pub use queries::{DiggerHit, SiteSummary, SupporterView};

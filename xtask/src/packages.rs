@@ -30,6 +30,10 @@ pub const FOR_TESTS: &[Package] = &[
         why: "a font for that drawing: with none, the UI tests panic (fontique: NoMatch)",
     },
     Package {
+        name: "poppler-utils",
+        why: "tests/licence_card.rs renders the printed card with pdftoppm and reads its QR code back",
+    },
+    Package {
         name: "procps",
         why: "`kill`: the server fault tests stop the sync server with SIGKILL",
     },
