@@ -5,6 +5,7 @@
 
 mod analytics_queries;
 mod apply;
+mod device_keys;
 mod error;
 mod lookup;
 mod outbox;
@@ -18,8 +19,9 @@ mod writer;
 
 pub use analytics_queries::FactFilter;
 pub use apply::{Applied, RemoteChange};
+pub use device_keys::ChainProblem;
 pub use error::StoreError;
-pub use outbox::OutboxRow;
+pub use outbox::{ChainFields, OutboxRow};
 pub use queries::{DiggerHit, SiteSummary};
 pub use sales_queries::{
     ProductionOffer, PurchaseOffer, SaleFilter, SaleRow, prefill_from_production,
@@ -41,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_custody.sql"),
     include_str!("migrations/0005_stone_tallies.sql"),
+    include_str!("migrations/0006_device_keys.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -54,6 +57,8 @@ pub struct Store {
     device: DeviceId,
     clock: HlcClock,
     author: Option<OfficerId>,
+    /// Signs every change this device writes (see `device_keys`).
+    key: ed25519_dalek::SigningKey,
 }
 
 impl Store {
@@ -109,6 +114,7 @@ impl Store {
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         let device = load_or_make_device_id(&conn)?;
+        let key = device_keys::load_or_make(&mut conn, device.0)?;
         let last: Option<i64> = conn
             .query_row(
                 "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'",
@@ -125,6 +131,7 @@ impl Store {
             device,
             clock,
             author,
+            key,
         })
     }
 
@@ -158,7 +165,7 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut clock = self.clock.clone();
-        let mut w = Writer::new(&tx, &mut clock, self.device, self.author);
+        let mut w = Writer::new(&tx, &mut clock, self.device, self.author, &self.key);
         let out = f(&mut w)?;
         tx.execute(
             "INSERT INTO meta(key, value) VALUES ('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
