@@ -33,11 +33,14 @@
 //! * **Link** of a change: SHA-256 of its canonical bytes followed by its 64-byte signature.
 //!   The next change of the same device carries it as `prev`, so altering, removing or
 //!   inserting a change anywhere breaks the chain at that point.
-//! * On the wire, `prev` and `sig` are unpadded base64url text ([`encode_b64`]).
+//! * Signatures are checked with `verify_strict` (no small-order keys, no malleable forms).
+//! * On the wire, `prev` and `sig` are unpadded base64url text ([`encode_b64`]). In a push,
+//!   `prev` is left out when the change just before it in the same request is its predecessor
+//!   and its link is that `prev`: the server computes it.
 
 use super::wire::{Change, Op};
 use crate::domain::{Hlc, RecordKind};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -118,7 +121,7 @@ impl<'a> Signed<'a> {
     /// Checks the signature against `key`; returns the change's link when it holds.
     pub fn verify(&self, key: &VerifyingKey, sig: &Signature) -> Option<Link> {
         let bytes = self.canonical_bytes();
-        key.verify(&bytes, sig).ok()?;
+        key.verify_strict(&bytes, sig).ok()?;
         Some(link_of(&bytes, sig))
     }
 }

@@ -3,7 +3,7 @@
 //! changes are marked sent only after the server's answer, the pull cursor moves in the same
 //! transaction as the page it ends, and a retried push changes nothing on the server.
 
-use super::canonical::{Signed, decode_b64, decode_signature};
+use super::canonical::{Link, Signed, decode_b64, decode_signature, link_of};
 use super::codec;
 use super::error::SyncError;
 use super::wire::{
@@ -366,10 +366,11 @@ impl SyncClient {
             if batch.is_empty() {
                 return Ok(());
             }
-            let changes = batch
+            let mut changes = batch
                 .iter()
                 .map(|row| to_wire(row, origin, officer.officer_id))
                 .collect::<Result<Vec<_>, _>>()?;
+            leave_out_derivable_prevs(&batch, &mut changes);
             let req = PushRequest { changes };
             let resp = self.retry(|| self.push(token, &req))?;
             // One answer per change, in order; a rejection also names its change.
@@ -462,6 +463,32 @@ fn to_wire(row: &OutboxRow, origin: uuid::Uuid, author: OfficerId) -> Result<Cha
         prev: chain.as_ref().map(|c| c.1.clone()),
         sig: chain.map(|c| c.2),
     })
+}
+
+/// Leaves out each `prev` the server can compute: the link of the change just before it in
+/// the push, when that is its predecessor and the link matches (a row edited since it was
+/// signed keeps its successor's `prev` on the wire, so the successor still verifies).
+fn leave_out_derivable_prevs(rows: &[OutboxRow], changes: &mut [Change]) {
+    let links: Vec<Option<(u64, Link)>> = rows
+        .iter()
+        .zip(changes.iter())
+        .map(|(row, c)| {
+            let f = row.chain.as_ref()?;
+            let bytes = Signed::of_change(c, f.chain_seq, &f.prev).canonical_bytes();
+            Some((
+                f.chain_seq,
+                link_of(&bytes, &ed25519_dalek::Signature::from_bytes(&f.sig)),
+            ))
+        })
+        .collect();
+    for i in 1..rows.len() {
+        if let (Some((n, link)), Some(f)) = (links[i - 1], rows[i].chain.as_ref())
+            && n + 1 == f.chain_seq
+            && link == f.prev
+        {
+            changes[i].prev = None;
+        }
+    }
 }
 
 /// Why a pulled change's signature does not hold, when its origin's key is known here. A
