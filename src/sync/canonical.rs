@@ -26,7 +26,8 @@
 //! (recursively); arrays in their order; strings escaped as `serde_json` writes them (only `"`,
 //! `\`, and control characters are escaped; other characters are written as UTF-8); numbers as
 //! `serde_json` prints a parsed number (integers exactly, floats in their shortest round-trip
-//! form). A payload re-serialised with other key order or whitespace therefore has the same
+//! form; floats are parsed correctly rounded — `serde_json`'s `float_roundtrip` — so printing
+//! and parsing again changes nothing). A payload re-serialised with other key order or whitespace therefore has the same
 //! canonical bytes. The change's `region` is not signed: the server derives the region itself.
 //!
 //! * **Signature**: Ed25519 (RFC 8032) by the origin device's key over the canonical bytes.
@@ -338,6 +339,26 @@ mod tests {
             sample(&a, &GENESIS).canonical_bytes(),
             sample(&c, &GENESIS).canonical_bytes()
         );
+    }
+
+    #[test]
+    fn floats_keep_their_bytes_through_text_and_back() {
+        // Coordinates like a GPS fix's: the device signs the value, the server the text.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let lat = 8.642 + (x % 1_000_000) as f64 * 1e-6;
+            let lon = -10.968 + ((x >> 20) % 1_000_000) as f64 * 1e-7;
+            let value = json!({"lat": lat, "lon": lon, "accuracy_m": 3.0 + (x % 10) as f64});
+            let text = serde_json::to_string(&value).unwrap();
+            let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let again: serde_json::Value = serde_json::from_str(&parsed.to_string()).unwrap();
+            let bytes = sample(&value, &GENESIS).canonical_bytes();
+            assert_eq!(bytes, sample(&parsed, &GENESIS).canonical_bytes(), "{text}");
+            assert_eq!(bytes, sample(&again, &GENESIS).canonical_bytes(), "{text}");
+        }
     }
 
     #[test]

@@ -103,6 +103,13 @@ pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> 
 /// Decodes one change's chain fields and builds its canonical bytes; `last` is the position
 /// and link of the change before it in the push.
 fn decode(s: &Session, c: &Change, last: Option<(u64, Link)>) -> Result<Option<Decoded>, String> {
+    if c.origin != s.device.id {
+        // Another device's change: its signature is not this device's to vouch for.
+        return Err(format!(
+            "the change was made on device {}, not on this one",
+            c.origin
+        ));
+    }
     let (chain_seq, sig) = match (c.chain_seq, &c.sig, s.device.public_key) {
         (None, None, None) => return Ok(None),
         (None, None, Some(_)) => {
