@@ -113,7 +113,8 @@ mod tests {
             at(2, l(1), Some(l(2))),
             at(3, l(2), Some(l(3))),
         ];
-        let cases: Vec<(&str, Vec<Stored>, Vec<(u64, &str)>)> = vec![
+        type Case = (&'static str, Vec<Stored>, Vec<(u64, &'static str)>);
+        let cases: Vec<Case> = vec![
             ("intact", good.to_vec(), vec![]),
             ("empty", vec![], vec![]),
             (
