@@ -38,6 +38,7 @@ fn exchange(from: &mut Store, to: &mut Store, limit: usize) {
             origin: origin.clone(),
             author: r.author.clone(),
             payload: r.payload.clone(),
+            refused: None,
         })
         .collect();
     let applied = to.apply_remote(&changes, None).unwrap();

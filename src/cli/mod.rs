@@ -3,6 +3,7 @@
 //! non-zero exit.
 
 mod analytics;
+mod audit;
 mod licence;
 mod licence_card;
 mod sync;
@@ -134,6 +135,11 @@ pub enum Command {
     Licence {
         #[command(subcommand)]
         what: licence::LicenceCommand,
+    },
+    /// Tamper evidence: this device's chain of signed changes.
+    Audit {
+        #[command(subcommand)]
+        what: audit::AuditArg,
     },
 }
 
@@ -290,6 +296,7 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
         }) => sync::login(&db, &user, password_stdin),
         Some(Command::Sync) => sync::sync(&db),
         Some(Command::Licence { what }) => licence::licence(&mut open(&db)?, what),
+        Some(Command::Audit { what }) => audit::audit(&open(&db)?, what),
     }
 }
 

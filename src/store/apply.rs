@@ -33,6 +33,9 @@ pub struct RemoteChange {
     pub author: Option<String>,
     /// The record's content as JSON.
     pub payload: String,
+    /// Why the change must not be applied although the server sent it (its signature does
+    /// not hold); recorded as an apply failure with this reason.
+    pub refused: Option<String>,
 }
 
 /// What applying one remote change did.
@@ -79,11 +82,15 @@ impl Store {
         let mut out = Vec::with_capacity(changes.len());
         let mut newest = Hlc::default();
         {
-            let mut w = Writer::new(&tx, &mut clock, self.device, self.author);
+            let mut w = Writer::new(&tx, &mut clock, self.device, self.author, &self.key);
             for c in changes {
                 newest = newest.max(c.hlc);
                 tx.execute_batch("SAVEPOINT remote_change")?;
-                match apply_one(&mut w, c) {
+                let result = match &c.refused {
+                    Some(reason) => Err(StoreError::Conflict(reason.clone())),
+                    None => apply_one(&mut w, c),
+                };
+                match result {
                     Ok(a) => {
                         tx.execute_batch("RELEASE remote_change")?;
                         out.push(a);

@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 /// This device's card keys, read from its store.
 pub struct DeviceCardKeys<'a> {
-    #[allow(dead_code)] // read once the device key store answers (see below)
     store: &'a Store,
 }
 
@@ -23,15 +22,14 @@ impl Store {
 impl CardKeys for DeviceCardKeys<'_> {
     type Error = StoreError;
 
-    /// This device's own signing key. The device key store does not exist yet, so the device
-    /// has none and refuses to sign; it becomes `self.store.device_signing_key()`.
+    /// This device's own signing key (the one its changes are signed with).
     fn signer(&self) -> Result<Option<(Uuid, SigningKey)>, StoreError> {
-        Ok(None)
+        self.store.device_signing_key()
     }
 
-    /// The public key of `device`. Unknown for every device until the device key store exists;
-    /// it becomes `self.store.known_device_key(device)`.
-    fn verifying_key(&self, _device: Uuid) -> Result<Option<VerifyingKey>, StoreError> {
-        Ok(None)
+    /// The public key of `device`: this device's own, or one synced from the region's devices
+    /// (a revoked device's key stays known, so the cards it signed before still verify).
+    fn verifying_key(&self, device: Uuid) -> Result<Option<VerifyingKey>, StoreError> {
+        self.store.known_device_key(device)
     }
 }

@@ -6,6 +6,7 @@
 mod analytics_queries;
 mod apply;
 mod card_keys;
+mod device_keys;
 mod error;
 mod lookup;
 mod outbox;
@@ -20,8 +21,9 @@ mod writer;
 pub use analytics_queries::FactFilter;
 pub use apply::{Applied, RemoteChange};
 pub use card_keys::DeviceCardKeys;
+pub use device_keys::ChainProblem;
 pub use error::StoreError;
-pub use outbox::OutboxRow;
+pub use outbox::{ChainFields, OutboxRow};
 pub use queries::{DiggerHit, SiteSummary, SupporterView};
 pub use sales_queries::{
     ProductionOffer, PurchaseOffer, SaleFilter, SaleRow, prefill_from_production,
@@ -43,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_custody.sql"),
     include_str!("migrations/0005_stone_tallies.sql"),
+    include_str!("migrations/0006_device_keys.sql"),
     include_str!("migrations/0007_licence_events.sql"),
 ];
 
@@ -57,6 +60,8 @@ pub struct Store {
     device: DeviceId,
     clock: HlcClock,
     author: Option<OfficerId>,
+    /// Signs every change this device writes (see `device_keys`).
+    key: ed25519_dalek::SigningKey,
 }
 
 impl Store {
@@ -112,6 +117,7 @@ impl Store {
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         let device = load_or_make_device_id(&conn)?;
+        let key = device_keys::load_or_make(&mut conn, device.0)?;
         let last: Option<i64> = conn
             .query_row(
                 "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'",
@@ -128,6 +134,7 @@ impl Store {
             device,
             clock,
             author,
+            key,
         })
     }
 
@@ -161,7 +168,7 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut clock = self.clock.clone();
-        let mut w = Writer::new(&tx, &mut clock, self.device, self.author);
+        let mut w = Writer::new(&tx, &mut clock, self.device, self.author, &self.key);
         let out = f(&mut w)?;
         tx.execute(
             "INSERT INTO meta(key, value) VALUES ('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

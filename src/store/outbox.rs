@@ -2,9 +2,13 @@
 
 use super::{Store, StoreError};
 use crate::domain::{Hlc, RecordKind};
+use crate::sync::canonical::{GENESIS, Link, Signed};
+use crate::sync::wire::Op;
 use chrono::Utc;
-use rusqlite::{Row, Transaction, params};
+use ed25519_dalek::SigningKey;
+use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
+use uuid::Uuid;
 
 /// One recorded change.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +35,26 @@ pub struct OutboxRow {
     pub payload: String,
     /// Whether the server has answered for it (accepted or rejected).
     pub sent: bool,
+    /// Its place in this device's chain of signed changes (`None` for a change written before
+    /// the device had a key).
+    pub chain: Option<ChainFields>,
+}
+
+/// The chain fields of a signed change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainFields {
+    /// Position in the device's chain (1 for the first signed change).
+    pub chain_seq: u64,
+    /// The link of the previous signed change.
+    pub prev: Link,
+    /// The Ed25519 signature of the change's canonical bytes.
+    pub sig: [u8; 64],
+}
+
+/// The key that signs this device's changes and the device's id (the changes' origin).
+pub(super) struct ChainSigner<'k> {
+    pub key: &'k SigningKey,
+    pub origin: Uuid,
 }
 
 /// What the writer records about one change.
@@ -47,15 +71,37 @@ pub(super) fn append<T: Serialize>(
     tx: &Transaction<'_>,
     c: NewChange<'_>,
     record: &T,
+    signer: &ChainSigner<'_>,
 ) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(record)
-        .map_err(|e| StoreError::Conflict(format!("cannot encode: {e}")))?;
+    let encode = |e: serde_json::Error| StoreError::Conflict(format!("cannot encode: {e}"));
+    let payload = serde_json::to_string(record).map_err(encode)?;
+    let value = serde_json::to_value(record).map_err(encode)?;
+    let change_id = Uuid::now_v7();
+    let author = c.author.map(str::parse::<Uuid>).transpose().map_err(|e| {
+        StoreError::Conflict(format!("the officer id on this change is not a UUID: {e}"))
+    })?;
+    let (chain_seq, prev) = chain_tip(tx)?;
+    let (sig, link) = Signed {
+        change_id,
+        origin: signer.origin,
+        chain_seq,
+        entity: c.entity,
+        record_id: c.record_id,
+        op: Op::of(c.entity),
+        hlc: c.hlc,
+        base_hlc: Hlc::from_i64(c.base_hlc),
+        author,
+        payload: &value,
+        prev: &prev,
+    }
+    .sign(signer.key);
     tx.prepare_cached(
-        "INSERT INTO outbox(change_id, entity, record_id, region, hlc, op, payload, created_at, author, base_hlc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO outbox(change_id, entity, record_id, region, hlc, op, payload, created_at, author, base_hlc,
+                            chain_seq, prev, sig, link)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
-        uuid::Uuid::now_v7().to_string(),
+        change_id.to_string(),
         c.entity.as_str(),
         c.record_id,
         c.region,
@@ -65,11 +111,37 @@ pub(super) fn append<T: Serialize>(
         Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         c.author,
         c.base_hlc,
+        chain_seq as i64,
+        &prev[..],
+        &sig.to_bytes()[..],
+        &link[..],
     ])?;
     Ok(())
 }
 
-const COLS: &str = "seq, change_id, entity, record_id, region, hlc, op, payload, sent_at IS NOT NULL, author, base_hlc";
+/// The position and `prev` of the next signed change: one past the last signed one.
+pub(super) fn chain_tip(tx: &rusqlite::Connection) -> Result<(u64, Link), StoreError> {
+    let last: Option<(i64, Vec<u8>)> = tx
+        .prepare_cached(
+            "SELECT chain_seq, link FROM outbox WHERE chain_seq IS NOT NULL
+             ORDER BY chain_seq DESC LIMIT 1",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(match last {
+        None => (1, GENESIS),
+        Some((n, link)) => (
+            n as u64 + 1,
+            link.try_into().map_err(|_| {
+                StoreError::Conflict(format!(
+                    "change #{n} of this device's chain has a damaged link; run `alluvium audit verify`"
+                ))
+            })?,
+        ),
+    })
+}
+
+const COLS: &str = "seq, change_id, entity, record_id, region, hlc, op, payload, sent_at IS NOT NULL, author, base_hlc, chain_seq, prev, sig";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
     Ok(OutboxRow {
@@ -89,6 +161,27 @@ fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
         sent: r.get(8)?,
         author: r.get(9)?,
         base_hlc: Hlc::from_i64(r.get(10)?),
+        chain: {
+            let seq: Option<i64> = r.get(11)?;
+            let prev: Option<Vec<u8>> = r.get(12)?;
+            let sig: Option<Vec<u8>> = r.get(13)?;
+            match (seq, prev, sig) {
+                (Some(n), Some(p), Some(s)) => match (p.try_into(), s.try_into()) {
+                    (Ok(prev), Ok(sig)) => Some(ChainFields {
+                        chain_seq: n as u64,
+                        prev,
+                        sig,
+                    }),
+                    // A damaged row goes out as it is; the server and `audit verify` name it.
+                    _ => Some(ChainFields {
+                        chain_seq: n as u64,
+                        prev: [0; 32],
+                        sig: [0; 64],
+                    }),
+                },
+                _ => None,
+            }
+        },
     })
 }
 

@@ -3,10 +3,12 @@
 //! changes are marked sent only after the server's answer, the pull cursor moves in the same
 //! transaction as the page it ends, and a retried push changes nothing on the server.
 
+use super::canonical::{Link, Signed, decode_b64, decode_signature, link_of};
 use super::codec;
 use super::error::SyncError;
 use super::wire::{
-    Change, ErrorBody, Health, Op, PullRequest, PullResponse, PushRequest, PushResponse, Verdict,
+    Change, DeviceKeyRequest, DeviceKeysResponse, ErrorBody, Health, Op, PullRequest, PullResponse,
+    PushRequest, PushResponse, Verdict,
 };
 use crate::domain::OfficerId;
 use crate::store::{CachedOfficer, OutboxRow, RemoteChange, Store};
@@ -266,6 +268,49 @@ impl SyncClient {
         self.post("/pull", Some(session), req, false)
     }
 
+    /// Registers this device's public key with the server (a device enrolled before devices
+    /// had keys), once; the device token authenticates it.
+    pub fn register_device_key(&self, store: &mut Store) -> Result<(), SyncError> {
+        if store.device_key_registered()? {
+            return Ok(());
+        }
+        let token = store
+            .sync_setting("device_token")?
+            .ok_or(SyncError::NotEnrolled)?;
+        let public_key = match store.device_signing_key()? {
+            Some((_, key)) => super::canonical::encode_b64(key.verifying_key().as_bytes()),
+            None => return Ok(()),
+        };
+        let _: serde_json::Value = self.retry(|| {
+            self.post(
+                "/device-key",
+                Some(&token),
+                &DeviceKeyRequest {
+                    public_key: public_key.clone(),
+                },
+                false,
+            )
+        })?;
+        store.mark_device_key_registered()?;
+        Ok(())
+    }
+
+    /// Fetches the public keys of the region's devices (a full refresh, like a registry).
+    pub fn fetch_device_keys(&self, store: &mut Store, session: &str) -> Result<(), SyncError> {
+        let resp = self.retry(|| {
+            let resp = self
+                .http
+                .get(self.url("/device-keys"))
+                .bearer_auth(session)
+                .header(reqwest::header::ACCEPT_ENCODING, codec::ZSTD)
+                .send()
+                .map_err(|e| self.unreachable(&e))?;
+            self.read::<DeviceKeysResponse>(resp)
+        })?;
+        store.replace_device_keys(&resp.keys)?;
+        Ok(())
+    }
+
     /// Pushes every unsent change of the logged-in officer, then pulls everything new.
     pub fn sync(&self, store: &mut Store) -> Result<SyncReport, SyncError> {
         let result = self.sync_inner(store);
@@ -289,7 +334,11 @@ impl SyncClient {
             ))
         })?;
         let mut report = SyncReport::default();
-        let result = self.push_all(store, &officer, &token, &mut report);
+        // The server must know the key before it sees the first signed change.
+        let result = self.register_device_key(store);
+        let result = result.and_then(|()| self.push_all(store, &officer, &token, &mut report));
+        // Keys before changes, so that what other devices signed can be checked on arrival.
+        let result = result.and_then(|()| self.fetch_device_keys(store, &token));
         let result = result.and_then(|()| self.pull_all(store, &token, &mut report));
         if let Err(SyncError::Server {
             status: 401,
@@ -317,10 +366,11 @@ impl SyncClient {
             if batch.is_empty() {
                 return Ok(());
             }
-            let changes = batch
+            let mut changes = batch
                 .iter()
                 .map(|row| to_wire(row, origin, officer.officer_id))
                 .collect::<Result<Vec<_>, _>>()?;
+            leave_out_derivable_prevs(&batch, &mut changes);
             let req = PushRequest { changes };
             let resp = self.retry(|| self.push(token, &req))?;
             // One answer per change, in order; a rejection also names its change.
@@ -376,8 +426,11 @@ impl SyncClient {
                     page.cursor
                 )));
             }
-            let changes: Vec<RemoteChange> =
-                page.changes.iter().map(|p| to_remote(&p.change)).collect();
+            let changes: Vec<RemoteChange> = page
+                .changes
+                .iter()
+                .map(|p| to_remote(&p.change, store))
+                .collect::<Result<_, _>>()?;
             store.apply_remote(&changes, Some(page.cursor))?;
             report.pulled += changes.len();
             if !page.has_more {
@@ -394,6 +447,7 @@ fn to_wire(row: &OutboxRow, origin: uuid::Uuid, author: OfficerId) -> Result<Cha
             row.change_id
         )))
     };
+    let chain = row.chain.as_ref().map(|c| c.to_wire());
     Ok(Change {
         change_id: row.change_id.parse().map_err(|_| bad("id"))?,
         entity: row.entity,
@@ -405,11 +459,63 @@ fn to_wire(row: &OutboxRow, origin: uuid::Uuid, author: OfficerId) -> Result<Cha
         author: Some(author.0),
         op: Op::of(row.entity),
         payload: serde_json::from_str(&row.payload).map_err(|_| bad("payload"))?,
+        chain_seq: chain.as_ref().map(|c| c.0),
+        prev: chain.as_ref().map(|c| c.1.clone()),
+        sig: chain.map(|c| c.2),
     })
 }
 
-fn to_remote(c: &Change) -> RemoteChange {
-    RemoteChange {
+/// Leaves out each `prev` the server can compute: the link of the change just before it in
+/// the push, when that is its predecessor and the link matches (a row edited since it was
+/// signed keeps its successor's `prev` on the wire, so the successor still verifies).
+fn leave_out_derivable_prevs(rows: &[OutboxRow], changes: &mut [Change]) {
+    let links: Vec<Option<(u64, Link)>> = rows
+        .iter()
+        .zip(changes.iter())
+        .map(|(row, c)| {
+            let f = row.chain.as_ref()?;
+            let bytes = Signed::of_change(c, f.chain_seq, &f.prev).canonical_bytes();
+            Some((
+                f.chain_seq,
+                link_of(&bytes, &ed25519_dalek::Signature::from_bytes(&f.sig)),
+            ))
+        })
+        .collect();
+    for i in 1..rows.len() {
+        if let (Some((n, link)), Some(f)) = (links[i - 1], rows[i].chain.as_ref())
+            && n + 1 == f.chain_seq
+            && link == f.prev
+        {
+            changes[i].prev = None;
+        }
+    }
+}
+
+/// Why a pulled change's signature does not hold, when its origin's key is known here. A
+/// change from a device whose key this device does not know (yet) cannot be checked and is
+/// applied as the server vouches for it; so is an unsigned change of a legacy device.
+fn signature_problem(c: &Change, store: &Store) -> Result<Option<String>, SyncError> {
+    let (Some(n), Some(prev), Some(sig)) = (c.chain_seq, &c.prev, &c.sig) else {
+        return Ok(None);
+    };
+    let Some(key) = store.known_device_key(c.origin)? else {
+        return Ok(None);
+    };
+    let (Some(prev), Some(sig)) = (decode_b64::<32>(prev), decode_signature(sig)) else {
+        return Ok(Some("the change's chain fields are malformed".into()));
+    };
+    Ok(match Signed::of_change(c, n, &prev).verify(&key, &sig) {
+        Some(_) => None,
+        None => Some(format!(
+            "the signature of device {} does not match the change as received; it was altered after it was signed",
+            c.origin
+        )),
+    })
+}
+
+fn to_remote(c: &Change, store: &Store) -> Result<RemoteChange, SyncError> {
+    Ok(RemoteChange {
+        refused: signature_problem(c, store)?,
         change_id: c.change_id.to_string(),
         entity: c.entity,
         record_id: c.record_id.clone(),
@@ -418,7 +524,7 @@ fn to_remote(c: &Change) -> RemoteChange {
         origin: c.origin.to_string(),
         author: c.author.map(|a| a.to_string()),
         payload: c.payload.to_string(),
-    }
+    })
 }
 
 #[cfg(test)]

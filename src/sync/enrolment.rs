@@ -27,15 +27,20 @@ pub fn enrol(
 ) -> Result<String, SyncError> {
     let url = check_url(server_url, allow_plain_http)?;
     let client = SyncClient::new(&url, ca_pem)?;
+    let public_key = store
+        .device_signing_key()?
+        .map(|(_, key)| super::canonical::encode_b64(key.verifying_key().as_bytes()));
     let resp: EnrolResponse = client.post(
         "/enrol",
         None,
         &EnrolRequest {
             code: code.trim().to_string(),
             device_id: store.device_id().0,
+            public_key,
         },
         false,
     )?;
+    store.mark_device_key_registered()?;
     store.set_sync_setting("server_url", &url)?;
     match ca_pem {
         Some(pem) => store.set_sync_setting("ca_cert", &String::from_utf8_lossy(pem))?,

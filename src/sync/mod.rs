@@ -3,6 +3,8 @@
 //! request bodies, and the blocking client that pushes the outbox and pulls what the officer
 //! may see.
 
+pub mod canonical;
+pub mod chain;
 mod client;
 pub mod codec;
 mod enrolment;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 /// The API's path prefix.
 pub const API_PREFIX: &str = "/api/v1";
+pub use super::canonical;
 pub use super::limits::{MAX_PULL_PAGE, MAX_PUSH_CHANGES};
 
 /// What a change does to its record. Field names are protocol; do not rename.
@@ -60,6 +61,18 @@ pub struct Change {
     pub op: Op,
     /// The record itself, as the domain type serialises it.
     pub payload: serde_json::Value,
+    /// Position in the origin device's chain of signed changes (1 for its first). The three
+    /// chain fields are absent on an unsigned change, which the server takes only from a
+    /// device that has registered no key (see [`canonical`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_seq: Option<u64>,
+    /// The link of the device's previous signed change (unpadded base64url of 32 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    /// Ed25519 signature of the change's canonical bytes by the origin device (unpadded
+    /// base64url of 64 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
 }
 
 /// `POST /push`. Field names are protocol; do not rename.
@@ -133,6 +146,41 @@ pub struct EnrolRequest {
     pub code: String,
     /// This device's id (the origin of its changes).
     pub device_id: Uuid,
+    /// The device's Ed25519 public key (unpadded base64url of 32 bytes); the server checks
+    /// every change the device signs against it. Absent from older clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+}
+
+/// `POST /device-key`, authenticated by the device token: registers the key of a device
+/// enrolled before devices had keys. A device's key is set once; the same key again is
+/// acknowledged, another one refused. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceKeyRequest {
+    /// Unpadded base64url of the 32-byte Ed25519 public key.
+    pub public_key: String,
+}
+
+/// The public key of one device, as devices receive them (`GET /device-keys`). Field names
+/// are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceKey {
+    pub device: Uuid,
+    pub region: String,
+    /// Unpadded base64url of the 32-byte Ed25519 public key.
+    pub public_key: String,
+    /// When the device was revoked (RFC 3339, UTC): its key verifies what it signed before,
+    /// and nothing new is accepted from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+}
+
+/// `GET /device-keys`: the keys of the devices of the officer's regions (every region for an
+/// admin), revoked ones included. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceKeysResponse {
+    pub keys: Vec<DeviceKey>,
 }
 
 /// Field names are protocol; do not rename.

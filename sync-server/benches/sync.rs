@@ -10,7 +10,7 @@
 mod common;
 
 use alluvium::domain::*;
-use alluvium::sync::wire::{Change, Op};
+use alluvium::sync::wire::{Change, Op, canonical};
 use alluvium_sync::db::{ServerStore, Session, SqliteStore};
 use common::*;
 use serde::Deserialize;
@@ -208,26 +208,45 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
             .unwrap();
         let device = uuid::Uuid::now_v7();
         let code = store.make_enrol_code("SL-KONO", 600).unwrap();
-        store.enrol(&code, device).unwrap();
+        // The device signs its changes, as every device does: the ingest includes checking
+        // each signature and its place in the chain.
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        store
+            .enrol(&code, device, Some(&key.verifying_key()))
+            .unwrap();
         let session = Session {
             device: alluvium_sync::db::Device {
                 id: device,
                 region: "SL-KONO".into(),
+                public_key: Some(key.verifying_key()),
             },
             officer: officer.clone(),
         };
         let mut hlc = HlcClock::default();
-        let mut change = |entity: &str, id: String, op: Op, payload: serde_json::Value| Change {
-            change_id: uuid::Uuid::now_v7(),
-            entity: entity.parse().unwrap(),
-            record_id: id,
-            region: None,
-            hlc: hlc.tick(chrono::Utc::now().timestamp_millis() as u64),
-            base_hlc: Hlc::default(),
-            origin: device,
-            author: Some(officer.id.0),
-            op,
-            payload,
+        let mut chain = (0u64, canonical::GENESIS);
+        let mut change = |entity: &str, id: String, op: Op, payload: serde_json::Value| {
+            let mut c = Change {
+                change_id: uuid::Uuid::now_v7(),
+                entity: entity.parse().unwrap(),
+                record_id: id,
+                region: None,
+                hlc: hlc.tick(chrono::Utc::now().timestamp_millis() as u64),
+                base_hlc: Hlc::default(),
+                origin: device,
+                author: Some(officer.id.0),
+                op,
+                payload,
+                chain_seq: None,
+                prev: None,
+                sig: None,
+            };
+            let n = chain.0 + 1;
+            let (sig, link) = canonical::Signed::of_change(&c, n, &chain.1).sign(&key);
+            c.prev = Some(canonical::encode_b64(&chain.1));
+            c.chain_seq = Some(n);
+            c.sig = Some(canonical::encode_b64(&sig.to_bytes()));
+            chain = (n, link);
+            c
         };
         let mut reg: Vec<Change> = Vec::new();
         for d in diggers {
@@ -250,6 +269,8 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
             Op::Upsert,
             serde_json::to_value(si).unwrap(),
         ));
+        // As the client sends them: `prev` only on the first change of a push.
+        reg.iter_mut().skip(1).for_each(|c| c.prev = None);
         store.push(&session, &reg).unwrap();
         let (ps, ss) = records(si, diggers, n, n as u64 + 7);
         let mut batch = Vec::with_capacity(n);
@@ -268,6 +289,11 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
                     Op::Insert,
                     serde_json::to_value(s).unwrap(),
                 ));
+            }
+        }
+        for (i, c) in batch.iter_mut().enumerate() {
+            if i % 2000 != 0 {
+                c.prev = None;
             }
         }
         let t = Instant::now();

@@ -1,4 +1,5 @@
-//! `alluvium-sync admin …`: regions, officers, enrolment codes, revocations and statistics,
+//! `alluvium-sync admin …`: regions, officers, enrolment codes, devices (revocation, which
+//! still sign nothing), statistics and `audit verify` of the devices' change chains,
 //! run directly on the database file (WAL with a busy timeout lets this work while the server
 //! runs).
 
@@ -43,6 +44,30 @@ pub enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Tamper evidence: every device's chain of signed changes.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+/// `admin audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk every device's chain of signed changes; list each change altered, removed or
+    /// inserted since its device signed it, and exit 1 if there is any.
+    Verify {
+        /// `text` (default) or `json` (a list of `{device, change_id, problem}`).
+        #[arg(long, default_value = "text")]
+        format: OutputFormat,
+    },
+}
+
+/// How a listing is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
 }
 
 /// `admin region …`
@@ -83,8 +108,15 @@ pub enum OfficerCommand {
 /// `admin device …`
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
-    /// Revoke a device: its token and sessions stop working.
+    /// Revoke a device: its token and sessions stop working, and its key signs nothing new
+    /// (what it signed before stays verifiable).
     Revoke { id: uuid::Uuid },
+    /// List enrolled devices, with whether each signs its changes (`unsigned`: enrolled by an
+    /// older version and not registered a key yet).
+    List {
+        #[arg(long, default_value = "text")]
+        format: OutputFormat,
+    },
 }
 
 fn read_password() -> Result<String> {
@@ -103,8 +135,9 @@ fn read_password() -> Result<String> {
     Ok(pw)
 }
 
-/// Runs one admin command against the database at `db`.
-pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<()> {
+/// Runs one admin command against the database at `db`; the exit code is 1 when an audit
+/// finds problems.
+pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<std::process::ExitCode> {
     let store = SqliteStore::open(db).with_context(|| format!("cannot open {}", db.display()))?;
     match cmd {
         AdminCommand::Region {
@@ -170,6 +203,55 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<()> {
             store.revoke_device(id)?;
             println!("device {id} revoked");
         }
+        AdminCommand::Device {
+            command: DeviceCommand::List { format },
+        } => {
+            let devices = store.devices()?;
+            if format == OutputFormat::Json {
+                println!("{}", serde_json::to_string_pretty(&devices)?);
+            } else {
+                println!(
+                    "{:<36} {:<12} {:<8} {:<8} {:>9} {:>9}",
+                    "device", "region", "signs", "revoked", "changes", "unsigned"
+                );
+                for d in &devices {
+                    println!(
+                        "{:<36} {:<12} {:<8} {:<8} {:>9} {:>9}",
+                        d.id,
+                        d.region,
+                        if d.signed { "yes" } else { "unsigned" },
+                        if d.revoked_at.is_some() { "yes" } else { "no" },
+                        d.changes,
+                        d.unsigned_changes
+                    );
+                }
+            }
+        }
+        AdminCommand::Audit {
+            command: AuditCommand::Verify { format },
+        } => {
+            let report = store.audit()?;
+            if format == OutputFormat::Json {
+                println!("{}", serde_json::to_string_pretty(&report.problems)?);
+            } else {
+                for p in &report.problems {
+                    println!("{} {} {}", p.device, p.change_id, p.problem);
+                }
+            }
+            if !report.problems.is_empty() {
+                eprintln!(
+                    "alluvium-sync: audit verify: {} problem(s) in the chains of {} device(s) ({} signed changes checked)",
+                    report.problems.len(),
+                    report.devices,
+                    report.changes
+                );
+                return Ok(std::process::ExitCode::FAILURE);
+            }
+            eprintln!(
+                "audit verify: {} signed changes of {} device(s) intact",
+                report.changes, report.devices
+            );
+        }
         AdminCommand::Stats { json } => {
             let s = store.stats()?;
             if json {
@@ -195,5 +277,5 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(std::process::ExitCode::SUCCESS)
 }

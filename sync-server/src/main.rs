@@ -66,11 +66,12 @@ fn main() -> ExitCode {
             tls_cert.zip(tls_key),
             allow_plain_http,
             session_ttl_secs,
-        ),
+        )
+        .map(|()| ExitCode::SUCCESS),
         Command::Admin { db, command } => admin::run(&db, command),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "alluvium-sync: {e:#}");
             ExitCode::FAILURE

@@ -46,7 +46,7 @@ fn fixture() -> Fixture {
     .unwrap();
     let device = Uuid::now_v7();
     let code = db.make_enrol_code("SL-KONO", 3600).unwrap();
-    let (device_token, _) = db.enrol(&code, device).unwrap();
+    let (device_token, _) = db.enrol(&code, device, None).unwrap();
     let state = AppState::new(db.clone());
     Fixture {
         _dir: dir,

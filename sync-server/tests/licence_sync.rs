@@ -8,6 +8,7 @@ use alluvium::domain::{
     Cents, Hlc, LicenceEvent, LicenceEventId, LicenceEventKind, LicenceStanding, RecordKind,
     Supporter, SupporterId,
 };
+use alluvium::sync::canonical;
 use alluvium::sync::wire::{Change, Op, PushRequest, Verdict};
 use chrono::{Days, NaiveDate};
 use common::*;
@@ -145,13 +146,14 @@ fn the_server_refuses_an_invalid_licence_event_with_the_device_s_reason() {
     ];
     let officer = lic.store.session().unwrap().unwrap().officer_id;
     let client = alluvium::sync::SyncClient::from_store(&lic.store).unwrap();
-    for bad in bad_events {
+    let (_, key) = lic.store.device_signing_key().unwrap().unwrap();
+    for (i, bad) in bad_events.into_iter().enumerate() {
         let device_says = lic
             .store
             .write(|w| w.add_licence_event(&bad))
             .unwrap_err()
             .to_string();
-        let change = Change {
+        let mut change = Change {
             change_id: uuid::Uuid::now_v7(),
             entity: RecordKind::LicenceEvent,
             record_id: bad.id.to_string(),
@@ -162,7 +164,18 @@ fn the_server_refuses_an_invalid_licence_event_with_the_device_s_reason() {
             author: Some(officer.0),
             op: Op::Insert,
             payload: serde_json::to_value(&bad).unwrap(),
+            chain_seq: None,
+            prev: None,
+            sig: None,
         };
+        // Signed by this device far ahead of its chain (a gap the server allows), so that the
+        // record rules are what refuses it.
+        let seq = 1_000_000 + i as u64;
+        let prev = canonical::GENESIS;
+        let (sig, _) = canonical::Signed::of_change(&change, seq, &prev).sign(&key);
+        change.chain_seq = Some(seq);
+        change.prev = Some(canonical::encode_b64(&prev));
+        change.sig = Some(canonical::encode_b64(&sig.to_bytes()));
         let resp = client
             .push(
                 &lic.session_token(),

@@ -232,6 +232,7 @@ fn session(role: Role, regions: &[&str]) -> Session {
         device: Device {
             id: uuid::Uuid::now_v7(),
             region: regions.first().unwrap_or(&"SL-KONO").to_string(),
+            public_key: None,
         },
         officer: Officer {
             id: OfficerId::new(),
@@ -276,6 +277,9 @@ fn change_of(s: &Session, record: &Record) -> Change {
             Record::Review(r) => serde_json::to_value(r),
         }
         .unwrap(),
+        chain_seq: None,
+        prev: None,
+        sig: None,
     }
 }
 
@@ -677,6 +681,7 @@ fn finding_04_a_device_does_not_follow_a_clock_far_ahead() {
         origin: uuid::Uuid::now_v7().to_string(),
         author: None,
         payload: serde_json::to_string(&region).unwrap(),
+        refused: None,
     };
     device.apply_remote(&[far], Some(1)).unwrap();
     // The next local change is stamped near now, not in the year 6429.

@@ -119,21 +119,27 @@ fn wire_batch(d: &Device) -> PushRequest {
         .unsent_changes(10_000)
         .unwrap()
         .into_iter()
-        .map(|row| Change {
-            change_id: row.change_id.parse().unwrap(),
-            entity: row.entity,
-            record_id: row.record_id,
-            region: row.region,
-            hlc: row.hlc,
-            base_hlc: row.base_hlc,
-            origin: d.store.device_id().0,
-            author: Some(officer.0),
-            op: if row.op == "insert" {
-                Op::Insert
-            } else {
-                Op::Upsert
-            },
-            payload: serde_json::from_str(&row.payload).unwrap(),
+        .map(|row| {
+            let chain = row.chain.as_ref().map(|c| c.to_wire());
+            Change {
+                change_id: row.change_id.parse().unwrap(),
+                entity: row.entity,
+                record_id: row.record_id,
+                region: row.region,
+                hlc: row.hlc,
+                base_hlc: row.base_hlc,
+                origin: d.store.device_id().0,
+                author: Some(officer.0),
+                op: if row.op == "insert" {
+                    Op::Insert
+                } else {
+                    Op::Upsert
+                },
+                payload: serde_json::from_str(&row.payload).unwrap(),
+                chain_seq: chain.as_ref().map(|c| c.0),
+                prev: chain.as_ref().map(|c| c.1.clone()),
+                sig: chain.map(|c| c.2),
+            }
         })
         .collect();
     PushRequest { changes }

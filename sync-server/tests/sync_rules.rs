@@ -62,6 +62,9 @@ fn change(
         author: Some(d.store.session().unwrap().unwrap().officer_id.0),
         op,
         payload,
+        chain_seq: None,
+        prev: None,
+        sig: None,
     }
 }
 

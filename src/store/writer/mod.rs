@@ -25,6 +25,7 @@ pub struct Writer<'t> {
     author: Option<OfficerId>,
     today: NaiveDate,
     remote: Option<RemoteStamp>,
+    key: &'t ed25519_dalek::SigningKey,
 }
 
 /// The stamp of a change made elsewhere and applied here by sync: the record keeps its own
@@ -43,6 +44,7 @@ impl<'t> Writer<'t> {
         clock: &'t mut HlcClock,
         device: DeviceId,
         author: Option<OfficerId>,
+        key: &'t ed25519_dalek::SigningKey,
     ) -> Self {
         Writer {
             tx,
@@ -51,6 +53,7 @@ impl<'t> Writer<'t> {
             author,
             today: Utc::now().date_naive(),
             remote: None,
+            key,
         }
     }
 
@@ -128,6 +131,10 @@ impl<'t> Writer<'t> {
                 author: author.as_deref(),
             },
             record,
+            &outbox::ChainSigner {
+                key: self.key,
+                origin: self.device.0,
+            },
         )
     }
 

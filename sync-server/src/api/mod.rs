@@ -1,4 +1,5 @@
-//! The HTTP routes under `/api/v1`: health, enrol, login, push, pull. Bodies are read by a
+//! The HTTP routes under `/api/v1`: health, enrol, login, push, pull, and the device keys
+//! (a device registering its own, officers' devices fetching their regions'). Bodies are read by a
 //! JSON extractor of our own, so malformed, oversized or compressed-bomb bodies all get the
 //! shared JSON error body with the right 4xx. Each request kind has its own size limits
 //! ([`BodyLimit`]): the unauthenticated enrolment and the login take a few KB at most, and
@@ -7,11 +8,12 @@
 use crate::AppState;
 use crate::auth::{DeviceAuth, SessionAuth, check_login, shown};
 use crate::error::ApiError;
+use alluvium::sync::canonical::decode_b64;
 use alluvium::sync::codec;
 use alluvium::sync::limits::{MAX_LOGIN_WAIT_SECS, MAX_SMALL_BODY, MAX_USERNAME};
 use alluvium::sync::wire::{
-    EnrolRequest, EnrolResponse, Health, LoginRequest, LoginResponse, MAX_PUSH_CHANGES,
-    PullRequest, PushRequest, PushResponse,
+    DeviceKeyRequest, DeviceKeysResponse, EnrolRequest, EnrolResponse, Health, LoginRequest,
+    LoginResponse, MAX_PUSH_CHANGES, PullRequest, PushRequest, PushResponse,
 };
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
@@ -19,6 +21,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use ed25519_dalek::VerifyingKey;
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -33,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/login", post(login))
         .route("/push", post(push))
         .route("/pull", post(pull))
+        .route("/device-key", post(device_key))
+        .route("/device-keys", get(device_keys))
 }
 
 /// How large a request body of one kind may be.
@@ -49,6 +54,11 @@ impl BodyLimit for EnrolRequest {
 }
 
 impl BodyLimit for LoginRequest {
+    const WIRE: usize = MAX_SMALL_BODY;
+    const DECODED: usize = MAX_SMALL_BODY;
+}
+
+impl BodyLimit for DeviceKeyRequest {
     const WIRE: usize = MAX_SMALL_BODY;
     const DECODED: usize = MAX_SMALL_BODY;
 }
@@ -164,13 +174,50 @@ async fn enrol(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<EnrolRequest>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
+    let public_key = req.public_key.as_deref().map(parse_key).transpose()?;
     let db = state.db.clone();
-    let (device_token, region) = run(move || Ok(db.enrol(&req.code, req.device_id)?)).await?;
+    let (device_token, region) =
+        run(move || Ok(db.enrol(&req.code, req.device_id, public_key.as_ref())?)).await?;
     tracing::info!(%region, device = %req.device_id, "device enrolled");
     Ok(Json(EnrolResponse {
         device_token,
         region,
     }))
+}
+
+/// A device's public key from its wire text.
+fn parse_key(text: &str) -> Result<VerifyingKey, ApiError> {
+    decode_b64::<32>(text)
+        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+        .filter(|k| !k.is_weak())
+        .ok_or_else(|| {
+            ApiError::Invalid(
+                "public_key is not an Ed25519 public key (32 bytes, base64url)".into(),
+            )
+        })
+}
+
+async fn device_key(
+    State(state): State<AppState>,
+    DeviceAuth(device): DeviceAuth,
+    JsonBody(req): JsonBody<DeviceKeyRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let key = parse_key(&req.public_key)?;
+    let db = state.db.clone();
+    let id = device.id;
+    run(move || Ok(db.register_device_key(id, &key)?)).await?;
+    tracing::info!(device = %device.id, "device key registered");
+    Ok(Json(serde_json::json!({ "status": "registered" })))
+}
+
+async fn device_keys(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SessionAuth(session): SessionAuth,
+) -> Result<Response, ApiError> {
+    let db = state.db.clone();
+    let keys = run(move || Ok(db.device_keys(&session)?)).await?;
+    json_response(&headers, &DeviceKeysResponse { keys })
 }
 
 async fn login(

@@ -6,7 +6,7 @@ mod sqlite;
 pub use sqlite::{DEFAULT_SESSION_TTL_SECS, SERVER_ORIGIN, SqliteStore};
 
 use alluvium::domain::{Officer, Role};
-use alluvium::sync::wire::{Change, ChangeResult, PullResponse};
+use alluvium::sync::wire::{Change, ChangeResult, DeviceKey, PullResponse};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -31,6 +31,44 @@ pub enum DbError {
 pub struct Device {
     pub id: Uuid,
     pub region: String,
+    /// The key its changes are signed with (`None`: enrolled by an older version and not
+    /// registered yet; its changes are taken unsigned until it registers one).
+    pub public_key: Option<ed25519_dalek::VerifyingKey>,
+}
+
+/// An enrolled device as an administrator lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceInfo {
+    pub id: Uuid,
+    pub region: String,
+    /// Unix seconds.
+    pub enrolled_at: i64,
+    /// Unix seconds, when revoked.
+    pub revoked_at: Option<i64>,
+    /// Whether the device has a registered key (signs its changes).
+    pub signed: bool,
+    /// Changes in the log from this device, and how many of them are unsigned.
+    pub changes: i64,
+    pub unsigned_changes: i64,
+}
+
+/// One problem `audit verify` found in a device's chain. Field names are output contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditProblem {
+    pub device: Uuid,
+    pub change_id: String,
+    /// Starts with `altered`, `removed` or `inserted`, then says what was found.
+    pub problem: String,
+}
+
+/// What `audit verify` walked and found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// Devices with a key whose chains were walked.
+    pub devices: usize,
+    /// Signed changes checked.
+    pub changes: u64,
+    pub problems: Vec<AuditProblem>,
 }
 
 /// An officer's session on a device: who may push and read what.
@@ -100,8 +138,26 @@ pub trait ServerStore: Send + Sync + 'static {
     fn revoke_device(&self, id: Uuid) -> Result<(), DbError>;
     /// Entity counts.
     fn stats(&self) -> Result<Stats, DbError>;
-    /// Uses an enrolment code; returns the device token and region.
-    fn enrol(&self, code: &str, device: Uuid) -> Result<(String, String), DbError>;
+    /// Uses an enrolment code, recording the device's public key when it sends one; returns
+    /// the device token and region.
+    fn enrol(
+        &self,
+        code: &str,
+        device: Uuid,
+        public_key: Option<&ed25519_dalek::VerifyingKey>,
+    ) -> Result<(String, String), DbError>;
+    /// Registers the key of a device enrolled without one (set once, never replaced).
+    fn register_device_key(
+        &self,
+        device: Uuid,
+        key: &ed25519_dalek::VerifyingKey,
+    ) -> Result<(), DbError>;
+    /// The keys of the devices of the session's regions (all for an admin), revoked included.
+    fn device_keys(&self, s: &Session) -> Result<Vec<DeviceKey>, DbError>;
+    /// Every enrolled device, for administrators (which are still unsigned).
+    fn devices(&self) -> Result<Vec<DeviceInfo>, DbError>;
+    /// Walks every device's chain of signed changes (see `alluvium::sync::chain`).
+    fn audit(&self) -> Result<AuditReport, DbError>;
     /// The device a token belongs to, unless revoked.
     fn device_by_token(&self, token: &str) -> Result<Option<Device>, DbError>;
     /// An officer account by user name.

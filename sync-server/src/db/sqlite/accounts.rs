@@ -5,6 +5,7 @@ use super::{SERVER_ORIGIN, now};
 use crate::db::{Account, DbError, Device, NewOfficer, Session};
 use alluvium::domain::{Hlc, Officer, Region, Role};
 use chrono::Utc;
+use ed25519_dalek::VerifyingKey;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -70,8 +71,16 @@ pub(super) fn officer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Officer, S
     ))
 }
 
-/// Device id, device region, expiry, revocation time, and the officer (with hash, disabled).
-type SessionRow = (String, String, i64, Option<i64>, (Officer, String, bool));
+/// Device id, device region, expiry, revocation time, the officer (with hash, disabled), and
+/// the device's public key.
+type SessionRow = (
+    String,
+    String,
+    i64,
+    Option<i64>,
+    (Officer, String, bool),
+    Option<Vec<u8>>,
+);
 
 pub(super) fn add_region(
     conn: &mut Connection,
@@ -235,6 +244,7 @@ pub(super) fn enrol(
     conn: &mut Connection,
     code: &str,
     device: Uuid,
+    public_key: Option<&VerifyingKey>,
 ) -> Result<(String, String), DbError> {
     let tx = conn.transaction()?;
     let hash = token_hash(&normalise_code(code));
@@ -275,8 +285,15 @@ pub(super) fn enrol(
     }
     let token = new_token();
     tx.execute(
-        "INSERT INTO devices(id, token_hash, region, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
-        params![device.to_string(), token_hash(&token), region, now()],
+        "INSERT INTO devices(id, token_hash, region, enrolled_at, public_key, key_registered_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?5 IS NULL THEN NULL ELSE ?4 END)",
+        params![
+            device.to_string(),
+            token_hash(&token),
+            region,
+            now(),
+            public_key.map(|k| k.to_bytes().to_vec())
+        ],
     )
     .map_err(|e| match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::ConstraintViolation) => already_enrolled(device),
@@ -300,18 +317,67 @@ fn already_enrolled(device: Uuid) -> DbError {
 }
 
 pub(super) fn device_by_token(conn: &Connection, token: &str) -> Result<Option<Device>, DbError> {
-    let row: Option<(String, String)> = conn
+    let row: Option<(String, String, Option<Vec<u8>>)> = conn
         .prepare_cached(
-            "SELECT id, region FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
+            "SELECT id, region, public_key FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
         )?
-        .query_row([token_hash(token)], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([token_hash(token)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    Ok(row.and_then(|(id, region)| {
-        Some(Device {
-            id: id.parse().ok()?,
+    row.map(|(id, region, key)| {
+        Ok(Device {
+            id: id
+                .parse()
+                .map_err(|_| DbError::Invalid("corrupt device id".into()))?,
             region,
+            public_key: stored_key(key)?,
         })
-    }))
+    })
+    .transpose()
+}
+
+/// A device's stored public key.
+pub(super) fn stored_key(bytes: Option<Vec<u8>>) -> Result<Option<VerifyingKey>, DbError> {
+    bytes
+        .map(|b| {
+            <[u8; 32]>::try_from(b)
+                .ok()
+                .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+                .ok_or_else(|| DbError::Invalid("a device's stored public key is damaged".into()))
+        })
+        .transpose()
+}
+
+/// Registers the key of a device enrolled without one. A device's key is set once: the same
+/// key again is acknowledged; another is refused, or a stolen device token could replace it.
+pub(super) fn register_device_key(
+    conn: &Connection,
+    device: Uuid,
+    key: &VerifyingKey,
+) -> Result<(), DbError> {
+    let n = conn.execute(
+        "UPDATE devices SET public_key = ?2, key_registered_at = ?3
+         WHERE id = ?1 AND public_key IS NULL AND revoked_at IS NULL",
+        params![device.to_string(), key.to_bytes().to_vec(), now()],
+    )?;
+    if n == 1 {
+        return Ok(());
+    }
+    let stored: Option<Option<Vec<u8>>> = conn
+        .query_row(
+            "SELECT public_key FROM devices WHERE id = ?1",
+            [device.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match stored {
+        Some(Some(k)) if k == key.to_bytes() => Ok(()),
+        Some(Some(_)) => Err(DbError::Conflict(
+            "this device already has another key, and a device key is never replaced; \
+             an administrator revokes the device and it enrols again"
+                .into(),
+        )),
+        _ => Err(DbError::NotFound(format!("no enrolled device {device}"))),
+    }
 }
 
 pub(super) fn account(conn: &Connection, username: &str) -> Result<Option<Account>, DbError> {
@@ -355,7 +421,8 @@ pub(super) fn session(conn: &Connection, token: &str) -> Result<Option<Session>,
     let row: Option<SessionRow> = conn
         .prepare_cached(
             "SELECT s.device_id, d.region, s.expires_at, d.revoked_at,
-                    o.id, o.username, o.full_name, o.role, o.regions, o.password_hash, o.disabled
+                    o.id, o.username, o.full_name, o.role, o.regions, o.password_hash, o.disabled,
+                    d.public_key
              FROM sessions s JOIN devices d ON d.id = s.device_id JOIN officers o ON o.id = s.officer_id
              WHERE s.token_hash = ?1",
         )?
@@ -379,10 +446,10 @@ pub(super) fn session(conn: &Connection, token: &str) -> Result<Option<Session>,
                     r.get::<_, i64>(10)? != 0,
                 )
             };
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, officer))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, officer, r.get(11)?))
         })
         .optional()?;
-    let Some((device, region, expires, revoked, (officer, _, disabled))) = row else {
+    let Some((device, region, expires, revoked, (officer, _, disabled), key)) = row else {
         return Ok(None);
     };
     if revoked.is_some() {
@@ -402,6 +469,7 @@ pub(super) fn session(conn: &Connection, token: &str) -> Result<Option<Session>,
                 .parse()
                 .map_err(|_| DbError::Invalid("corrupt device id".into()))?,
             region,
+            public_key: stored_key(key)?,
         },
         officer,
     }))

@@ -4,16 +4,21 @@
 //! (the record rules and authorisation), pull, and statistics.
 
 mod accounts;
+mod audit;
+mod chain;
 mod lookup;
 mod pull;
 mod push;
 mod schema;
 mod stats;
 
-use super::{Account, DbError, Device, NewOfficer, ServerStore, Session, Stats};
+use super::{
+    Account, AuditReport, DbError, Device, DeviceInfo, NewOfficer, ServerStore, Session, Stats,
+};
 use alluvium::domain::Officer;
-use alluvium::sync::wire::{Change, ChangeResult, PullResponse};
+use alluvium::sync::wire::{Change, ChangeResult, DeviceKey, PullResponse};
 use chrono::Utc;
+use ed25519_dalek::VerifyingKey;
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::Mutex;
@@ -90,8 +95,29 @@ impl ServerStore for SqliteStore {
         stats::stats(&self.conn())
     }
 
-    fn enrol(&self, code: &str, device: Uuid) -> Result<(String, String), DbError> {
-        accounts::enrol(&mut self.conn(), code, device)
+    fn enrol(
+        &self,
+        code: &str,
+        device: Uuid,
+        public_key: Option<&VerifyingKey>,
+    ) -> Result<(String, String), DbError> {
+        accounts::enrol(&mut self.conn(), code, device, public_key)
+    }
+
+    fn register_device_key(&self, device: Uuid, key: &VerifyingKey) -> Result<(), DbError> {
+        accounts::register_device_key(&self.conn(), device, key)
+    }
+
+    fn device_keys(&self, s: &Session) -> Result<Vec<DeviceKey>, DbError> {
+        audit::device_keys(&self.conn(), s)
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceInfo>, DbError> {
+        audit::devices(&self.conn())
+    }
+
+    fn audit(&self) -> Result<AuditReport, DbError> {
+        audit::audit(&self.conn())
     }
 
     fn device_by_token(&self, token: &str) -> Result<Option<Device>, DbError> {
@@ -118,7 +144,9 @@ impl ServerStore for SqliteStore {
             .iter()
             .map(|c| push::prepare(s, c, now_ms))
             .collect();
-        push::push(&mut self.conn(), s, changes, prepared, today)
+        // So are the signatures, on every core.
+        let checked = chain::check_signatures(s, changes);
+        push::push(&mut self.conn(), s, changes, prepared, checked, today)
     }
 
     fn pull(&self, s: &Session, cursor: i64, limit: u32) -> Result<PullResponse, DbError> {

@@ -2,6 +2,7 @@
 
 use crate::db::{DbError, Session};
 use alluvium::domain::{Hlc, Role};
+use alluvium::sync::canonical::encode_b64;
 use alluvium::sync::limits::MAX_PULL_PAGE_BYTES;
 use alluvium::sync::scope;
 use alluvium::sync::wire::{Change, Op, PullResponse, PulledChange};
@@ -37,7 +38,8 @@ pub(super) fn pull(
         r.get(0)
     })?;
     let sql = format!(
-        "SELECT seq, change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload
+        "SELECT seq, change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload,
+                chain_seq, prev, sig
          FROM changes WHERE seq > ?1 AND seq <= ?2 AND origin <> ?3 AND entity IN ({entity_list}) {region_filter}
          ORDER BY seq LIMIT ?4"
     );
@@ -84,6 +86,11 @@ pub(super) fn pull(
                             Op::Upsert
                         },
                         payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                        // The chain fields go down as stored, so the receiver can check the
+                        // signature against the origin's key.
+                        chain_seq: r.get::<_, Option<i64>>(11)?.map(|n| n as u64),
+                        prev: r.get::<_, Option<Vec<u8>>>(12)?.map(|p| encode_b64(&p)),
+                        sig: r.get::<_, Option<Vec<u8>>>(13)?.map(|p| encode_b64(&p)),
                     },
                 },
             ))

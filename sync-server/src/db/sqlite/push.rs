@@ -6,6 +6,7 @@
 //! — is one of the officer's. Accepted changes enter the log; refused ones are kept with their
 //! reason, so a resent change gets the same answer.
 
+use super::chain::{self, Checked, Verified};
 use super::now;
 use super::schema::{licence_facts, sale_facts};
 use crate::db::{DbError, Session};
@@ -94,6 +95,7 @@ pub(super) fn push(
     s: &Session,
     changes: &[Change],
     prepared: Vec<Prepared>,
+    checked: Vec<Checked>,
     today: NaiveDate,
 ) -> Result<Vec<ChangeResult>, DbError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -103,8 +105,8 @@ pub(super) fn push(
         entries: RefCell::new(HashMap::new()),
     };
     let mut out = Vec::with_capacity(changes.len());
-    for (c, p) in changes.iter().zip(prepared) {
-        let verdict = apply_change(&batch, s, c, p)?;
+    for ((c, p), k) in changes.iter().zip(prepared).zip(checked) {
+        let verdict = apply_change(&batch, s, c, p, k)?;
         let change_id = matches!(verdict, Verdict::Rejected { .. }).then_some(c.change_id);
         out.push(ChangeResult { change_id, verdict });
     }
@@ -169,6 +171,7 @@ fn apply_change(
     s: &Session,
     c: &Change,
     prepared: Prepared,
+    checked: Checked,
 ) -> Result<Verdict, DbError> {
     let id = c.change_id.to_string();
     let payload = c.payload.to_string();
@@ -179,7 +182,8 @@ fn apply_change(
     let seen: Option<(Option<String>, String, String)> =
         b.tx.prepare_cached(
             "SELECT NULL, origin, payload FROM changes WHERE change_id = ?1
-             UNION ALL SELECT reason, origin, payload FROM rejected WHERE change_id = ?1 LIMIT 1",
+             UNION ALL SELECT reason, origin, payload FROM rejected WHERE change_id = ?1
+             UNION ALL SELECT NULL, origin, payload FROM acknowledged WHERE change_id = ?1 LIMIT 1",
         )?
         .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
@@ -202,16 +206,36 @@ fn apply_change(
             Some(reason) => Verdict::Rejected { reason },
         });
     }
-    let decided = match prepared {
-        Ok(record) => decide(b, s, c, &record)?,
-        Err(reason) => Err(reason),
+    // Who signed it and where it sits in the device's chain come before what it says: a
+    // change refused here has no place in the chain.
+    let (verified, decided) = match checked {
+        Err(reason) => (None, Err(reason)),
+        Ok(verified) => {
+            let placed = match &verified {
+                Some(v) => chain::check_place(b.tx, &c.origin.to_string(), v)?,
+                None => Ok(()),
+            };
+            match placed {
+                Err(reason) => (None, Err(reason)),
+                Ok(()) => {
+                    let decided = match prepared {
+                        Ok(record) => decide(b, s, c, &record, verified.as_ref())?,
+                        Err(reason) => Err(reason),
+                    };
+                    (verified, decided)
+                }
+            }
+        }
     };
     match decided {
         Ok(()) => Ok(Verdict::Accepted),
         Err(reason) => {
+            // A change the record rules refused keeps its place in the chain (its chain
+            // fields), so the device's later changes still link up.
             b.tx.prepare_cached(
-                "INSERT INTO rejected(change_id, entity, record_id, origin, author, reason, payload, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO rejected(change_id, entity, record_id, origin, author, reason, payload, at,
+                                      hlc, base_hlc, chain_seq, prev, sig, link)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
                 id,
@@ -221,7 +245,13 @@ fn apply_change(
                 c.author.map(|a| a.to_string()),
                 reason,
                 payload,
-                now()
+                now(),
+                c.hlc.as_i64(),
+                c.base_hlc.as_i64(),
+                verified.as_ref().map(|v| v.chain_seq as i64),
+                verified.as_ref().map(|v| v.prev.to_vec()),
+                verified.as_ref().map(|v| v.sig.to_vec()),
+                verified.as_ref().map(|v| v.link.to_vec()),
             ])?;
             Ok(Verdict::Rejected { reason })
         }
@@ -238,6 +268,7 @@ fn decide(
     s: &Session,
     c: &Change,
     record: &Record,
+    verified: Option<&Verified>,
 ) -> Result<Result<(), String>, DbError> {
     let role = s.role();
     let tx = b.tx;
@@ -249,6 +280,28 @@ fn decide(
             .query_row([&c.record_id], |_| Ok(()))
             .optional()?;
         return Ok(if known.is_some() {
+            // Not logged (devices pull regions from the admin's changes), but kept where
+            // the device's chain needs it.
+            tx.prepare_cached(
+                "INSERT INTO acknowledged(change_id, entity, record_id, origin, author, payload, at,
+                                          hlc, base_hlc, chain_seq, prev, sig, link)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                c.change_id.to_string(),
+                c.entity.as_str(),
+                c.record_id,
+                c.origin.to_string(),
+                c.author.map(|a| a.to_string()),
+                c.payload.to_string(),
+                now(),
+                c.hlc.as_i64(),
+                c.base_hlc.as_i64(),
+                verified.map(|v| v.chain_seq as i64),
+                verified.map(|v| v.prev.to_vec()),
+                verified.map(|v| v.sig.to_vec()),
+                verified.map(|v| v.link.to_vec()),
+            ])?;
             Ok(())
         } else {
             Err(format!(
@@ -336,8 +389,9 @@ fn decide(
     // The log keeps every accepted version (losers included, so devices can keep them for
     // review); `records` follows the winner.
     tx.prepare_cached(
-        "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload,
+                             chain_seq, prev, sig, link)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         c.change_id.to_string(),
@@ -349,7 +403,11 @@ fn decide(
         c.origin.to_string(),
         c.author.map(|a| a.to_string()),
         if c.op == Op::Insert { "insert" } else { "upsert" },
-        c.payload.to_string()
+        c.payload.to_string(),
+        verified.map(|v| v.chain_seq as i64),
+        verified.map(|v| v.prev.to_vec()),
+        verified.map(|v| v.sig.to_vec()),
+        verified.map(|v| v.link.to_vec()),
     ])?;
     Ok(Ok(()))
 }

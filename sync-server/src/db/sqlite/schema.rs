@@ -4,7 +4,9 @@
 //! `records` holds, per record, what authorisation, merging and the record rules need
 //! (region, parent, what it corrects, clock, and the few facts of licences and sales that the
 //! sale-chain rules read) — not the content, which lives once in `changes`; `rejected` keeps
-//! refused changes with the reason, so a resent one gets the same answer.
+//! refused changes with the reason, so a resent one gets the same answer; `acknowledged`
+//! keeps changes accepted without effect (a device's copy of a known region). The three
+//! together hold every device's chain of signed changes (see `chain`).
 
 use alluvium::domain::{Licence, RecordKind, Sale};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -25,7 +27,7 @@ CREATE TABLE IF NOT EXISTS enrol_codes (
 ) STRICT;
 CREATE TABLE IF NOT EXISTS devices (
     id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, region TEXT NOT NULL,
-    enrolled_at INTEGER NOT NULL, revoked_at INTEGER
+    enrolled_at INTEGER NOT NULL, revoked_at INTEGER, public_key BLOB, key_registered_at INTEGER
 ) STRICT;
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id),
@@ -34,7 +36,8 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, change_id TEXT NOT NULL UNIQUE, entity TEXT NOT NULL,
     record_id TEXT NOT NULL, region TEXT NOT NULL, hlc INTEGER NOT NULL, base_hlc INTEGER NOT NULL,
-    origin TEXT NOT NULL, author TEXT, op TEXT NOT NULL, payload TEXT NOT NULL
+    origin TEXT NOT NULL, author TEXT, op TEXT NOT NULL, payload TEXT NOT NULL,
+    chain_seq INTEGER, prev BLOB, sig BLOB, link BLOB
 ) STRICT;
 CREATE TABLE IF NOT EXISTS records (
     entity TEXT NOT NULL, record_id TEXT NOT NULL, region TEXT NOT NULL, parent TEXT,
@@ -43,13 +46,46 @@ CREATE TABLE IF NOT EXISTS records (
 ) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rejected (
     change_id TEXT PRIMARY KEY, entity TEXT NOT NULL, record_id TEXT NOT NULL, origin TEXT NOT NULL,
-    author TEXT, reason TEXT NOT NULL, payload TEXT NOT NULL, at INTEGER NOT NULL
+    author TEXT, reason TEXT NOT NULL, payload TEXT NOT NULL, at INTEGER NOT NULL,
+    hlc INTEGER, base_hlc INTEGER, chain_seq INTEGER, prev BLOB, sig BLOB, link BLOB
+) STRICT;
+CREATE TABLE IF NOT EXISTS acknowledged (
+    change_id TEXT PRIMARY KEY, entity TEXT NOT NULL, record_id TEXT NOT NULL, origin TEXT NOT NULL,
+    author TEXT, payload TEXT NOT NULL, at INTEGER NOT NULL, hlc INTEGER NOT NULL,
+    base_hlc INTEGER NOT NULL, chain_seq INTEGER, prev BLOB, sig BLOB, link BLOB
 ) STRICT;
 "#;
 
 /// Finds the correction of an entry without a scan; most records correct nothing.
 const REPLACES_INDEX: &str = "CREATE INDEX IF NOT EXISTS records_replaces ON records(replaces)
      WHERE replaces IS NOT NULL";
+
+/// One change per position of a device's chain, found without a scan (push checks a
+/// change's neighbours; `audit verify` walks each chain in order). A change the record rules
+/// refused keeps its place in the chain in `rejected`.
+const CHAIN_INDEXES: &str = "
+CREATE UNIQUE INDEX IF NOT EXISTS changes_chain ON changes(origin, chain_seq)
+    WHERE chain_seq IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS rejected_chain ON rejected(origin, chain_seq)
+    WHERE chain_seq IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS acknowledged_chain ON acknowledged(origin, chain_seq)
+    WHERE chain_seq IS NOT NULL;";
+
+/// Columns added for signed changes, by table: files of earlier versions get them in place.
+const CHAIN_COLUMNS: &[(&str, &str, &str)] = &[
+    ("devices", "public_key", "BLOB"),
+    ("devices", "key_registered_at", "INTEGER"),
+    ("changes", "chain_seq", "INTEGER"),
+    ("changes", "prev", "BLOB"),
+    ("changes", "sig", "BLOB"),
+    ("changes", "link", "BLOB"),
+    ("rejected", "hlc", "INTEGER"),
+    ("rejected", "base_hlc", "INTEGER"),
+    ("rejected", "chain_seq", "INTEGER"),
+    ("rejected", "prev", "BLOB"),
+    ("rejected", "sig", "BLOB"),
+    ("rejected", "link", "BLOB"),
+];
 
 /// What the record rules read of a licence. Field names are stored; do not rename.
 #[derive(Debug, Serialize, Deserialize)]
@@ -111,6 +147,8 @@ pub(super) fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
         fill_facts(conn, "= 'licence'")?;
     }
     conn.execute_batch(REPLACES_INDEX)?;
+    add_chain_columns(conn)?;
+    conn.execute_batch(CHAIN_INDEXES)?;
     Ok(())
 }
 
@@ -122,6 +160,23 @@ fn licence_facts_lack_issue_date(conn: &Connection) -> rusqlite::Result<bool> {
          LIMIT 1",
     )?
     .exists([])
+}
+
+/// Adds the columns of signed changes to a file of an earlier version (existing rows stay
+/// unsigned: NULL), in one transaction.
+fn add_chain_columns(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    for (table, column, kind) in CHAIN_COLUMNS {
+        let has = tx
+            .prepare(&format!(
+                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+            ))?
+            .exists([column])?;
+        if !has {
+            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+        }
+    }
+    tx.commit()
 }
 
 /// Fills the `facts` column of a file of an earlier version from the winning version of each

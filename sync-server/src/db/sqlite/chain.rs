@@ -1,0 +1,222 @@
+//! Signed changes at push: each change's signature is checked against its device's key
+//! (outside the database lock, on every core), then its place in the device's chain against
+//! the changes on file (inside the push's transaction).
+//!
+//! Rules (see `alluvium::sync::canonical` for the bytes):
+//! - A device with a registered key must sign every change; a device without one (enrolled by
+//!   an older version, not yet registered) has its changes taken unsigned, and listed as such
+//!   by `admin device list`, until it registers a key at its next sync.
+//! - `prev` may be left out when the change right before it in the same push is its
+//!   predecessor in the chain: the server computes that link itself (it saves 43 bytes a
+//!   change on the wire).
+//! - One change per position of a device's chain; its `prev` must be the link of the change
+//!   at the position before (when the server has it) and its own link the `prev` of the change
+//!   after (when the server has it). A gap — a predecessor not received yet, like another
+//!   officer's change on the same device still waiting for that officer's session — is
+//!   allowed; `audit verify` names gaps that stay.
+
+use crate::db::{DbError, Session};
+use alluvium::sync::canonical::{GENESIS, Link, Signed, decode_b64, decode_signature};
+use alluvium::sync::wire::Change;
+use ed25519_dalek::Signature;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The chain fields of a change whose signature verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Verified {
+    pub chain_seq: u64,
+    pub prev: Link,
+    pub sig: [u8; 64],
+    pub link: Link,
+}
+
+/// What the signature check says of one change: `Ok(None)` for an unsigned change that is
+/// accepted as such, `Err` for a refusal.
+pub(super) type Checked = Result<Option<Verified>, String>;
+
+/// A change's fields once decoded, before its signature is checked.
+struct Decoded {
+    chain_seq: u64,
+    prev: Link,
+    sig: Signature,
+    canonical: Vec<u8>,
+}
+
+/// Checks the signatures of a push's changes, in order. The canonical bytes are built in
+/// order (a left-out `prev` is the link of the change before); the signatures, the costly
+/// part, are checked on every core.
+pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> {
+    let mut decoded: Vec<Result<Option<Decoded>, String>> = Vec::with_capacity(changes.len());
+    let mut last: Option<(u64, Link)> = None;
+    for c in changes {
+        let d = decode(s, c, last);
+        last = match &d {
+            Ok(Some(d)) => Some((
+                d.chain_seq,
+                alluvium::sync::canonical::link_of(&d.canonical, &d.sig),
+            )),
+            _ => None,
+        };
+        decoded.push(d);
+    }
+    let Some(key) = s.device.public_key else {
+        return decoded.into_iter().map(|d| d.map(|_| None)).collect();
+    };
+    let verify = |d: Result<Option<Decoded>, String>| -> Checked {
+        let Some(d) = d? else { return Ok(None) };
+        key.verify_strict(&d.canonical, &d.sig).map_err(|_| {
+            "the signature does not match the change: it was altered after it was signed, or signed with another key"
+                .to_string()
+        })?;
+        Ok(Some(Verified {
+            chain_seq: d.chain_seq,
+            prev: d.prev,
+            sig: d.sig.to_bytes(),
+            link: alluvium::sync::canonical::link_of(&d.canonical, &d.sig),
+        }))
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || decoded.len() < 64 {
+        return decoded.into_iter().map(verify).collect();
+    }
+    let per = decoded.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<Result<Option<Decoded>, String>>> = Vec::new();
+    let mut it = decoded.into_iter().peekable();
+    while it.peek().is_some() {
+        chunks.push(it.by_ref().take(per).collect());
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(verify).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                // A verifying thread only runs Ed25519 checks, which do not panic.
+                h.join().unwrap_or_default()
+            })
+            .collect()
+    })
+}
+
+/// Decodes one change's chain fields and builds its canonical bytes; `last` is the position
+/// and link of the change before it in the push.
+fn decode(s: &Session, c: &Change, last: Option<(u64, Link)>) -> Result<Option<Decoded>, String> {
+    if c.origin != s.device.id {
+        // Another device's change: its signature is not this device's to vouch for.
+        return Err(format!(
+            "the change was made on device {}, not on this one",
+            c.origin
+        ));
+    }
+    let (chain_seq, sig) = match (c.chain_seq, &c.sig, s.device.public_key) {
+        (None, None, None) => return Ok(None),
+        (None, None, Some(_)) => {
+            return Err(
+                "the change is not signed, and this device signs its changes; update the app"
+                    .into(),
+            );
+        }
+        (Some(_), Some(_), None) => {
+            return Err(
+                "the change is signed with a key the server does not know; sync again so the device registers its key"
+                    .into(),
+            );
+        }
+        (Some(n), Some(sig), Some(_)) => (n, sig),
+        _ => {
+            return Err(
+                "the change's chain fields are incomplete (chain_seq and sig go together)".into(),
+            );
+        }
+    };
+    if chain_seq == 0 {
+        return Err("chain positions start at 1".into());
+    }
+    let sig = decode_signature(sig).ok_or("the change's signature is not 64 bytes of base64url")?;
+    let prev = match &c.prev {
+        Some(p) => decode_b64::<32>(p).ok_or("the change's prev is not 32 bytes of base64url")?,
+        None => match last {
+            Some((n, link)) if n + 1 == chain_seq => link,
+            _ => {
+                return Err(
+                    "the change has no prev, and the change before it in the push is not its predecessor"
+                        .into(),
+                );
+            }
+        },
+    };
+    let canonical = Signed::of_change(c, chain_seq, &prev).canonical_bytes();
+    Ok(Some(Decoded {
+        chain_seq,
+        prev,
+        sig,
+        canonical,
+    }))
+}
+
+/// The `prev` and link stored at a position of a device's chain (accepted or refused by the
+/// record rules).
+fn at(
+    tx: &Connection,
+    origin: &str,
+    chain_seq: u64,
+) -> Result<Option<(String, Link, Link)>, DbError> {
+    let row: Option<(String, Vec<u8>, Vec<u8>)> = tx
+        .prepare_cached(
+            "SELECT change_id, prev, link FROM changes WHERE origin = ?1 AND chain_seq = ?2
+             UNION ALL
+             SELECT change_id, prev, link FROM rejected WHERE origin = ?1 AND chain_seq = ?2
+             UNION ALL
+             SELECT change_id, prev, link FROM acknowledged WHERE origin = ?1 AND chain_seq = ?2
+             LIMIT 1",
+        )?
+        .query_row(params![origin, chain_seq as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    Ok(row.map(|(id, prev, link)| {
+        (
+            id,
+            prev.try_into().unwrap_or([0; 32]),
+            link.try_into().unwrap_or([0; 32]),
+        )
+    }))
+}
+
+/// Checks a verified change's place in its device's chain against the changes on file;
+/// `Ok(Err(reason))` is a refusal.
+pub(super) fn check_place(
+    tx: &Connection,
+    origin: &str,
+    v: &Verified,
+) -> Result<Result<(), String>, DbError> {
+    if let Some((other, _, _)) = at(tx, origin, v.chain_seq)? {
+        return Ok(Err(format!(
+            "position {} of this device's chain is already held by change {other}; a change is never replaced or replayed",
+            v.chain_seq
+        )));
+    }
+    if v.chain_seq == 1 && v.prev != GENESIS {
+        return Ok(Err(
+            "broken link: the device's first signed change must start its chain".into(),
+        ));
+    }
+    if v.chain_seq > 1
+        && let Some((before, _, link)) = at(tx, origin, v.chain_seq - 1)?
+        && link != v.prev
+    {
+        return Ok(Err(format!(
+            "broken link: the change was not signed after change {before}, which holds the position before it"
+        )));
+    }
+    if let Some((after, prev, _)) = at(tx, origin, v.chain_seq + 1)?
+        && prev != v.link
+    {
+        return Ok(Err(format!(
+            "broken link: change {after}, which holds the position after it, was signed after another change"
+        )));
+    }
+    Ok(Ok(()))
+}
