@@ -3,6 +3,7 @@
 //! non-zero exit.
 
 mod analytics;
+mod review;
 mod sync;
 
 use crate::demo::{self, DemoOptions};
@@ -128,6 +129,11 @@ pub enum Command {
     },
     /// Push local changes and pull the changes of the officer's regions.
     Sync,
+    /// A coordinator's decisions on production entries, stones and sales.
+    Review {
+        #[command(subcommand)]
+        what: review::ReviewCommand,
+    },
 }
 
 /// An entity of the CSV contract.
@@ -277,6 +283,7 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
             password_stdin,
         }) => sync::login(&db, &user, password_stdin),
         Some(Command::Sync) => sync::sync(&db),
+        Some(Command::Review { what }) => review::review(&mut open(&db)?, what),
     }
 }
 

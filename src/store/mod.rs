@@ -6,6 +6,7 @@
 mod analytics_queries;
 mod apply;
 mod error;
+mod kp_queries;
 mod lookup;
 mod outbox;
 mod queries;
@@ -41,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_custody.sql"),
     include_str!("migrations/0005_stone_tallies.sql"),
+    include_str!("migrations/0008_kp_records.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
