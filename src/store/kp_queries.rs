@@ -12,6 +12,7 @@ use super::{Store, StoreError};
 use crate::analytics::{EntryTotal, FirstSale, KpInputs};
 use crate::domain::{Centicarats, Cents, ProductionId, ReviewDecision, StoneClass};
 use chrono::NaiveDate;
+use rusqlite::OptionalExtension;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -197,9 +198,14 @@ impl Store {
         Ok(out)
     }
 
-    /// Every first-sale slip not rejected, with the current version of each entry it lists and
-    /// that entry's recorded carats, by day then id.
-    pub fn first_sales(&self, states: &ReviewStates) -> Result<Vec<FirstSale>, StoreError> {
+    /// The first-sale slips not rejected that list at least one of `entries` (by current
+    /// version), each line with the carats of the entry it names: from `entries` when there,
+    /// else from the entry's kept totals (a slip may list entries of another period).
+    pub fn first_sales(
+        &self,
+        states: &ReviewStates,
+        entries: &[EntryTotal],
+    ) -> Result<Vec<FirstSale>, StoreError> {
         let mut newer: HashMap<String, String> = HashMap::new();
         {
             let mut st = self
@@ -212,56 +218,81 @@ impl Store {
                 newer.insert(old, new);
             }
         }
-        let mut total_of = self
-            .conn()
-            .prepare_cached("SELECT centicarats FROM production_totals WHERE production_id = ?1")?;
+        let known: HashMap<ProductionId, Centicarats> = entries
+            .iter()
+            .map(|e| (e.production_id, e.weight))
+            .collect();
+        // No join and no sort in SQL: reading the slips' links is a scan of two tables, and a
+        // lookup per link in a million-stone file costs seconds of random reads.
         let mut st = self.conn().prepare_cached(
-            "SELECT s.id, s.day, s.price_cents, sp.production_id, coalesce(pt.centicarats, 0)
+            "SELECT s.id, s.day, s.price_cents, sp.production_id, sp.position
              FROM sales s JOIN sale_production sp ON sp.sale_id = s.id
-             LEFT JOIN production_totals pt ON pt.production_id = sp.production_id
-             WHERE s.kind = 'first_sale' ORDER BY s.day, s.id, sp.position",
+             WHERE s.kind = 'first_sale'",
         )?;
         let mut rows = st.query([])?;
-        let mut out: Vec<FirstSale> = Vec::new();
+        let mut slips: HashMap<crate::domain::SaleId, (FirstSale, Vec<i64>, bool)> = HashMap::new();
         while let Some(r) = rows.next()? {
             let sale_id: crate::domain::SaleId = parsed(r, 0)?;
             if states.rejected.contains(&sale_id.0) {
                 continue;
             }
             let mut entry: String = r.get(3)?;
-            let mut weight: i64 = r.get(4)?;
             // A correction of a sold entry is still what was sold. Corrections are acyclic;
             // the bound guards against a corrupt file.
-            let mut corrected = false;
             for _ in 0..newer.len() {
                 match newer.get(&entry) {
-                    Some(n) => {
-                        entry = n.clone();
-                        corrected = true;
-                    }
+                    Some(n) => entry = n.clone(),
                     None => break,
                 }
-            }
-            if corrected {
-                weight = total_of
-                    .query_row([&entry], |r| r.get(0))
-                    .unwrap_or_default();
             }
             let entry: ProductionId = entry.parse().map_err(|e: String| {
                 rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
             })?;
-            if out.last().is_none_or(|s| s.sale_id != sale_id) {
-                out.push(FirstSale {
-                    sale_id,
-                    day: super::rows::date(r, 1)?,
-                    price: Cents(r.get(2)?),
-                    lines: Vec::new(),
-                });
-            }
-            if let Some(s) = out.last_mut() {
-                s.lines.push((entry, Centicarats(weight)));
-            }
+            let weight = known.get(&entry).copied();
+            let slot = match slips.entry(sale_id) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => v.insert((
+                    FirstSale {
+                        sale_id,
+                        day: super::rows::date(r, 1)?,
+                        price: Cents(r.get(2)?),
+                        lines: Vec::new(),
+                    },
+                    Vec::new(),
+                    false,
+                )),
+            };
+            slot.0
+                .lines
+                .push((entry, weight.unwrap_or(Centicarats(-1))));
+            slot.1.push(r.get(4)?);
+            slot.2 |= weight.is_some();
         }
+        let mut total_of = self
+            .conn()
+            .prepare_cached("SELECT centicarats FROM production_totals WHERE production_id = ?1")?;
+        let mut out = Vec::new();
+        for (_, (mut slip, positions, relevant)) in slips {
+            if !relevant {
+                continue;
+            }
+            let mut lines: Vec<(i64, (ProductionId, Centicarats))> =
+                positions.into_iter().zip(slip.lines).collect();
+            lines.sort_by_key(|l| l.0);
+            slip.lines = lines.into_iter().map(|l| l.1).collect();
+            for line in &mut slip.lines {
+                if line.1.0 < 0 {
+                    line.1 = Centicarats(
+                        total_of
+                            .query_row([line.0.to_string()], |r| r.get(0))
+                            .optional()?
+                            .unwrap_or(0),
+                    );
+                }
+            }
+            out.push(slip);
+        }
+        out.sort_by_key(|s| (s.day, s.sale_id));
         Ok(out)
     }
 
@@ -273,10 +304,11 @@ impl Store {
             .into_iter()
             .map(|r| (r.code, r.country))
             .collect();
+        let entries = self.entry_totals(filter, &states)?;
         Ok(KpInputs {
             tallies: self.stone_tallies(filter)?,
-            entries: self.entry_totals(filter, &states)?,
-            first_sales: self.first_sales(&states)?,
+            first_sales: self.first_sales(&states, &entries)?,
+            entries,
             countries,
         })
     }
