@@ -236,12 +236,18 @@ impl Store {
             if states.rejected.contains(&sale_id.0) {
                 continue;
             }
-            let mut entry: String = r.get(3)?;
             // A correction of a sold entry is still what was sold. Corrections are acyclic;
-            // the bound guards against a corrupt file.
+            // the bound guards against a corrupt file. Few entries are corrected: the id is
+            // copied only for those.
+            let listed = r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
+            let mut current = newer.get(listed);
+            let mut entry = listed;
             for _ in 0..newer.len() {
-                match newer.get(&entry) {
-                    Some(n) => entry = n.clone(),
+                match current {
+                    Some(n) => {
+                        entry = n.as_str();
+                        current = newer.get(entry);
+                    }
                     None => break,
                 }
             }
