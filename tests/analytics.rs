@@ -3,8 +3,7 @@
 //! footprint comparison through the command line.
 
 use alluvium::analytics::{
-    CheckConfig, FlagKind, Footprint, Period, PriceModel, SPECIAL_STONE, kp_statistics,
-    kp_statistics_of_tallies, run_checks,
+    CheckConfig, FlagKind, Footprint, Period, PriceModel, SPECIAL_STONE, kp_statistics, run_checks,
 };
 use alluvium::demo::{self, DemoOptions};
 use alluvium::domain::{
@@ -209,9 +208,18 @@ fn true_specials(store: &Store) -> BTreeSet<Uuid> {
 fn every_injected_breach_is_flagged_and_nothing_else() {
     let mut store = clean_store();
     let (clean_flags, specials) = flag_set(&store);
+    // Clean data raises only the capacity check's stated false alarms (≤ 0.5 % of days).
+    let days = store
+        .check_data(&FactFilter::default())
+        .unwrap()
+        .production
+        .len();
     assert!(
-        clean_flags.is_empty(),
-        "flags on clean data: {clean_flags:?}"
+        clean_flags
+            .iter()
+            .all(|(k, _)| *k == FlagKind::AboveCapacity)
+            && clean_flags.len() * 200 <= days,
+        "flags on clean data: {clean_flags:?} over {days} days"
     );
     assert_eq!(specials, true_specials(&store));
 
@@ -325,7 +333,17 @@ fn every_injected_breach_is_flagged_and_nothing_else() {
         .unwrap();
     let _ = rng.random::<u8>();
     let (flags, specials) = flag_set(&store);
-    assert_eq!(flags, truth);
+    // Every breach is flagged; anything else is one of clean data's false alarms.
+    assert!(
+        truth.is_subset(&flags),
+        "missed: {:?}",
+        truth.difference(&flags)
+    );
+    let extra: BTreeSet<_> = flags.difference(&truth).collect();
+    assert!(
+        extra.iter().all(|f| clean_flags.contains(f)),
+        "flagged beyond the breaches: {extra:?}"
+    );
     assert_eq!(specials, true_specials(&store));
     // Every contract kind of production was exercised.
     let kinds: BTreeSet<FlagKind> = truth.iter().map(|(k, _)| *k).collect();
@@ -458,19 +476,18 @@ fn kp_totals_match_the_stones_of_each_period_to_the_centicarat() {
             Ok(())
         })
         .unwrap();
-    let prices = PriceModel::empty()
-        .with_base("XW-WEST", alluvium::domain::Cents(10_000))
-        .with_base("XU-MID", alluvium::domain::Cents(20_000));
     let periods = [
         "2026", "2026-H1", "2026-H2", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4",
     ];
     let mut totals = std::collections::HashMap::new();
     for text in periods {
         let p: Period = text.parse().unwrap();
-        let facts = store
-            .stone_facts(&FactFilter::days(p.first_day(), p.last_day()))
-            .unwrap();
-        let r = kp_statistics(p, &facts, &prices);
+        let r = kp_statistics(
+            p,
+            &store
+                .kp_inputs(&FactFilter::days(p.first_day(), p.last_day()))
+                .unwrap(),
+        );
         let expect: i64 = counted
             .iter()
             .filter(|(day, _, _)| p.contains(*day))
@@ -480,30 +497,33 @@ fn kp_totals_match_the_stones_of_each_period_to_the_centicarat() {
             .iter()
             .filter(|(day, _, _)| p.contains(*day))
             .count() as u64;
-        assert_eq!(r.total.centicarats.0, expect, "{text}");
-        assert_eq!(r.total.stones, n, "{text}");
-        assert_eq!(
-            r.regions.iter().map(|x| x.centicarats.0).sum::<i64>(),
-            expect
-        );
-        for row in &r.regions {
+        // The three regions are of one country: one country row, three region rows.
+        assert_eq!(r.countries.len(), 1, "{text}");
+        let country = r.country("XX").unwrap();
+        assert_eq!(country.centicarats.0, expect, "{text}");
+        assert_eq!(country.stones, n, "{text}");
+        for row in &r.countries[0].regions {
             let e: i64 = counted
                 .iter()
-                .filter(|(day, reg, _)| p.contains(*day) && *reg == row.region)
+                .filter(|(day, reg, _)| p.contains(*day) && Some(reg) == row.region.as_ref())
                 .map(|(_, _, cc)| cc)
                 .sum();
-            assert_eq!(row.centicarats.0, e, "{text} {}", row.region);
+            assert_eq!(row.centicarats.0, e, "{text} {:?}", row.region);
         }
-        // One region without a price makes the total's value unknown, not understated.
-        assert_eq!(r.total.usd_cents, None);
-        totals.insert(text, r.total.centicarats.0);
+        // Nothing was sold: no value, recorded or estimated, and every carat unvalued.
+        assert_eq!(country.value_recorded.0 + country.value_estimated.0, 0);
+        assert_eq!(country.centicarats_unvalued().0, expect);
+        totals.insert(text, country.centicarats.0);
         // A region filter gives that region's row.
-        let west = store
-            .stone_facts(&FactFilter::days(p.first_day(), p.last_day()).in_region(Some("XW-WEST")))
-            .unwrap();
-        let rw = kp_statistics(p, &west, &prices);
-        assert_eq!(rw.regions.len(), 1);
-        assert!(rw.total.usd_cents.is_some());
+        let rw = kp_statistics(
+            p,
+            &store
+                .kp_inputs(
+                    &FactFilter::days(p.first_day(), p.last_day()).in_region(Some("XW-WEST")),
+                )
+                .unwrap(),
+        );
+        assert_eq!(rw.countries[0].regions.len(), 1);
     }
     assert_eq!(totals["2026-H1"] + totals["2026-H2"], totals["2026"]);
     assert_eq!(
@@ -571,16 +591,37 @@ fn command_line_reports_check_and_compare() {
         .map(|rec| rec.unwrap()[col].parse().unwrap())
         .collect();
     let sum: i64 = weights.iter().map(|c| c.0).sum();
-    assert_eq!(json["total"]["centicarats"], sum);
-    assert_eq!(json["total"]["carats"], Centicarats(sum).to_string());
+    // Countries are never added together: each country's regions add up to its row, and the
+    // countries' carats together are every stone's.
+    let countries = json["countries"].as_array().unwrap();
+    assert!(!countries.is_empty());
+    let mut all = 0;
+    for c in countries {
+        let regions: i64 = c["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["centicarats"].as_i64().unwrap())
+            .sum();
+        assert_eq!(c["centicarats"], regions);
+        all += regions;
+    }
+    assert_eq!(all, sum);
+    assert!(json.get("total").is_none());
     let csv_out = ok(
         &db,
         &["report", "kp", "--period", "2026-H2", "--region", "SL-KONO"],
     );
+    assert!(csv_out.starts_with(
+        "period,country,region,stones,carats,large_stones,large_carats,value_usd_recorded,carats_recorded_share,value_usd_estimated,carats_estimated_share,carats_unvalued,carats_under_query,estimate_basis"
+    ));
     assert!(
-        csv_out.starts_with("period,region,stones,carats,usd_value,special_stones,special_carats")
+        csv_out
+            .lines()
+            .any(|l| l.starts_with("2026-H2,SL,SL-KONO,"))
     );
-    assert!(csv_out.lines().any(|l| l.starts_with("2026-H2,TOTAL,")));
+    assert!(csv_out.lines().any(|l| l.starts_with("2026-H2,SL,,")));
+    assert!(!csv_out.contains("TOTAL"));
     let err = fails(&db, &["report", "kp", "--period", "2026-H3"]);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("H1 and H2"), "{err}");
@@ -761,11 +802,25 @@ fn assert_tallies_match_facts(store: &Store, sites: &[SiteId]) {
             "{filter:?}"
         );
         if let Some(p) = period {
-            assert_eq!(
-                kp_statistics_of_tallies(*p, &tallies, &prices),
-                kp_statistics(*p, &facts, &prices),
-                "{filter:?}"
-            );
+            // The KP report counts the same stones, and the entries' kept totals (what the
+            // value is shared by) hold the same carats.
+            let inputs = store.kp_inputs(filter).unwrap();
+            let r = kp_statistics(*p, &inputs);
+            let mut per_region = std::collections::BTreeMap::<String, (u64, i64)>::new();
+            for f in &facts {
+                let slot = per_region.entry(f.region.to_string()).or_default();
+                slot.0 += 1;
+                slot.1 += f.weight.0;
+            }
+            let got: std::collections::BTreeMap<String, (u64, i64)> = r
+                .countries
+                .iter()
+                .flat_map(|c| &c.regions)
+                .map(|row| (row.region.clone().unwrap(), (row.stones, row.centicarats.0)))
+                .collect();
+            assert_eq!(got, per_region, "{filter:?}");
+            let entries_cc: i64 = inputs.entries.iter().map(|e| e.weight.0).sum();
+            assert_eq!(entries_cc, facts.iter().map(|f| f.weight.0).sum::<i64>());
         }
     }
     assert!(non_empty >= filters.len() / 2, "the filters find stones");
@@ -848,6 +903,11 @@ fn counted_stones_report_exactly_what_the_stones_do() {
         conn.execute_batch(
             "DROP TRIGGER stone_tallies_add; DROP TRIGGER stone_tallies_correct;
              DROP TABLE stone_tallies; DROP TABLE licence_events; DROP TABLE supporters;
+             DROP TRIGGER production_totals_add; DROP TRIGGER production_totals_correct;
+             DROP TABLE production_totals;
+             DROP INDEX outbox_chain; ALTER TABLE outbox DROP COLUMN chain_seq;
+             ALTER TABLE outbox DROP COLUMN prev; ALTER TABLE outbox DROP COLUMN sig;
+             ALTER TABLE outbox DROP COLUMN link; DROP TABLE device_key; DROP TABLE device_keys;
              PRAGMA user_version = 4;",
         )
         .unwrap();

@@ -2,7 +2,7 @@
 //! of one region, class and weight counted together. The store builds both from current
 //! production versions only; tests and benchmarks build them directly.
 
-use crate::domain::{Centicarats, ProductionId, SiteId, StoneClass, StoneId};
+use crate::domain::{Centicarats, Cents, ProductionId, SaleId, SiteId, StoneClass, StoneId};
 use chrono::NaiveDate;
 use std::sync::Arc;
 
@@ -31,4 +31,31 @@ pub struct StoneTally {
     pub class: StoneClass,
     /// How many stones (at least one).
     pub stones: u64,
+}
+
+/// A current production entry's carats and stones, for the value of production: what a
+/// first-sale slip's price is shared by, and what is left unsold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryTotal {
+    pub production_id: ProductionId,
+    /// Region code of the site's licence.
+    pub region: Arc<str>,
+    pub day: NaiveDate,
+    /// The entry's stones that count (a rejected stone does not).
+    pub weight: Centicarats,
+    pub stones: u64,
+    /// Carats of the entry under a coordinator's query (all of them when the entry itself is
+    /// queried, else its queried stones).
+    pub under_query: Centicarats,
+}
+
+/// A first-sale slip as the value of production reads it: its price and the entries it lists,
+/// each with the carats recorded for it (the price is shared in proportion to those).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstSale {
+    pub sale_id: SaleId,
+    pub day: NaiveDate,
+    pub price: Cents,
+    /// The current version of each entry listed, and its carats.
+    pub lines: Vec<(ProductionId, Centicarats)>,
 }

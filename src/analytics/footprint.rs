@@ -14,7 +14,8 @@ use crate::domain::{Centicarats, Cents};
 use serde::Serialize;
 use std::collections::HashSet;
 
-/// The weight from which a stone is a "special" (10.8 ct), reported separately in KP practice.
+/// The weight from which a stone is large (10.8 ct): the trade's "specials", priced one by one.
+/// A trade convention, not a KP line: KP statistics count them within production.
 pub const SPECIAL_STONE: Centicarats = Centicarats(1080);
 
 /// The fixed size classes of DOMAIN.md §5.

@@ -27,12 +27,14 @@ pub use custody::{
     Chain, HS_GEM, HS_INDUSTRIAL, HS_UNSORTED, Origin, TradeReport, TradeRow, kp_trade,
 };
 pub use error::AnalyticsError;
-pub use facts::{StoneFact, StoneTally};
+pub use facts::{EntryTotal, FirstSale, StoneFact, StoneTally};
 pub use fees::{FeeLine, FeePaid, FeeReport, FeeRow, fee_report};
 pub use footprint::{
     ClassStats, Footprint, ReferenceFootprint, SPECIAL_STONE, SizeClass, hellinger,
     unflagged_stones,
 };
-pub use kp::{KpReport, KpRow, kp_statistics, kp_statistics_of_tallies};
+pub use kp::{
+    EstimateBasis, KpCountry, KpInputs, KpReport, KpRow, VALUE_RULE, kp_statistics, prorate,
+};
 pub use period::Period;
 pub use price::{PriceModel, SIZE_EXPONENT, quality_factor};

@@ -3,27 +3,31 @@
 
 use super::context::Ctx;
 use super::{AppWindow, FootprintBar, KpLine, ReportsAdapter};
-use crate::analytics::{Footprint, KpReport, KpRow, Period, PriceModel, kp_statistics_of_tallies};
+use crate::analytics::{Footprint, KpReport, KpRow, Period, PriceModel, kp_statistics};
 use crate::store::FactFilter;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-fn kp_line(r: &KpRow, total: bool) -> KpLine {
+/// A line of the table: a region, or its country's row (bold). Whole dollars: the CSV keeps
+/// the cents.
+fn kp_line(r: &KpRow) -> KpLine {
+    let total = r.region.is_none();
     KpLine {
-        region: if total {
-            "Total".into()
-        } else {
-            r.region.clone().into()
+        region: match &r.region {
+            Some(code) => code.clone().into(),
+            None => format!("{} (country)", r.country).into(),
         },
         stones: r.stones.to_string().into(),
         carats: r.centicarats.to_string().into(),
-        usd: r
-            .usd_cents
-            .map_or("unknown".into(), |c| format!("{}", c.0 / 100))
-            .into(),
-        specials: format!("{} ({} ct)", r.special_stones, r.special_centicarats).into(),
+        usd: format!(
+            "{} + {} est.",
+            r.value_recorded.0 / 100,
+            r.value_estimated.0 / 100
+        )
+        .into(),
+        specials: format!("{} ({} ct)", r.large_stones, r.large_centicarats).into(),
         total,
     }
 }
@@ -80,61 +84,74 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             move |store| {
                 // The counted stones, not the stones one by one: a year of a busy country
                 // is a million stones, and the counts answer the same in a fraction of the time.
-                let tallies = store
-                    .stone_tallies(
+                let inputs = store
+                    .kp_inputs(
                         &FactFilter::days(period.first_day(), period.last_day())
                             .in_region(job_region.as_deref()),
                     )
                     .map_err(|e| e.to_string())?;
-                let prices = PriceModel::standard();
-                Ok((
-                    kp_statistics_of_tallies(period, &tallies, &prices),
-                    Footprint::from_tallies(&tallies, &prices),
-                ))
+                // A footprint is one region's: stones of several fields together are not one.
+                // No price list reaches it.
+                let fp = job_region
+                    .is_some()
+                    .then(|| Footprint::from_tallies(&inputs.tallies, &PriceModel::empty()));
+                Ok((kp_statistics(period, &inputs), fp))
             },
             move |result| {
                 let Some(app) = weak.upgrade() else { return };
                 let a = app.global::<ReportsAdapter>();
                 match result {
                     Ok((report, fp)) => {
-                        let lines: Vec<KpLine> = report
-                            .regions
-                            .iter()
-                            .map(|r| kp_line(r, false))
-                            .chain([kp_line(&report.total, true)])
-                            .collect();
+                        let lines: Vec<KpLine> = report.csv_rows().map(kp_line).collect();
                         a.set_kp(ModelRc::new(VecModel::from(lines)));
-                        let bars: Vec<FootprintBar> = fp
-                            .classes
-                            .iter()
-                            .map(|c| FootprintBar {
-                                label: c.class.label().into(),
-                                stones: c.share_stones as f32,
-                                carats: c.share_carats as f32,
-                            })
-                            .collect();
-                        a.set_bars(ModelRc::new(VecModel::from(bars)));
-                        a.set_footprint_title(
+                        let under_query = crate::domain::Centicarats(
+                            report
+                                .countries
+                                .iter()
+                                .map(|c| c.total.centicarats_under_query.0)
+                                .sum(),
+                        );
+                        match (&fp, region.as_deref()) {
+                            (Some(fp), Some(code)) => {
+                                let bars: Vec<FootprintBar> = fp
+                                    .classes
+                                    .iter()
+                                    .map(|c| FootprintBar {
+                                        label: c.class.label().into(),
+                                        stones: c.share_stones as f32,
+                                        carats: c.share_carats as f32,
+                                    })
+                                    .collect();
+                                a.set_bars(ModelRc::new(VecModel::from(bars)));
+                                a.set_footprint_title(
+                                    format!("Footprint — {code} — {period}").into(),
+                                );
+                                a.set_footprint_summary(
+                                    format!(
+                                        "{} stones, {} ct · {:.1} stones per carat · {:.3} ct per stone",
+                                        fp.stones,
+                                        fp.centicarats,
+                                        fp.stones_per_carat,
+                                        fp.mean_ct_per_stone,
+                                    )
+                                    .into(),
+                                );
+                            }
+                            _ => {
+                                a.set_bars(ModelRc::new(VecModel::from(Vec::<FootprintBar>::new())));
+                                a.set_footprint_title("Footprint".into());
+                                a.set_footprint_summary(
+                                    "Choose a region: a footprint is one field's, not several together."
+                                        .into(),
+                                );
+                            }
+                        }
+                        a.set_status(
                             format!(
-                                "Footprint — {} — {period}",
-                                region.as_deref().unwrap_or("all regions")
+                                "KP statistics for {period} · {under_query} ct under query (counted, marked)"
                             )
                             .into(),
                         );
-                        a.set_footprint_summary(
-                            format!(
-                                "{} stones, {} ct · {:.1} stones per carat · {:.3} ct per stone{}",
-                                fp.stones,
-                                fp.centicarats,
-                                fp.stones_per_carat,
-                                fp.mean_ct_per_stone,
-                                fp.usd_per_ct
-                                    .map(|v| format!(" · {v:.0} USD/ct (est.)"))
-                                    .unwrap_or_default()
-                            )
-                            .into(),
-                        );
-                        a.set_status(format!("KP statistics for {period}").into());
                         *l2.borrow_mut() = Some(report);
                     }
                     Err(e) => {
@@ -160,7 +177,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             let mut w = csv::Writer::from_path(tmp).map_err(|e| e.to_string())?;
             w.write_record(KpReport::CSV_HEADER)
                 .map_err(|e| e.to_string())?;
-            for r in report.regions.iter().chain([&report.total]) {
+            for r in report.csv_rows() {
                 w.write_record(r.csv_cells(report.period))
                     .map_err(|e| e.to_string())?;
             }

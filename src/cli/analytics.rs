@@ -4,7 +4,7 @@
 
 use crate::analytics::{
     self, CheckConfig, DEFAULT_FALSE_ALARM, Footprint, Period, PriceModel, ReferenceFootprint,
-    compare_parcel, kp_statistics_of_tallies, run_checks, unflagged_stones,
+    compare_parcel, kp_statistics, run_checks, unflagged_stones,
 };
 use crate::domain::{Centicarats, SiteId};
 use crate::store::{FactFilter, Store};
@@ -39,9 +39,10 @@ pub enum ChartFormat {
 /// `alluvium report …`
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
-    /// KP statistics for a period: production (carats, stones and estimated USD per region)
-    /// and trade (exports per quarter by HS code and destination; in the JSON beside the
-    /// production, in CSV with --trade).
+    /// KP statistics for a period: production per country and region (stones, carats, large
+    /// stones, value recorded from first sales and estimated from them) and trade (exports
+    /// per quarter by HS code and destination; in the JSON beside the production, in CSV with
+    /// --trade).
     Kp {
         /// 2026, 2026-H1 or 2026-Q3.
         #[arg(long)]
@@ -133,11 +134,7 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
             let period: Period = period.parse()?;
             let filter = FactFilter::days(period.first_day(), period.last_day())
                 .in_region(region.as_deref());
-            let report = kp_statistics_of_tallies(
-                period,
-                &store.stone_tallies(&filter)?,
-                &PriceModel::standard(),
-            );
+            let report = kp_statistics(period, &store.kp_inputs(&filter)?);
             // Exports are traced through the whole chain, whenever its production was found:
             // read it only when the trade table is printed.
             let trade_report = || -> Result<analytics::TradeReport> {
@@ -162,7 +159,7 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
                 TableFormat::Csv => {
                     let mut w = csv::Writer::from_writer(out);
                     w.write_record(analytics::KpReport::CSV_HEADER)?;
-                    for r in report.regions.iter().chain([&report.total]) {
+                    for r in report.csv_rows() {
                         w.write_record(r.csv_cells(period))?;
                     }
                     w.flush()?;
@@ -196,8 +193,8 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
                 from,
                 to,
             };
-            let fp =
-                Footprint::from_tallies(&store.stone_tallies(&filter)?, &PriceModel::standard());
+            // No price list reaches an official output: the footprint carries no USD/ct.
+            let fp = Footprint::from_tallies(&store.stone_tallies(&filter)?, &PriceModel::empty());
             let title = match site {
                 Some(s) => format!("{region}, site {s}"),
                 None => region.clone(),

@@ -6,6 +6,7 @@ mod analytics;
 mod audit;
 mod licence;
 mod licence_card;
+mod review;
 mod sync;
 
 use crate::demo::{self, DemoOptions};
@@ -140,6 +141,11 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         what: audit::AuditArg,
+    },
+    /// A coordinator's decisions on production entries, stones and sales.
+    Review {
+        #[command(subcommand)]
+        what: review::ReviewCommand,
     },
 }
 
@@ -297,6 +303,7 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
         Some(Command::Sync) => sync::sync(&db),
         Some(Command::Licence { what }) => licence::licence(&mut open(&db)?, what),
         Some(Command::Audit { what }) => audit::audit(&open(&db)?, what),
+        Some(Command::Review { what }) => review::review(&mut open(&db)?, what),
     }
 }
 

@@ -38,7 +38,7 @@ impl FactFilter {
         self
     }
 
-    fn params(&self) -> [Option<String>; 4] {
+    pub(super) fn params(&self) -> [Option<String>; 4] {
         [
             self.from.map(|d| d.to_string()),
             self.to.map(|d| d.to_string()),
@@ -49,7 +49,7 @@ impl FactFilter {
 }
 
 /// `?1` from, `?2` to, `?3` region, `?4` site; `p` production, `l` licence.
-const FILTER: &str = "(?1 IS NULL OR p.day >= ?1) AND (?2 IS NULL OR p.day <= ?2)
+pub(super) const FILTER: &str = "(?1 IS NULL OR p.day >= ?1) AND (?2 IS NULL OR p.day <= ?2)
      AND (?3 IS NULL OR l.region = ?3) AND (?4 IS NULL OR p.site_id = ?4)
      AND NOT EXISTS (SELECT 1 FROM production n WHERE n.replaces = p.id)";
 
@@ -67,6 +67,8 @@ impl Store {
         let mut regions: HashMap<String, Arc<str>> = HashMap::new();
         let mut days: HashMap<String, NaiveDate> = HashMap::new();
         let mut out = Vec::new();
+        // A rejected entry or stone leaves statistics, footprints and baselines.
+        let rejected = self.review_states()?.rejected;
         while let Some(r) = rows.next()? {
             // Regions and days repeat across many stones: parse and allocate each once.
             let region = r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?;
@@ -93,9 +95,16 @@ impl Store {
                     d
                 }
             };
+            let stone_id: crate::domain::StoneId = parsed(r, 0)?;
+            let production_id: crate::domain::ProductionId = parsed(r, 1)?;
+            if !rejected.is_empty()
+                && (rejected.contains(&stone_id.0) || rejected.contains(&production_id.0))
+            {
+                continue;
+            }
             out.push(StoneFact {
-                stone_id: parsed(r, 0)?,
-                production_id: parsed(r, 1)?,
+                stone_id,
+                production_id,
                 site_id: parsed(r, 2)?,
                 region,
                 day,
@@ -106,7 +115,8 @@ impl Store {
         Ok(out)
     }
 
-    /// The current production entries matching `filter`, by day then id.
+    /// The current production entries matching `filter`, by day then id; a rejected entry is
+    /// left out.
     pub fn current_production(
         &self,
         filter: &FactFilter,
@@ -118,7 +128,15 @@ impl Store {
         );
         let mut st = self.conn().prepare_cached(&sql)?;
         let rows = st.query_map(filter.params(), rows::production)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rejected = self.review_states()?.rejected;
+        let mut out = Vec::new();
+        for e in rows {
+            let e = e?;
+            if !rejected.contains(&e.id.0) {
+                out.push(e);
+            }
+        }
+        Ok(out)
     }
 
     /// Everything the anomaly checks read for `filter`: the regions, licences and sites (of the

@@ -8,6 +8,7 @@ mod apply;
 mod card_keys;
 mod device_keys;
 mod error;
+mod kp_queries;
 mod lookup;
 mod outbox;
 mod queries;
@@ -47,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_stone_tallies.sql"),
     include_str!("migrations/0006_device_keys.sql"),
     include_str!("migrations/0007_licence_events.sql"),
+    include_str!("migrations/0008_kp_records.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -29,7 +29,7 @@ pub(super) fn parsed_opt<T: FromStr<Err = String>>(
         .transpose()
 }
 
-fn date(r: &Row<'_>, idx: usize) -> rusqlite::Result<NaiveDate> {
+pub(super) fn date(r: &Row<'_>, idx: usize) -> rusqlite::Result<NaiveDate> {
     let s: String = r.get(idx)?;
     NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| bad(idx, e.to_string()))
 }

@@ -56,6 +56,11 @@ impl Store {
             let stones: i64 = r.get(3)?;
             counts.add(index, class, weight, stones.max(0) as u64);
         }
+        // What coordinators rejected leaves the statistics (few stones: taken out one by one).
+        for s in self.rejected_stones(filter, &self.review_states()?)? {
+            let index = counts.region_index(&s.region);
+            counts.remove(index, s.class, s.weight.0);
+        }
         Ok(counts.into_tallies())
     }
 }
@@ -91,6 +96,20 @@ impl Counts {
                 self.dense[region][class_slot(class) * DENSE_WEIGHTS + w] += stones;
             }
             _ => *self.heavy.entry((region, class, weight)).or_default() += stones,
+        }
+    }
+
+    fn remove(&mut self, region: usize, class: StoneClass, weight: i64) {
+        match usize::try_from(weight) {
+            Ok(w) if w < DENSE_WEIGHTS => {
+                let slot = &mut self.dense[region][class_slot(class) * DENSE_WEIGHTS + w];
+                *slot = slot.saturating_sub(1);
+            }
+            _ => {
+                if let Some(n) = self.heavy.get_mut(&(region, class, weight)) {
+                    *n = n.saturating_sub(1);
+                }
+            }
         }
     }
 

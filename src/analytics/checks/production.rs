@@ -65,6 +65,10 @@ pub(super) fn double_booking(data: &CheckData, flags: &mut Vec<Flag>) {
     }
 }
 
+/// Ordinary carats (large stones apart: one such stone is a day's luck, not capacity) per
+/// worker of each entry, with the entry's site; per region.
+type WorkerDays<'a> = HashMap<&'a str, Vec<(f64, SiteId, &'a ProductionEntry, i64)>>;
+
 pub(super) fn capacity<'a>(
     data: &'a CheckData,
     config: &CheckConfig,
@@ -83,41 +87,71 @@ pub(super) fn capacity<'a>(
             })
             .unwrap_or(0)
     };
-    // Regional grade: carats per m³ over the data checked.
-    let mut totals: HashMap<&str, (i64, i64)> = HashMap::new();
+    let mut by_region: WorkerDays<'a> = HashMap::new();
     for e in &data.production {
         if let Some(l) = licence_of(e) {
-            let t = totals.entry(&l.region).or_default();
-            t.0 += ordinary_cc(e);
-            t.1 += e.gravel.0;
+            let cc = ordinary_cc(e);
+            let per_worker = cc as f64 / 100.0 / f64::from(e.crew_size.max(1));
+            by_region
+                .entry(&l.region)
+                .or_default()
+                .push((per_worker, e.site_id, e, cc));
         }
     }
-    for e in &data.production {
-        let Some(l) = licence_of(e) else { continue };
-        let (cc, litres) = totals.get(l.region.as_str()).copied().unwrap_or((0, 0));
-        if cc <= 0 || litres <= 0 {
-            continue;
+    for (region, mut days) in by_region {
+        // Largest first: a site's reference quantile is found by walking down past its own days.
+        days.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut per_site: HashMap<SiteId, usize> = HashMap::new();
+        for d in &days {
+            *per_site.entry(d.1).or_default() += 1;
         }
-        let grade = (cc as f64 / 100.0) / (litres as f64 / 1000.0);
-        let found_cc = ordinary_cc(e);
-        let capacity_ct = f64::from(e.crew_size.max(1)) * config.m3_per_worker_day * grade;
-        let found_ct = found_cc as f64 / 100.0;
-        if found_ct > config.capacity_factor * capacity_ct {
+        let mut threshold_of: HashMap<SiteId, Option<(f64, usize)>> = HashMap::new();
+        for (&site, &own) in &per_site {
+            let others = days.len() - own;
+            if others < config.capacity_min_reference || per_site.len() < 2 {
+                threshold_of.insert(site, None);
+                continue;
+            }
+            // The other sites' quantile: the r-th largest of their days.
+            let r = ((1.0 - config.capacity_quantile) * others as f64)
+                .ceil()
+                .max(1.0) as usize;
+            let q = days
+                .iter()
+                .filter(|d| d.1 != site)
+                .nth(r - 1)
+                .map_or(0.0, |d| d.0);
+            threshold_of.insert(site, Some((q, others)));
+        }
+        for &(per_worker, site, e, cc) in &days {
+            let Some(Some((q, others))) = threshold_of.get(&site).copied() else {
+                continue;
+            };
+            // A region whose other days are almost all empty has no usable scale: at least
+            // one stone's worth (0.01 ct) per worker.
+            let limit = config.capacity_factor * q.max(0.01);
+            if per_worker <= limit {
+                continue;
+            }
             flags.push(Flag::new(
                 FlagKind::AboveCapacity,
                 e.id.0,
                 Severity::Warning,
                 json!({
                     "message": format!(
-                        "{} ct found by a crew of {}: {:.0} times the {:.2} ct they could wash at the regional grade",
-                        Centicarats(found_cc), e.crew_size, found_ct / capacity_ct, capacity_ct
+                        "{} ct found by a crew of {}: {:.2} ct per worker, above {:.2} ({} × the {:.1} % quantile of {} days at other sites of {region})",
+                        Centicarats(cc), e.crew_size, per_worker, limit,
+                        config.capacity_factor, config.capacity_quantile * 100.0, others
                     ),
-                    "carats": Centicarats(found_cc).to_string(),
+                    "carats": Centicarats(cc).to_string(),
                     "crew_size": e.crew_size,
                     "gravel_m3": e.gravel.to_m3_string(),
-                    "regional_grade_ct_per_m3": (grade * 10_000.0).round() / 10_000.0,
-                    "capacity_carats": (capacity_ct * 100.0).round() / 100.0,
+                    "carats_per_worker": (per_worker * 100.0).round() / 100.0,
+                    "reference_quantile": config.capacity_quantile,
+                    "reference_carats_per_worker": (q * 100.0).round() / 100.0,
+                    "reference_days": others,
                     "factor": config.capacity_factor,
+                    "limit_carats_per_worker": (limit * 100.0).round() / 100.0,
                 }),
             ));
         }

@@ -10,29 +10,18 @@ impl Store {
     /// The decisions taken on a record, oldest first.
     pub fn reviews_of(&self, target: uuid::Uuid) -> Result<Vec<crate::domain::Review>, StoreError> {
         self.all(
-            "SELECT id, target_entity, target_id, decision, comment, reviewer, at FROM reviews
-             WHERE target_id = ?1 ORDER BY at, id",
+            &format!("SELECT {REVIEW_COLS} FROM reviews WHERE target_id = ?1 ORDER BY at, id"),
             [target.to_string()],
-            |r| {
-                let at: String = r.get(6)?;
-                Ok(crate::domain::Review {
-                    id: parsed(r, 0)?,
-                    target_entity: parsed(r, 1)?,
-                    target_id: parsed::<crate::domain::DiggerId>(r, 2)?.0,
-                    decision: parsed(r, 3)?,
-                    comment: r.get(4)?,
-                    reviewer: parsed(r, 5)?,
-                    at: chrono::DateTime::parse_from_rfc3339(&at)
-                        .map(|t| t.with_timezone(&chrono::Utc))
-                        .map_err(|e| {
-                            rusqlite::Error::FromSqlConversionFailure(
-                                6,
-                                rusqlite::types::Type::Text,
-                                e.into(),
-                            )
-                        })?,
-                })
-            },
+            review_row,
+        )
+    }
+
+    /// Every decision, oldest first.
+    pub fn reviews(&self) -> Result<Vec<crate::domain::Review>, StoreError> {
+        self.all(
+            &format!("SELECT {REVIEW_COLS} FROM reviews ORDER BY at, id"),
+            [],
+            review_row,
         )
     }
 
@@ -84,4 +73,23 @@ impl Store {
         out.sort_by_key(|r| std::cmp::Reverse(r.0.at));
         Ok(out)
     }
+}
+
+const REVIEW_COLS: &str = "id, target_entity, target_id, decision, comment, reviewer, at";
+
+fn review_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::domain::Review> {
+    let at: String = r.get(6)?;
+    Ok(crate::domain::Review {
+        id: parsed(r, 0)?,
+        target_entity: parsed(r, 1)?,
+        target_id: parsed::<crate::domain::DiggerId>(r, 2)?.0,
+        decision: parsed(r, 3)?,
+        comment: r.get(4)?,
+        reviewer: parsed(r, 5)?,
+        at: chrono::DateTime::parse_from_rfc3339(&at)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into())
+            })?,
+    })
 }
