@@ -168,9 +168,9 @@ fn the_server_refuses_an_invalid_licence_event_with_the_device_s_reason() {
             prev: None,
             sig: None,
         };
-        // Signed by this device far ahead of its chain (a gap the server allows), so that the
-        // record rules are what refuses it.
-        let seq = 1_000_000 + i as u64;
+        // Signed by this device far ahead of its chain, with a gap on each side (which the
+        // server allows), so that the record rules are what refuses it.
+        let seq = 1_000_000 + 10 * i as u64;
         let prev = canonical::GENESIS;
         let (sig, _) = canonical::Signed::of_change(&change, seq, &prev).sign(&key);
         change.chain_seq = Some(seq);
