@@ -2,6 +2,14 @@
 //! device (its own outbox) and on the server (every device's changes). The walk is fed the
 //! stored changes of one device in chain order, each with what its signature check found, and
 //! names every change that shows the chain was altered, removed from or inserted into.
+//!
+//! It also holds the rule that keeps checking cheap ([`vouched`]): a signature covers the
+//! change's `prev`, the SHA-256 link of the change before it, and that link covers the earlier
+//! change's canonical bytes and signature. So when a device's changes come in a run of
+//! consecutive positions, each carrying its predecessor's link, the signature of the run's last
+//! change vouches for every change in the run — one Ed25519 check per run instead of one per
+//! change. A run whose last signature fails is checked change by change, so a refusal or an
+//! audit problem still names the very change that was altered.
 
 use super::canonical::{GENESIS, Link};
 
@@ -73,6 +81,81 @@ impl ChainWalk {
         }
         problem
     }
+}
+
+/// One change of a device's chain as [`vouched`] sees it: its position, the link it carries
+/// to its predecessor, and its own link computed from its content and signature as stored or
+/// received (whether or not that signature holds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Linked {
+    pub chain_seq: u64,
+    pub prev: Link,
+    pub link: Link,
+}
+
+/// Which changes of one device, in chain order, are vouched for by their device's signature:
+/// a change is when its own signature holds (`verify(i)`) or when the next change in `items`
+/// is its successor, carries its link and is vouched for. `None` items (malformed) are never.
+/// Only the last change of each run is verified at first, on every core; the changes of a run
+/// whose last signature fails are then verified one by one.
+pub fn vouched(items: &[Option<Linked>], verify: impl Fn(usize) -> bool + Sync) -> Vec<bool> {
+    let n = items.len();
+    // `linked[i]`: item i+1 is item i's successor and carries its link.
+    let linked: Vec<bool> = (0..n)
+        .map(|i| match (items[i], items.get(i + 1).copied().flatten()) {
+            (Some(a), Some(b)) => b.chain_seq == a.chain_seq + 1 && b.prev == a.link,
+            _ => false,
+        })
+        .collect();
+    let heads: Vec<usize> = (0..n)
+        .filter(|&i| items[i].is_some() && !linked[i])
+        .collect();
+    let mut own: Vec<Option<bool>> = vec![None; n];
+    for (i, ok) in heads.iter().copied().zip(verify_each(&heads, &verify)) {
+        own[i] = Some(ok);
+    }
+    // The members of runs whose head failed: each on its own.
+    let mut retry = Vec::new();
+    let mut head_ok = false;
+    for i in (0..n).rev() {
+        if !linked[i] {
+            head_ok = own[i] == Some(true);
+        } else if !head_ok && items[i].is_some() {
+            retry.push(i);
+        }
+    }
+    for (i, ok) in retry.iter().copied().zip(verify_each(&retry, &verify)) {
+        own[i] = Some(ok);
+    }
+    let mut ok = vec![false; n];
+    for i in (0..n).rev() {
+        ok[i] = own[i] == Some(true) || (linked[i] && ok[i + 1]);
+    }
+    ok
+}
+
+/// `verify` of each index, spread over the machine's cores when there are many.
+fn verify_each(indices: &[usize], verify: &(impl Fn(usize) -> bool + Sync)) -> Vec<bool> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || indices.len() < 32 {
+        return indices.iter().map(|&i| verify(i)).collect();
+    }
+    let per = indices.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = indices
+            .chunks(per)
+            .map(|part| {
+                let h = scope.spawn(move || part.iter().map(|&i| verify(i)).collect::<Vec<_>>());
+                (part.len(), h)
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A verifying thread only checks signatures, which do not panic; a lost answer
+            // counts as a failed check, never as a pass.
+            .flat_map(|(len, h)| h.join().unwrap_or_else(|_| vec![false; len]))
+            .collect()
+    })
 }
 
 #[cfg(test)]
@@ -163,5 +246,77 @@ mod tests {
         }
         let found = walk(&[good[0].clone(), at(5, l(4), Some(l(5)))]);
         assert!(found[0].1.contains("#2 to #4"), "{found:?}");
+    }
+
+    fn linked(chain_seq: u64, prev: u8, link: u8) -> Option<Linked> {
+        Some(Linked {
+            chain_seq,
+            prev: l(prev),
+            link: l(link),
+        })
+    }
+
+    /// `vouched` with the signatures that hold, counting the checks it makes.
+    fn run(items: &[Option<Linked>], good_sigs: &[usize]) -> (Vec<bool>, Vec<usize>) {
+        let asked = std::sync::Mutex::new(Vec::new());
+        let ok = vouched(items, |i| {
+            asked.lock().unwrap().push(i);
+            good_sigs.contains(&i)
+        });
+        let mut asked = asked.into_inner().unwrap();
+        asked.sort();
+        (ok, asked)
+    }
+
+    #[test]
+    fn one_signature_vouches_for_a_linked_run() {
+        let chain: Vec<_> = (1..=100u8).map(|n| linked(n as u64, n - 1, n)).collect();
+        let (ok, asked) = run(&chain, &[99]);
+        assert!(ok.iter().all(|&v| v));
+        assert_eq!(asked, vec![99], "only the run's last change is verified");
+    }
+
+    #[test]
+    fn a_failed_run_is_checked_change_by_change() {
+        // 2's content was altered: its link no longer matches what 3 carries, so the run
+        // breaks there; 2's own signature fails, 0 and 1 verify on their own.
+        let chain = vec![
+            linked(1, 0, 1),
+            linked(2, 1, 2),
+            linked(3, 2, 3),
+            linked(4, 3, 4),
+        ];
+        let chain = [
+            chain[0],
+            chain[1],
+            Some(Linked {
+                link: l(99),
+                ..chain[2].unwrap()
+            }),
+            Some(Linked {
+                prev: l(3),
+                ..chain[3].unwrap()
+            }),
+        ];
+        let (ok, asked) = run(&chain, &[0, 1, 3]);
+        assert_eq!(ok, vec![true, true, false, true]);
+        assert_eq!(asked, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn gaps_and_malformed_changes_start_new_runs() {
+        let chain = [
+            linked(1, 0, 1),
+            linked(2, 1, 2),
+            None,
+            linked(5, 4, 5),
+            linked(6, 5, 6),
+        ];
+        let (ok, asked) = run(&chain, &[1, 4]);
+        assert_eq!(ok, vec![true, true, false, true, true]);
+        assert_eq!(asked, vec![1, 4]);
+        // A forged last signature leaves the whole run unvouched unless each holds alone.
+        let (ok, _) = run(&chain, &[0]);
+        assert_eq!(ok, vec![true, false, false, false, false]);
     }
 }

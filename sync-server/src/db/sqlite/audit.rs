@@ -2,16 +2,17 @@
 //! changes walked in the server database, checking each stored change against the signature
 //! its device made, and the links between them (see `alluvium::sync::chain`).
 //!
-//! Speed: the walk streams each chain in position order from its index and checks the
-//! signatures of 4 096 changes at a time on every core; memory stays flat however long the
-//! chain. A chain's tail removed from the server shows once the device pushes its next change
+//! Speed: the walk streams each chain in position order from its index, 4 096 changes at a
+//! time: their canonical bytes and links are built on every core, and one signature per run of
+//! linked changes is checked (a change altered in the database breaks the run, so it is checked
+//! on its own and named); memory stays flat however long the chain. A chain's tail removed from the server shows once the device pushes its next change
 //! (the gap); until then only the device's own `audit verify` can tell.
 
 use super::accounts::stored_key;
 use crate::db::{AuditProblem, AuditReport, DbError, DeviceInfo, Session};
 use alluvium::domain::{Hlc, RecordKind};
-use alluvium::sync::canonical::{Link, Signed};
-use alluvium::sync::chain::{self, ChainWalk};
+use alluvium::sync::canonical::{Link, Signed, link_of};
+use alluvium::sync::chain::{self, ChainWalk, Linked, vouched};
 use alluvium::sync::scope;
 use alluvium::sync::wire::{DeviceKey, Op};
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -146,42 +147,68 @@ fn walk_device(
     }
 }
 
-/// The link of each row whose signature holds over its stored content, on every core.
+/// The link of each row whose stored content its device's signature vouches for: one
+/// Ed25519 check per run of linked rows (see `alluvium::sync::chain::vouched`); the
+/// canonical bytes and links are built on every core.
 fn verify_all(device: Uuid, key: &VerifyingKey, rows: &[Row]) -> Vec<Option<Link>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per = rows.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
+    let candidates: Vec<Option<Candidate>> = std::thread::scope(|scope| {
         let handles: Vec<_> = rows
             .chunks(per)
             .map(|part| {
-                scope.spawn(move || {
+                let h = scope.spawn(move || {
                     part.iter()
-                        .map(|r| verify(device, key, r))
+                        .map(|r| candidate(device, r))
                         .collect::<Vec<_>>()
-                })
+                });
+                (part.len(), h)
             })
             .collect();
         handles
             .into_iter()
-            // A verifying thread only parses and checks signatures, which do not panic.
-            .flat_map(|h| h.join().unwrap_or_default())
+            // Building bytes does not panic; a lost answer counts as an unverifiable row.
+            .flat_map(|(len, h)| h.join().unwrap_or_else(|_| vec![None; len]))
             .collect()
-    })
+    });
+    let items: Vec<Option<Linked>> = candidates
+        .iter()
+        .map(|c| c.as_ref().map(|c| c.linked))
+        .collect();
+    let ok = vouched(&items, |i| {
+        candidates[i]
+            .as_ref()
+            .is_some_and(|c| key.verify_strict(&c.canonical, &c.sig).is_ok())
+    });
+    candidates
+        .into_iter()
+        .zip(ok)
+        .map(|(c, ok)| c.filter(|_| ok).map(|c| c.linked.link))
+        .collect()
 }
 
-fn verify(device: Uuid, key: &VerifyingKey, r: &Row) -> Option<Link> {
+/// A stored change's canonical bytes, signature and the links they make.
+#[derive(Clone)]
+struct Candidate {
+    canonical: Vec<u8>,
+    sig: Signature,
+    linked: Linked,
+}
+
+fn candidate(device: Uuid, r: &Row) -> Option<Candidate> {
     let entity: RecordKind = r.entity.parse().ok()?;
     let payload: serde_json::Value = serde_json::from_str(&r.payload).ok()?;
     let prev: Link = r.prev.clone()?.try_into().ok()?;
-    let sig: [u8; 64] = r.sig.clone()?.try_into().ok()?;
+    let sig = Signature::from_bytes(&r.sig.clone()?.try_into().ok()?);
     let author = match &r.author {
         Some(a) => Some(a.parse().ok()?),
         None => None,
     };
-    Signed {
+    let chain_seq = r.chain_seq as u64;
+    let canonical = Signed {
         change_id: r.change_id.parse().ok()?,
         origin: device,
-        chain_seq: r.chain_seq as u64,
+        chain_seq,
         entity,
         record_id: &r.record_id,
         op: Op::of(entity),
@@ -191,7 +218,17 @@ fn verify(device: Uuid, key: &VerifyingKey, r: &Row) -> Option<Link> {
         payload: &payload,
         prev: &prev,
     }
-    .verify(key, &Signature::from_bytes(&sig))
+    .canonical_bytes();
+    let link = link_of(&canonical, &sig);
+    Some(Candidate {
+        canonical,
+        sig,
+        linked: Linked {
+            chain_seq,
+            prev,
+            link,
+        },
+    })
 }
 
 /// Every enrolled device, with whether it signs and how many unsigned changes it has.

@@ -1,6 +1,7 @@
 //! Signed changes at push: each change's signature is checked against its device's key
-//! (outside the database lock, on every core), then its place in the device's chain against
-//! the changes on file (inside the push's transaction).
+//! (outside the database lock; one check per run of linked changes, see
+//! `alluvium::sync::chain::vouched`), then its place in the device's chain against the changes
+//! on file (inside the push's transaction).
 //!
 //! Rules (see `alluvium::sync::canonical` for the bytes):
 //! - A device with a registered key must sign every change; a device without one (enrolled by
@@ -16,7 +17,8 @@
 //!   allowed; `audit verify` names gaps that stay.
 
 use crate::db::{DbError, Session};
-use alluvium::sync::canonical::{GENESIS, Link, Signed, decode_b64, decode_signature};
+use alluvium::sync::canonical::{GENESIS, Link, Signed, decode_b64, decode_signature, link_of};
+use alluvium::sync::chain::{Linked, vouched};
 use alluvium::sync::wire::Change;
 use ed25519_dalek::Signature;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -40,21 +42,22 @@ struct Decoded {
     prev: Link,
     sig: Signature,
     canonical: Vec<u8>,
+    /// The link its content and signature make, whether or not the signature holds.
+    link: Link,
 }
 
 /// Checks the signatures of a push's changes, in order. The canonical bytes are built in
-/// order (a left-out `prev` is the link of the change before); the signatures, the costly
-/// part, are checked on every core.
+/// order (a left-out `prev` is the link of the change before); then one signature per run of
+/// linked changes is checked (see `alluvium::sync::chain::vouched`), so a push of a device's
+/// next thousand changes costs one Ed25519 check, and a refusal still names the change that
+/// does not hold.
 pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> {
     let mut decoded: Vec<Result<Option<Decoded>, String>> = Vec::with_capacity(changes.len());
     let mut last: Option<(u64, Link)> = None;
     for c in changes {
         let d = decode(s, c, last);
         last = match &d {
-            Ok(Some(d)) => Some((
-                d.chain_seq,
-                alluvium::sync::canonical::link_of(&d.canonical, &d.sig),
-            )),
+            Ok(Some(d)) => Some((d.chain_seq, d.link)),
             _ => None,
         };
         decoded.push(d);
@@ -62,42 +65,37 @@ pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> 
     let Some(key) = s.device.public_key else {
         return decoded.into_iter().map(|d| d.map(|_| None)).collect();
     };
-    let verify = |d: Result<Option<Decoded>, String>| -> Checked {
-        let Some(d) = d? else { return Ok(None) };
-        key.verify_strict(&d.canonical, &d.sig).map_err(|_| {
-            "the signature does not match the change: it was altered after it was signed, or signed with another key"
-                .to_string()
-        })?;
-        Ok(Some(Verified {
-            chain_seq: d.chain_seq,
-            prev: d.prev,
-            sig: d.sig.to_bytes(),
-            link: alluvium::sync::canonical::link_of(&d.canonical, &d.sig),
-        }))
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || decoded.len() < 64 {
-        return decoded.into_iter().map(verify).collect();
-    }
-    let per = decoded.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<Result<Option<Decoded>, String>>> = Vec::new();
-    let mut it = decoded.into_iter().peekable();
-    while it.peek().is_some() {
-        chunks.push(it.by_ref().take(per).collect());
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(verify).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                // A verifying thread only runs Ed25519 checks, which do not panic.
-                h.join().unwrap_or_default()
-            })
-            .collect()
-    })
+    let items: Vec<Option<Linked>> = decoded
+        .iter()
+        .map(|d| match d {
+            Ok(Some(d)) => Some(Linked {
+                chain_seq: d.chain_seq,
+                prev: d.prev,
+                link: d.link,
+            }),
+            _ => None,
+        })
+        .collect();
+    let ok = vouched(&items, |i| match &decoded[i] {
+        Ok(Some(d)) => key.verify_strict(&d.canonical, &d.sig).is_ok(),
+        _ => false,
+    });
+    decoded
+        .into_iter()
+        .zip(ok)
+        .map(|(d, ok)| {
+            let Some(d) = d? else { return Ok(None) };
+            if !ok {
+                return Err("the signature does not match the change: it was altered after it was signed, or signed with another key".to_string());
+            }
+            Ok(Some(Verified {
+                chain_seq: d.chain_seq,
+                prev: d.prev,
+                sig: d.sig.to_bytes(),
+                link: d.link,
+            }))
+        })
+        .collect()
 }
 
 /// Decodes one change's chain fields and builds its canonical bytes; `last` is the position
@@ -151,6 +149,7 @@ fn decode(s: &Session, c: &Change, last: Option<(u64, Link)>) -> Result<Option<D
     Ok(Some(Decoded {
         chain_seq,
         prev,
+        link: link_of(&canonical, &sig),
         sig,
         canonical,
     }))
