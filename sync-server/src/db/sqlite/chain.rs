@@ -22,6 +22,7 @@ use alluvium::sync::chain::{Linked, vouched};
 use alluvium::sync::wire::Change;
 use ed25519_dalek::Signature;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::cell::RefCell;
 
 /// The chain fields of a change whose signature verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,9 +185,95 @@ fn at(
     }))
 }
 
+/// Where one device's chain stands inside a push's transaction: the highest position it holds
+/// on file (or placed in this push) and the last change placed in this push. A device's next
+/// changes arrive in order, above everything on file, so their places are checked from this
+/// without a lookup; anything else is looked up.
+#[derive(Debug, Clone)]
+pub(super) struct Tip {
+    origin: String,
+    highest: u64,
+    last: Option<(u64, Link)>,
+}
+
 /// Checks a verified change's place in its device's chain against the changes on file;
-/// `Ok(Err(reason))` is a refusal.
+/// `Ok(Err(reason))` is a refusal. A change whose place holds is stored with its chain fields
+/// (applied, or refused by the record rules), so `tip` moves to it.
 pub(super) fn check_place(
+    tx: &Connection,
+    tip: &RefCell<Option<Tip>>,
+    origin: &str,
+    v: &Verified,
+) -> Result<Result<(), String>, DbError> {
+    let mut tip = tip.borrow_mut();
+    if tip.as_ref().is_none_or(|t| t.origin != origin) {
+        *tip = Some(Tip {
+            origin: origin.to_string(),
+            highest: highest_on_file(tx, origin)?,
+            last: None,
+        });
+    }
+    let Some(t) = tip.as_mut() else {
+        return Ok(Err("internal: no chain tip".into()));
+    };
+    let placed = if v.chain_seq > t.highest {
+        // Above everything held: nothing at or after its position; the one before is the
+        // last change of this push, or not held at all when it is above the highest too.
+        match t.last {
+            Some((n, link)) if n + 1 == v.chain_seq => Ok(if v.prev == link {
+                Ok(())
+            } else {
+                Err(not_after(&before_id(tx, origin, n)?))
+            }),
+            _ if v.chain_seq > 1 && v.chain_seq - 1 <= t.highest => look_up_place(tx, origin, v),
+            _ => Ok(first_link(v)),
+        }
+    } else {
+        look_up_place(tx, origin, v)
+    }?;
+    if placed.is_ok() {
+        t.highest = t.highest.max(v.chain_seq);
+        t.last = Some((v.chain_seq, v.link));
+    }
+    Ok(placed)
+}
+
+/// The highest chain position of a device on file.
+fn highest_on_file(tx: &Connection, origin: &str) -> Result<u64, DbError> {
+    let n: Option<i64> = tx
+        .prepare_cached(
+            "SELECT max(m) FROM (
+               SELECT max(chain_seq) AS m FROM changes WHERE origin = ?1 AND chain_seq IS NOT NULL
+               UNION ALL
+               SELECT max(chain_seq) FROM rejected WHERE origin = ?1 AND chain_seq IS NOT NULL
+               UNION ALL
+               SELECT max(chain_seq) FROM acknowledged WHERE origin = ?1 AND chain_seq IS NOT NULL)",
+        )?
+        .query_row([origin], |r| r.get(0))?;
+    Ok(n.unwrap_or(0).max(0) as u64)
+}
+
+fn before_id(tx: &Connection, origin: &str, chain_seq: u64) -> Result<String, DbError> {
+    Ok(at(tx, origin, chain_seq)?
+        .map(|(id, _, _)| id)
+        .unwrap_or_default())
+}
+
+fn not_after(before: &str) -> String {
+    format!(
+        "broken link: the change was not signed after change {before}, which holds the position before it"
+    )
+}
+
+fn first_link(v: &Verified) -> Result<(), String> {
+    if v.chain_seq == 1 && v.prev != GENESIS {
+        return Err("broken link: the device's first signed change must start its chain".into());
+    }
+    Ok(())
+}
+
+/// [`check_place`] by looking up the positions at, before and after the change.
+fn look_up_place(
     tx: &Connection,
     origin: &str,
     v: &Verified,
@@ -197,18 +284,14 @@ pub(super) fn check_place(
             v.chain_seq
         )));
     }
-    if v.chain_seq == 1 && v.prev != GENESIS {
-        return Ok(Err(
-            "broken link: the device's first signed change must start its chain".into(),
-        ));
+    if let Err(e) = first_link(v) {
+        return Ok(Err(e));
     }
     if v.chain_seq > 1
         && let Some((before, _, link)) = at(tx, origin, v.chain_seq - 1)?
         && link != v.prev
     {
-        return Ok(Err(format!(
-            "broken link: the change was not signed after change {before}, which holds the position before it"
-        )));
+        return Ok(Err(not_after(&before)));
     }
     if let Some((after, prev, _)) = at(tx, origin, v.chain_seq + 1)?
         && prev != v.link

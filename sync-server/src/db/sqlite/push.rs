@@ -28,6 +28,8 @@ pub(super) struct Batch<'t> {
     pub(super) tx: &'t Connection,
     pub(super) today: NaiveDate,
     pub(super) entries: RefCell<HashMap<ProductionId, ProductionFacts>>,
+    /// Where the pushing device's chain stands in this transaction (see `chain::Tip`).
+    pub(super) tip: RefCell<Option<chain::Tip>>,
 }
 
 /// A change judged on its own, before the database is touched: who sent it, whether the role
@@ -103,6 +105,7 @@ pub(super) fn push(
         tx: &tx,
         today,
         entries: RefCell::new(HashMap::new()),
+        tip: RefCell::new(None),
     };
     let mut out = Vec::with_capacity(changes.len());
     for ((c, p), k) in changes.iter().zip(prepared).zip(checked) {
@@ -212,7 +215,7 @@ fn apply_change(
         Err(reason) => (None, Err(reason)),
         Ok(verified) => {
             let placed = match &verified {
-                Some(v) => chain::check_place(b.tx, &c.origin.to_string(), v)?,
+                Some(v) => chain::check_place(b.tx, &b.tip, &c.origin.to_string(), v)?,
                 None => Ok(()),
             };
             match placed {
