@@ -280,7 +280,7 @@ mod tests {
     fn a_failed_run_is_checked_change_by_change() {
         // 2's content was altered: its link no longer matches what 3 carries, so the run
         // breaks there; 2's own signature fails, 0 and 1 verify on their own.
-        let chain = vec![
+        let chain = [
             linked(1, 0, 1),
             linked(2, 1, 2),
             linked(3, 2, 3),
