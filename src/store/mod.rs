@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_device_keys.sql"),
     include_str!("migrations/0007_licence_events.sql"),
     include_str!("migrations/0008_kp_records.sql"),
+    include_str!("migrations/0009_declared_trade.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -108,6 +108,9 @@ fn sale(seller: &Licence, buyer: Option<&Licence>, kind: SaleKind) -> Sale {
         kind,
         certificate_number: String::new(),
         destination_country: String::new(),
+        hs_code: String::new(),
+        importer: String::new(),
+        origin_country: String::new(),
     }
 }
 
