@@ -431,7 +431,7 @@ fn device_and_server_refuse_the_same_records_with_the_same_reason() {
         (
             "a resale of goods the seller did not buy",
             Record::Sale(resale_not_bought),
-            "was not bought by the seller SL-D-2",
+            "was not bought or imported by the seller SL-D-2",
         ),
         (
             "an export by a mining licence",
