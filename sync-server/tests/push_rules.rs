@@ -438,9 +438,19 @@ fn device_and_server_refuse_the_same_records_with_the_same_reason() {
             Record::Sale(Sale {
                 certificate_number: "KP-SL-1".into(),
                 destination_country: "BE".into(),
+                hs_code: "7102.10".into(),
                 ..sale(&w.akwatia_mine, None, SaleKind::Export)
             }),
             "must hold a exporter licence",
+        ),
+        (
+            "an export without the HS code its certificate declares",
+            Record::Sale(Sale {
+                certificate_number: "KP-SL-2".into(),
+                destination_country: "BE".into(),
+                ..sale(&w.akwatia_mine, None, SaleKind::Export)
+            }),
+            "hs_code is required on an export",
         ),
         (
             "a review of a record that is not on record",
