@@ -1,11 +1,11 @@
 //! The chain of custody against known truth: balanced chains raise nothing, each injected
 //! imbalance raises exactly its flag on the right slip, bad slips are refused at write time,
-//! the KP trade statistics equal the export slips of each quarter by HS code to the centicarat
-//! and the cent, and sales round-trip through CSV in any row order.
+//! the KP trade statistics equal the export slips of each half-year by declared HS code to the
+//! centicarat and the cent, and sales round-trip through CSV in any row order.
 
 use alluvium::analytics::{
-    CheckConfig, FlagKind, HS_GEM, HS_INDUSTRIAL, HS_UNSORTED, Period, PriceModel, kp_trade,
-    run_checks,
+    CheckConfig, FlagKind, HS_GEM, HS_INDUSTRIAL, HS_UNSORTED, Period, PriceModel, TradeSlip,
+    kp_trade, run_checks,
 };
 use alluvium::demo::{self, DemoOptions};
 use alluvium::domain::{
@@ -217,6 +217,13 @@ fn slip(
         } else {
             String::new()
         },
+        hs_code: if kind == SaleKind::Export {
+            HS_UNSORTED.into()
+        } else {
+            String::new()
+        },
+        importer: String::new(),
+        origin_country: String::new(),
     }
 }
 
@@ -512,36 +519,8 @@ fn slips_that_break_the_chain_rules_are_refused_with_the_field_named() {
     assert_eq!(w.store.sales().unwrap().len(), 1);
 }
 
-/// The HS code of an export by walking the chain the slow way.
-fn hs_by_hand(store: &Store, sale: &Sale) -> &'static str {
-    let sales: HashMap<SaleId, Sale> = store
-        .sales()
-        .unwrap()
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let mut classes = BTreeSet::new();
-    let mut stack = vec![sale.clone()];
-    while let Some(s) = stack.pop() {
-        for p in &s.production_ids {
-            for st in store.stones_of(*p).unwrap() {
-                classes.insert(match st.class {
-                    StoneClass::Industrial => "industrial",
-                    _ => "gem",
-                });
-            }
-        }
-        stack.extend(s.source_sale_ids.iter().map(|id| sales[id].clone()));
-    }
-    match (classes.contains("gem"), classes.contains("industrial")) {
-        (true, false) => HS_GEM,
-        (false, true) => HS_INDUSTRIAL,
-        _ => HS_UNSORTED,
-    }
-}
-
 #[test]
-fn kp_trade_sorts_exports_by_hs_code_from_the_traced_stones() {
+fn kp_trade_counts_exports_by_the_hs_code_their_certificate_declares() {
     let mut w = World::new();
     let year = (d(2026, 1, 1), d(2026, 12, 31));
     let dealer = w.trader(LicenceKind::Dealer, year.0, year.1);
@@ -617,6 +596,11 @@ fn kp_trade_sorts_exports_by_hs_code_from_the_traced_stones() {
     // The last export of Q3 is shipped on 1 October: Q4.
     let mut xe = onward(SaleKind::Export, d(2026, 10, 1), exporter, None, 10, &[&re]);
     xe.certificate_number = "SL-2026-00004".into();
+    // Declared, not worked out: the industrial parcel is declared unsorted, the mixed one
+    // sorted industrial (the stones would say otherwise both times).
+    xa.hs_code = HS_GEM.into();
+    xb.hs_code = HS_UNSORTED.into();
+    xc.hs_code = HS_INDUSTRIAL.into();
     w.write(|wr| {
         for s in [&a, &b, &c, &e, &ra, &rb, &rc, &re, &xa, &xb, &xc, &xe] {
             wr.add_sale(s)?;
@@ -624,14 +608,23 @@ fn kp_trade_sorts_exports_by_hs_code_from_the_traced_stones() {
         Ok(())
     });
     let data = w.store.check_data(&FactFilter::default()).unwrap();
-    let t = kp_trade(&data, Period::Quarter(2026, 3), None);
-    let rows: Vec<(&str, &str, u64, i64, i64)> = t
+    let slips = TradeSlip::of_check_data(&data);
+    assert_eq!(
+        slips,
+        w.store
+            .trade_slips(d(2026, 1, 1), d(2026, 12, 31), None)
+            .unwrap(),
+        "the store's read of the trade equals the chain's"
+    );
+    let t = kp_trade(&slips, Period::Quarter(2026, 3), None);
+    let rows: Vec<(&str, &str, &str, u64, i64, i64)> = t
         .rows
         .iter()
         .map(|r| {
             (
+                r.half_year.as_str(),
                 r.hs_code.as_str(),
-                r.destination.as_str(),
+                r.partner_country.as_str(),
                 r.certificates,
                 r.centicarats.0,
                 r.usd_cents.0,
@@ -641,22 +634,28 @@ fn kp_trade_sorts_exports_by_hs_code_from_the_traced_stones() {
     assert_eq!(
         rows,
         [
-            (HS_UNSORTED, "BE", 1, 120, 120 * 250),
-            (HS_INDUSTRIAL, "BE", 1, 300, 300 * 250),
-            (HS_GEM, "AE", 1, 155, 155 * 250),
+            ("2026-H2", HS_UNSORTED, "BE", 1, 300, 300 * 250),
+            ("2026-H2", HS_UNSORTED, "ALL", 1, 300, 300 * 250),
+            ("2026-H2", HS_INDUSTRIAL, "BE", 1, 120, 120 * 250),
+            ("2026-H2", HS_INDUSTRIAL, "ALL", 1, 120, 120 * 250),
+            ("2026-H2", HS_GEM, "AE", 1, 155, 155 * 250),
+            ("2026-H2", HS_GEM, "ALL", 1, 155, 155 * 250),
+            ("2026-H2", "ALL", "ALL", 3, 575, 575 * 250),
         ]
     );
     assert!(
         t.rows
             .iter()
-            .all(|r| r.origin_regions == ["SL-KONO"] && r.quarter == "2026-Q3")
+            .all(|r| r.country == "SL" && r.flow == "export")
     );
-    assert_eq!(t.totals.len(), 3);
-    let year_report = kp_trade(&data, Period::Year(2026), None);
-    assert_eq!(year_report.totals.len(), 4);
-    assert_eq!(year_report.totals[3].quarter, "2026-Q4");
-    assert_eq!(year_report.totals[3].centicarats, Centicarats(10));
-    assert_eq!(hs_by_hand(&w.store, &xa), HS_GEM);
+    // The export shipped on 1 October counts in the year, in the same half.
+    let year_report = kp_trade(&slips, Period::Year(2026), None);
+    let total = year_report.rows.last().unwrap();
+    assert_eq!(
+        (total.hs_code.as_str(), total.centicarats),
+        ("ALL", Centicarats(585))
+    );
+    assert_eq!(total.partner_countries, ["AE", "BE"]);
 }
 
 #[test]
@@ -695,42 +694,52 @@ fn kp_trade_totals_equal_the_export_slips_of_each_quarter_to_the_centicarat_and_
         .collect();
     assert!(exports.len() >= 6, "{} exports", exports.len());
     let mut quarters_seen = 0;
+    let slips = TradeSlip::of_check_data(&chain);
     for q in 1..=4 {
         let period = Period::Quarter(2026, q);
-        let report = kp_trade(&chain, period, None);
+        let report = kp_trade(&slips, period, None);
         // By HS code, by hand: (slips, certificates, carats, cents).
         let mut expect: BTreeMap<&str, (u64, BTreeSet<String>, i64, i64)> = BTreeMap::new();
         for x in exports.iter().filter(|x| period.contains(x.day)) {
-            let e = expect.entry(hs_by_hand(&store, x)).or_default();
+            assert!(
+                !x.hs_code.is_empty(),
+                "the demo declares every export's HS code"
+            );
+            let e = expect.entry(x.hs_code.as_str()).or_default();
             e.0 += 1;
             e.1.insert(x.certificate_number.clone());
             e.2 += x.weight.0;
             e.3 += x.price.0;
         }
-        let got: BTreeMap<&str, (u64, u64, i64, i64)> = report
-            .totals
+        let totals: Vec<_> = report
+            .rows
             .iter()
-            .map(|r| {
-                (
-                    r.hs_code.as_str(),
-                    (r.slips, r.certificates, r.centicarats.0, r.usd_cents.0),
-                )
-            })
+            .filter(|r| r.partner_country == "ALL" && r.hs_code != "ALL")
             .collect();
+        // Each country's lines apart; added up here (certificate numbers carry the country).
+        let mut got: BTreeMap<&str, (u64, u64, i64, i64)> = BTreeMap::new();
+        for r in &totals {
+            let g = got.entry(r.hs_code.as_str()).or_default();
+            g.0 += r.slips;
+            g.1 += r.certificates;
+            g.2 += r.centicarats.0;
+            g.3 += r.usd_cents.0;
+        }
         let expect: BTreeMap<&str, (u64, u64, i64, i64)> = expect
             .into_iter()
             .map(|(k, v)| (k, (v.0, v.1.len() as u64, v.2, v.3)))
             .collect();
         assert_eq!(got, expect, "{period}");
         // The destination rows add up to the totals.
-        let sum: i64 = report.rows.iter().map(|r| r.centicarats.0).sum();
-        assert_eq!(
-            sum,
-            report.totals.iter().map(|r| r.centicarats.0).sum::<i64>()
-        );
-        if !report.totals.is_empty() {
+        let sum: i64 = report
+            .rows
+            .iter()
+            .filter(|r| r.partner_country != "ALL")
+            .map(|r| r.centicarats.0)
+            .sum();
+        assert_eq!(sum, totals.iter().map(|r| r.centicarats.0).sum::<i64>());
+        if !totals.is_empty() {
             quarters_seen += 1;
-            assert!(report.rows.iter().all(|r| !r.origin_regions.is_empty()));
         }
     }
     assert!(quarters_seen >= 2);
@@ -821,7 +830,7 @@ fn sales_round_trip_through_csv_in_any_order_and_report_kp_shows_trade() {
     let sales = ok(&a, &["export", "sales", "--format", "csv"]);
     let mut lines: Vec<&str> = sales.lines().collect();
     assert!(
-        lines[0].ends_with("destination_country,source_sale_ids"),
+        lines[0].ends_with("destination_country,source_sale_ids,hs_code,importer,origin_country"),
         "{}",
         lines[0]
     );
@@ -843,8 +852,11 @@ fn sales_round_trip_through_csv_in_any_order_and_report_kp_shows_trade() {
     let cols: Vec<&str> = resale.split(',').collect();
     let mut row: Vec<String> = cols.iter().map(|s| s.to_string()).collect();
     row[0] = String::new();
-    let last = row.len() - 1;
-    row[last] = Uuid::now_v7().to_string();
+    let sources = lines[0]
+        .split(',')
+        .position(|c| c == "source_sale_ids")
+        .unwrap();
+    row[sources] = Uuid::now_v7().to_string();
     bad.push(row.join(","));
     let badf = dir.path().join("bad.csv");
     std::fs::write(&badf, bad.join("\n") + "\n").unwrap();
@@ -858,16 +870,16 @@ fn sales_round_trip_through_csv_in_any_order_and_report_kp_shows_trade() {
     ))
     .unwrap();
     assert!(json["countries"][0]["centicarats"].as_i64().unwrap() > 0);
-    let totals = json["trade"]["totals"].as_array().unwrap();
-    assert!(!totals.is_empty());
+    let rows = json["trade"]["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
     let csv_out = ok(&a, &["report", "kp", "--period", "2026", "--trade"]);
     assert!(csv_out.starts_with(
-        "quarter,hs_code,destination,slips,certificates,stones,carats,usd_value,origin_regions"
+        "half_year,country,flow,hs_code,partner_country,certificates,carats,usd_value,partner_countries"
     ));
     assert!(
         csv_out
             .lines()
-            .any(|l| l.contains(",ALL,") && l.ends_with("SL-KENEMA"))
+            .any(|l| l.starts_with("2026-H2,SL,export,ALL,ALL,"))
     );
     // check on the demo: no mass-balance flag.
     let flags: serde_json::Value =
@@ -959,12 +971,13 @@ fn the_sales_page_api_lists_searches_prefills_and_prints() {
         "Holder 3",
         "KONO/AM/CUS/0003",
         "Pit 3: 2 stones, 1.20 ct",
-        "SL-KONO 1.50 ct",
-        "7102.10",
+        "Traced to:     SL-KONO 1.50 ct",
     ] {
         assert!(text.contains(needle), "{needle:?} missing from\n{text}");
     }
     assert!(text.lines().all(|l| l.chars().count() <= 90), "{text}");
+    // A first sale declares no HS code: only exports and imports do.
+    assert!(!text.contains("HS code"), "{text}");
     assert!(
         alluvium::report::sale_slip_text(&w.store, SaleId::new())
             .unwrap()

@@ -154,6 +154,9 @@ fn first_sale(
         kind: SaleKind::FirstSale,
         certificate_number: String::new(),
         destination_country: String::new(),
+        hs_code: String::new(),
+        importer: String::new(),
+        origin_country: String::new(),
     };
     store
         .write(|w| {

@@ -194,6 +194,9 @@ impl World {
             kind: SaleKind::FirstSale,
             certificate_number: String::new(),
             destination_country: String::new(),
+            hs_code: String::new(),
+            importer: String::new(),
+            origin_country: String::new(),
         };
         self.write(|w| w.add_sale(&s));
         s.id.0

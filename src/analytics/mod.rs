@@ -24,7 +24,8 @@ pub use compare::{
     ParcelStatistics, PreparedReference, compare_calibrated, compare_parcel, parcel_statistics,
 };
 pub use custody::{
-    Chain, HS_GEM, HS_INDUSTRIAL, HS_UNSORTED, Origin, TradeReport, TradeRow, kp_trade,
+    Chain, HS_GEM, HS_INDUSTRIAL, HS_UNDECLARED, HS_UNSORTED, Origin, TradeReport, TradeRow,
+    TradeSlip, kp_trade,
 };
 pub use error::AnalyticsError;
 pub use facts::{EntryTotal, FirstSale, StoneFact, StoneTally};

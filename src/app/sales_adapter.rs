@@ -108,6 +108,9 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             SalesAdapter::set_price,
             SalesAdapter::set_certificate,
             SalesAdapter::set_destination,
+            SalesAdapter::set_hs_code,
+            SalesAdapter::set_importer,
+            SalesAdapter::set_origin,
             SalesAdapter::set_status,
         ] {
             set(&a, SharedString::new());
@@ -322,6 +325,7 @@ fn list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str) {
             let buyer = match (&r.buyer_number, r.sale.kind) {
                 (Some(b), _) => b.clone(),
                 (None, SaleKind::Export) => format!("export to {}", r.sale.destination_country),
+                (None, SaleKind::Import) => format!("import from {}", r.sale.origin_country),
                 (None, _) => "?".into(),
             };
             SaleListRow {
@@ -332,11 +336,7 @@ fn list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str) {
                 .into(),
                 detail: format!("{} → {} · {}", r.seller_number, buyer, r.sale.day).into(),
                 badge: r.sale.kind.as_str().replace('_', " ").into(),
-                badge_kind: if r.sale.kind == SaleKind::Export {
-                    2
-                } else {
-                    0
-                },
+                badge_kind: if r.sale.kind.crosses_border() { 2 } else { 0 },
             }
         })
         .collect();
@@ -405,6 +405,9 @@ fn clear_errors(a: &SalesAdapter<'_>) {
         SalesAdapter::set_e_price,
         SalesAdapter::set_e_certificate,
         SalesAdapter::set_e_destination,
+        SalesAdapter::set_e_hs_code,
+        SalesAdapter::set_e_importer,
+        SalesAdapter::set_e_origin,
     ] {
         set(a, SharedString::new());
     }
@@ -445,7 +448,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
         slip_number: a.get_slip_number().trim().to_string(),
         day,
         seller_licence_id: seller.id,
-        buyer_licence_id: if kind == SaleKind::Export {
+        buyer_licence_id: if kind.crosses_border() {
             None
         } else {
             st.buyer.as_ref().map(|b| b.id)
@@ -466,13 +469,28 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             .map(|o| o.0.sale.id)
             .collect(),
         kind,
-        certificate_number: if kind == SaleKind::Export {
+        certificate_number: if kind.crosses_border() {
             a.get_certificate().trim().to_string()
         } else {
             String::new()
         },
         destination_country: if kind == SaleKind::Export {
             a.get_destination().trim().to_uppercase()
+        } else {
+            String::new()
+        },
+        hs_code: if kind.crosses_border() {
+            a.get_hs_code().trim().to_string()
+        } else {
+            String::new()
+        },
+        importer: if kind.crosses_border() {
+            a.get_importer().trim().to_string()
+        } else {
+            String::new()
+        },
+        origin_country: if kind == SaleKind::Import {
+            a.get_origin().trim().to_uppercase()
         } else {
             String::new()
         },
@@ -506,6 +524,9 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             a.set_e_seller(forms::message(&inv, "seller_licence_id"));
             a.set_e_certificate(forms::message(&inv, "certificate_number"));
             a.set_e_destination(forms::message(&inv, "destination_country"));
+            a.set_e_hs_code(forms::message(&inv, "hs_code"));
+            a.set_e_importer(forms::message(&inv, "importer"));
+            a.set_e_origin(forms::message(&inv, "origin_country"));
             a.set_status(format!("Not saved: {inv}").into());
             a.set_status_is_error(true);
         }

@@ -40,14 +40,14 @@ pub enum ChartFormat {
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// KP statistics for a period: production per country and region (stones, carats, large
-    /// stones, value recorded from first sales and estimated from them) and trade (exports
-    /// per quarter by HS code and destination; in the JSON beside the production, in CSV with
-    /// --trade).
+    /// stones, value recorded from first sales and estimated from them) and trade (exports and
+    /// imports per half-year and country by declared HS code and partner country; in the JSON
+    /// beside the production, in CSV with --trade).
     Kp {
         /// 2026, 2026-H1 or 2026-Q3.
         #[arg(long)]
         period: String,
-        /// Only this region (production of its sites; exports of its exporters).
+        /// Only this region (production of its sites; exports and imports of its licences).
         #[arg(long)]
         region: Option<String>,
         /// CSV: print the trade table instead of the production table.
@@ -134,15 +134,16 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
             let period: Period = period.parse()?;
             let filter = FactFilter::days(period.first_day(), period.last_day())
                 .in_region(region.as_deref());
-            let report = kp_statistics(period, &store.kp_inputs(&filter)?);
-            // Exports are traced through the whole chain, whenever its production was found:
-            // read it only when the trade table is printed.
+            // The trade statistics read the exports and imports of the period alone: what
+            // their certificates declare needs no tracing.
             let trade_report = || -> Result<analytics::TradeReport> {
-                let chain = store.check_data(&FactFilter::default())?;
-                Ok(analytics::kp_trade(&chain, period, region.as_deref()))
+                let slips =
+                    store.trade_slips(period.first_day(), period.last_day(), region.as_deref())?;
+                Ok(analytics::kp_trade(&slips, period, region.as_deref()))
             };
             match format {
                 TableFormat::Json => {
+                    let report = kp_statistics(period, &store.kp_inputs(&filter)?);
                     let mut json = report.to_json();
                     json["trade"] = trade_report()?.to_json();
                     writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?
@@ -151,12 +152,13 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
                     let trade_report = trade_report()?;
                     let mut w = csv::Writer::from_writer(out);
                     w.write_record(analytics::TradeReport::CSV_HEADER)?;
-                    for r in trade_report.rows.iter().chain(&trade_report.totals) {
+                    for r in &trade_report.rows {
                         w.write_record(analytics::TradeReport::csv_cells(r))?;
                     }
                     w.flush()?;
                 }
                 TableFormat::Csv => {
+                    let report = kp_statistics(period, &store.kp_inputs(&filter)?);
                     let mut w = csv::Writer::from_writer(out);
                     w.write_record(analytics::KpReport::CSV_HEADER)?;
                     for r in report.csv_rows() {

@@ -9,6 +9,7 @@ use crate::analytics::{PriceModel, SIZE_EXPONENT, quality_factor};
 use crate::domain::{
     Centicarats, Cents, Licence, LicenceId, LicenceKind, LicenceStatus, Sale, SaleId, SaleKind,
 };
+use crate::domain::{HS_GEM, HS_INDUSTRIAL, HS_UNSORTED};
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::Rng;
 use std::collections::HashMap;
@@ -80,6 +81,7 @@ impl RegionGen<'_> {
             SaleKind::FirstSale => "BA",
             SaleKind::Resale => "BV",
             SaleKind::Export => "EX",
+            SaleKind::Import => "IM",
         };
         Sale {
             id: self.id::<SaleId>(day, 50_000 + n as u64),
@@ -95,6 +97,9 @@ impl RegionGen<'_> {
             kind,
             certificate_number: String::new(),
             destination_country: String::new(),
+            hs_code: String::new(),
+            importer: String::new(),
+            origin_country: String::new(),
         }
     }
 
@@ -250,6 +255,12 @@ impl RegionGen<'_> {
                         .pick(&["BE", "BE", "BE", "AE", "AE", "IN", "IL"])
                         .to_string();
                     s.certificate_number = format!("{}-{}-{n:05}", self.region.country, day.year());
+                    // The exporter declares the parcel's HS code on the certificate: most
+                    // artisanal parcels leave unsorted, some sorted. Chosen by the slip's
+                    // number, so the rest of the demo draws what it drew before.
+                    s.hs_code = [HS_UNSORTED, HS_UNSORTED, HS_UNSORTED, HS_GEM, HS_INDUSTRIAL]
+                        [n % 5]
+                        .to_string();
                     s
                 } else {
                     // Now and then a dealer sells to a bigger dealer rather than the exporter.

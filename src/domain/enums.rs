@@ -99,8 +99,9 @@ text_enum!(
     FixSource { Nmea = "nmea", Gpsd = "gpsd", Manual = "manual" }
 );
 text_enum!(
-    /// A step in the chain of custody.
-    SaleKind { FirstSale = "first_sale", Resale = "resale", Export = "export" }
+    /// A step in the chain of custody: a sale inside the country, an export, or an import
+    /// (goods entering under a KP certificate).
+    SaleKind { FirstSale = "first_sale", Resale = "resale", Export = "export", Import = "import" }
 );
 text_enum!(
     /// What an officer may do.

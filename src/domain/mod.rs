@@ -45,7 +45,7 @@ pub use officer::{Crew, MAX_REVIEW_COMMENT, Officer, Review};
 pub use production::{PositionFix, ProductionEntry, Stone};
 pub use record_kind::{Keeping, Placement, RecordKind};
 pub use region::Region;
-pub use sale::{MAX_SALE_LINKS, Sale};
+pub use sale::{HS_CODES, HS_GEM, HS_INDUSTRIAL, HS_UNSORTED, MAX_SALE_LINKS, Sale};
 pub use site::{Position, Site};
 pub use supporter::Supporter;
 pub use units::{Centicarats, Cents, Litres};

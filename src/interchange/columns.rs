@@ -103,6 +103,9 @@ pub fn header(entity: RecordKind) -> &'static [&'static str] {
             "certificate_number",
             "destination_country",
             "source_sale_ids",
+            "hs_code",
+            "importer",
+            "origin_country",
         ],
     }
 }
@@ -122,7 +125,12 @@ fn optional(entity: RecordKind, col: &str) -> bool {
             )
             | (
                 RecordKind::Sale,
-                "certificate_number" | "destination_country" | "source_sale_ids"
+                "certificate_number"
+                    | "destination_country"
+                    | "source_sale_ids"
+                    | "hs_code"
+                    | "importer"
+                    | "origin_country"
             )
             | (
                 RecordKind::LicenceEvent,
@@ -256,6 +264,9 @@ impl Record {
                     .map(|p| p.to_string())
                     .collect::<Vec<_>>()
                     .join(";"),
+                sa.hs_code.clone(),
+                sa.importer.clone(),
+                sa.origin_country.clone(),
             ],
         }
     }
@@ -387,6 +398,9 @@ impl Record {
                 certificate_number: p.text("certificate_number"),
                 destination_country: p.text("destination_country"),
                 source_sale_ids: p.list("source_sale_ids"),
+                hs_code: p.text("hs_code"),
+                importer: p.text("importer"),
+                origin_country: p.text("origin_country"),
             }),
         };
         if p.errors.is_empty() {

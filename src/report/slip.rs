@@ -30,16 +30,30 @@ pub fn sale_slip_text(store: &Store, id: SaleId) -> Result<Option<String>, Store
         SaleKind::FirstSale => "PURCHASE SLIP (first sale)",
         SaleKind::Resale => "PURCHASE SLIP (resale)",
         SaleKind::Export => "EXPORT SLIP",
+        SaleKind::Import => "IMPORT SLIP",
     };
     let mut t = String::new();
     // Writing to a String cannot fail.
     let _ = writeln!(t, "{title}\n{}", "=".repeat(title.len()));
     let _ = writeln!(t, "Slip number:   {}", sale.slip_number);
     let _ = writeln!(t, "Date:          {}", sale.day);
-    let _ = writeln!(t, "Seller:        {}", party(Some(sale.seller_licence_id))?);
-    if sale.kind == SaleKind::Export {
-        let _ = writeln!(t, "Destination:   {}", sale.destination_country);
+    if sale.kind == SaleKind::Import {
+        let _ = writeln!(t, "Importer:      {}", party(Some(sale.seller_licence_id))?);
+    } else {
+        let _ = writeln!(t, "Seller:        {}", party(Some(sale.seller_licence_id))?);
+    }
+    if sale.kind.crosses_border() {
+        if sale.kind == SaleKind::Export {
+            let _ = writeln!(t, "Destination:   {}", sale.destination_country);
+        } else {
+            let _ = writeln!(t, "Origin:        {}", sale.origin_country);
+        }
+        if !sale.importer.is_empty() && sale.kind == SaleKind::Export {
+            let _ = writeln!(t, "Importer:      {}", sale.importer);
+        }
         let _ = writeln!(t, "KP certificate: {}", sale.certificate_number);
+        // What the certificate declares, never worked out from the stones.
+        let _ = writeln!(t, "HS code:       {}", sale.hs_code);
     } else {
         let _ = writeln!(t, "Buyer:         {}", party(sale.buyer_licence_id)?);
     }
@@ -84,8 +98,7 @@ pub fn sale_slip_text(store: &Store, id: SaleId) -> Result<Option<String>, Store
             .into_iter()
             .map(|r| format!("{r} {} ct", origin.regions[&r]))
             .collect();
-        let _ = writeln!(t, "\nOrigin:        {}", regions.join(", "));
-        let _ = writeln!(t, "HS code:       {}", origin.hs_code());
+        let _ = writeln!(t, "\nTraced to:     {}", regions.join(", "));
     }
     let _ = writeln!(
         t,

@@ -150,7 +150,9 @@ impl RecordLookup for TxLookup<'_> {
 
     fn sale(&self, id: SaleId) -> Result<Option<SaleFacts>, StoreError> {
         self.one(
-            "SELECT l.region, s.kind, s.buyer_licence_id, s.day FROM sales s
+            "SELECT l.region, s.kind,
+               CASE WHEN s.kind = 'import' THEN s.seller_licence_id ELSE s.buyer_licence_id END,
+               s.day FROM sales s
              JOIN licences l ON l.id = s.seller_licence_id WHERE s.id = ?1",
             [id.to_string()],
             |r| {

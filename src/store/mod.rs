@@ -49,6 +49,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_device_keys.sql"),
     include_str!("migrations/0007_licence_events.sql"),
     include_str!("migrations/0008_kp_records.sql"),
+    include_str!("migrations/0009_declared_trade.sql"),
+    include_str!("migrations/0010_first_sale_index.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -229,7 +229,11 @@ pub(super) const SALE_COLS: &str = "sa.id, sa.slip_number, sa.day, sa.seller_lic
      (SELECT group_concat(production_id, ';') FROM (SELECT production_id FROM sale_production sp \
        WHERE sp.sale_id = sa.id ORDER BY position)), \
      (SELECT group_concat(source_sale_id, ';') FROM (SELECT source_sale_id FROM sale_sources ss \
-       WHERE ss.sale_id = sa.id ORDER BY position))";
+       WHERE ss.sale_id = sa.id ORDER BY position)), \
+     sa.hs_code, sa.importer, sa.origin_country";
+
+/// Columns [`SALE_COLS`] selects; a query's own columns follow from this index on.
+pub(super) const SALE_COL_COUNT: usize = 16;
 
 pub(super) fn sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
     let prods: Option<String> = r.get(11)?;
@@ -258,5 +262,8 @@ pub(super) fn sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
             .filter(|s| !s.is_empty())
             .map(|s| s.parse().map_err(|e| bad(12, e)))
             .collect::<Result<_, _>>()?,
+        hs_code: r.get(13)?,
+        importer: r.get(14)?,
+        origin_country: r.get(15)?,
     })
 }

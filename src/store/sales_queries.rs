@@ -75,6 +75,9 @@ fn split_ids<T: std::str::FromStr<Err = String>>(text: Option<String>) -> Vec<T>
         .collect()
 }
 
+/// Where a query's own columns start, after the slip's.
+const N: usize = rows::SALE_COL_COUNT;
+
 const HOLDER: &str = "coalesce(nullif({l}.holder_name, ''), (SELECT full_name FROM diggers WHERE id = {l}.holder_digger_id), '')";
 
 fn holder(alias: &str) -> String {
@@ -106,11 +109,11 @@ impl Store {
             |r| {
                 Ok(SaleRow {
                     sale: rows::sale(r)?,
-                    region: r.get(13)?,
-                    seller_number: r.get(14)?,
-                    seller_holder: r.get(15)?,
-                    buyer_number: r.get(16)?,
-                    buyer_holder: r.get(17)?,
+                    region: r.get(N)?,
+                    seller_number: r.get(N + 1)?,
+                    seller_holder: r.get(N + 2)?,
+                    buyer_number: r.get(N + 3)?,
+                    buyer_holder: r.get(N + 4)?,
                 })
             },
         )?;
@@ -174,7 +177,8 @@ impl Store {
             "SELECT {}, ls.number,
                (SELECT group_concat(sale_id, ';') FROM sale_sources ss WHERE ss.source_sale_id = sa.id)
              FROM sales sa JOIN licences ls ON ls.id = sa.seller_licence_id
-             WHERE sa.buyer_licence_id = ?1 AND sa.day <= ?2 ORDER BY sa.day DESC, sa.id DESC",
+             WHERE (sa.buyer_licence_id = ?1 OR (sa.kind = 'import' AND sa.seller_licence_id = ?1))
+               AND sa.day <= ?2 ORDER BY sa.day DESC, sa.id DESC",
             rows::SALE_COLS
         );
         let mut st = self.conn().prepare_cached(&sql)?;
@@ -183,8 +187,8 @@ impl Store {
             |r| {
                 Ok(PurchaseOffer {
                     sale: rows::sale(r)?,
-                    seller_number: r.get(13)?,
-                    drawn_on_by: split_ids(r.get(14)?),
+                    seller_number: r.get(N)?,
+                    drawn_on_by: split_ids(r.get(N + 1)?),
                 })
             },
         )?;

@@ -108,6 +108,9 @@ fn sale(seller: &Licence, buyer: Option<&Licence>, kind: SaleKind) -> Sale {
         kind,
         certificate_number: String::new(),
         destination_country: String::new(),
+        hs_code: String::new(),
+        importer: String::new(),
+        origin_country: String::new(),
     }
 }
 
@@ -428,16 +431,26 @@ fn device_and_server_refuse_the_same_records_with_the_same_reason() {
         (
             "a resale of goods the seller did not buy",
             Record::Sale(resale_not_bought),
-            "was not bought by the seller SL-D-2",
+            "was not bought or imported by the seller SL-D-2",
         ),
         (
             "an export by a mining licence",
             Record::Sale(Sale {
                 certificate_number: "KP-SL-1".into(),
                 destination_country: "BE".into(),
+                hs_code: "7102.10".into(),
                 ..sale(&w.akwatia_mine, None, SaleKind::Export)
             }),
             "must hold a exporter licence",
+        ),
+        (
+            "an export without the HS code its certificate declares",
+            Record::Sale(Sale {
+                certificate_number: "KP-SL-2".into(),
+                destination_country: "BE".into(),
+                ..sale(&w.akwatia_mine, None, SaleKind::Export)
+            }),
+            "hs_code is required on an export",
         ),
         (
             "a review of a record that is not on record",

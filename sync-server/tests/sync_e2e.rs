@@ -311,6 +311,9 @@ fn a_sale_reaches_the_coordinator_and_a_query_reaches_the_field_officer() {
         kind: SaleKind::FirstSale,
         certificate_number: String::new(),
         destination_country: String::new(),
+        hs_code: String::new(),
+        importer: String::new(),
+        origin_country: String::new(),
     };
     write(&mut field, |w| {
         w.add_production(&p)?;

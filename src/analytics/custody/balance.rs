@@ -1,12 +1,13 @@
 //! Mass balance, per licence, in day order: what came in (the production of its sites — current
-//! versions only — and the slips it bought) against what went out (the slips it sold). Inflows
+//! versions only — the slips it bought and the goods it imported) against what went out (the slips it sold). Inflows
 //! of a day count before the outflows of that day. A slip that takes the running balance below
 //! zero by more than `custody_tolerance` of the inflow is flagged — `sale_exceeds_production`
 //! for a first sale, `resale_exceeds_purchases` for a resale, `export_exceeds_purchases` for an
 //! export — and its excess is then written off, so that the later slips of the licence are
 //! judged on their own and one oversold slip raises one flag, on itself.
 //!
-//! Beside the balance: a first sale that names no production entry, and a buyer whose licence
+//! Beside the balance: a first sale that names no production entry and an export that names no
+//! purchase (`sale_without_production`: neither traces to any production), and a buyer whose licence
 //! is missing, of the wrong kind or not standing on the sale day (replayed from the licence's
 //! dated events).
 
@@ -48,16 +49,18 @@ pub(in crate::analytics) fn custody_checks(
         }
     }
     for s in &data.sales {
-        if let Some(b) = s.buyer_licence_id {
+        if let Some(b) = s.holder() {
             moves
                 .entry(b)
                 .or_default()
                 .push((s.day, 0, s.id.0, Move::Bought(s)));
         }
-        moves
-            .entry(s.seller_licence_id)
-            .or_default()
-            .push((s.day, 1, s.id.0, Move::Sold(s)));
+        if s.kind != SaleKind::Import {
+            moves
+                .entry(s.seller_licence_id)
+                .or_default()
+                .push((s.day, 1, s.id.0, Move::Sold(s)));
+        }
     }
     for (licence, mut list) in moves {
         list.sort_by_key(|(day, order, id, _)| (*day, *order, *id));
@@ -92,6 +95,8 @@ pub(in crate::analytics) fn custody_checks(
                 SaleKind::FirstSale => (FlagKind::SaleExceedsProduction, "produced"),
                 SaleKind::Resale => (FlagKind::ResaleExceedsPurchases, "bought"),
                 SaleKind::Export => (FlagKind::ExportExceedsPurchases, "bought"),
+                // An import is an inflow, never sold from the importer's stock.
+                SaleKind::Import => continue,
             };
             let listed: i64 = match s.kind {
                 SaleKind::FirstSale => s
@@ -148,7 +153,23 @@ pub(in crate::analytics) fn custody_checks(
                 }),
             ));
         }
-        if s.kind == SaleKind::Export {
+        if s.kind == SaleKind::Export && s.source_sale_ids.is_empty() {
+            flags.push(Flag::new(
+                FlagKind::SaleWithoutProduction,
+                s.id.0,
+                Severity::Breach,
+                json!({
+                    "message": format!("export {} of {} ct on {} names no purchase it draws on: it traces to no production", s.slip_number, s.weight, s.day),
+                    "entity": "sales",
+                    "slip_number": s.slip_number,
+                    "seller_licence_id": s.seller_licence_id,
+                    "day": s.day,
+                    "carats": s.weight.to_string(),
+                    "certificate_number": s.certificate_number,
+                }),
+            ));
+        }
+        if s.kind.crosses_border() {
             continue;
         }
         let Some(buyer) = s.buyer_licence_id else {

@@ -1,11 +1,12 @@
-//! Tracing: a first sale draws on the production entries it lists; a resale or export on the
-//! slips it lists (`source_sale_ids`), or, when it lists none, on every slip its seller bought up
-//! to that day (a dealer's stock is a pool). The traced production's stones give the export's
-//! regions of origin (carats per region) and its HS code.
+//! Tracing: a first sale draws on the production entries it lists; an export on the slips it
+//! names (`source_sale_ids`) and nothing else — an export that names none traces to nothing,
+//! and the custody checks flag it; a resale on the slips it names, or, when it names none, on
+//! every slip its seller bought up to that day (a dealer's stock is a pool between dealers). An
+//! import is where a trace ends: its goods come from abroad, under its certificate. The traced
+//! production's stones give a slip's regions of origin (carats per region).
 //!
-//! HS code rule (KP nomenclature): a parcel whose traced stones are all industrial is 7102.21
-//! (sorted industrial); all gem or near-gem, 7102.31 (sorted non-industrial — near-gem is
-//! not industrial); anything else, mixed or untraceable, 7102.10 (unsorted).
+//! The HS code of an export or import is what its certificate declares (`Sale::hs_code`); it
+//! is never worked out from the traced stones.
 
 use crate::analytics::{CheckData, StoneFact};
 use crate::domain::{
@@ -15,12 +16,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-/// HS code of unsorted rough diamonds.
-pub const HS_UNSORTED: &str = "7102.10";
-/// HS code of sorted industrial rough diamonds.
-pub const HS_INDUSTRIAL: &str = "7102.21";
-/// HS code of sorted non-industrial (gem) rough diamonds.
-pub const HS_GEM: &str = "7102.31";
+pub use crate::domain::{HS_GEM, HS_INDUSTRIAL, HS_UNSORTED};
 
 /// What one production entry yielded: its licence, region, day and stones.
 #[derive(Debug, Clone, Default)]
@@ -56,20 +52,6 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// The HS code of the parcel (rule in the module documentation).
-    pub fn hs_code(&self) -> &'static str {
-        let [gem, near, ind] = self.class_centicarats;
-        if self.centicarats.0 <= 0 {
-            HS_UNSORTED
-        } else if gem + near == 0 {
-            HS_INDUSTRIAL
-        } else if ind == 0 {
-            HS_GEM
-        } else {
-            HS_UNSORTED
-        }
-    }
-
     /// The region codes, largest share of carats first.
     pub fn region_list(&self) -> Vec<String> {
         let mut v: Vec<(&String, &Centicarats)> = self.regions.iter().collect();
@@ -81,7 +63,7 @@ impl Origin {
 /// The slips and production of a data set, indexed for walking the chain.
 pub struct Chain<'a> {
     sales: HashMap<SaleId, &'a Sale>,
-    /// Slips bought by each licence, by day then id.
+    /// Slips bought (or imported) by each licence, by day then id.
     bought: HashMap<LicenceId, Vec<&'a Sale>>,
     pub(super) yields: HashMap<ProductionId, Yield>,
     pub(super) licences: HashMap<LicenceId, &'a Licence>,
@@ -110,7 +92,7 @@ impl<'a> Chain<'a> {
         }
         let mut bought: HashMap<LicenceId, Vec<&Sale>> = HashMap::new();
         for s in &data.sales {
-            if let Some(b) = s.buyer_licence_id {
+            if let Some(b) = s.holder() {
                 bought.entry(b).or_default().push(s);
             }
         }
@@ -125,9 +107,10 @@ impl<'a> Chain<'a> {
         }
     }
 
-    /// The slips `sale` draws on directly (listed, or its seller's pool up to its day).
+    /// The slips `sale` draws on directly: those it names; for a resale naming none, its
+    /// seller's pool up to its day; for an export naming none, nothing.
     pub(super) fn sources(&self, sale: &Sale) -> Vec<&'a Sale> {
-        if !sale.source_sale_ids.is_empty() {
+        if !sale.source_sale_ids.is_empty() || sale.kind != SaleKind::Resale {
             return sale
                 .source_sale_ids
                 .iter()

@@ -2,9 +2,9 @@
 //!
 //! Refused (nothing stored): a seller, buyer, production entry or source slip that is not on
 //! record; a seller whose licence is not of the kind the slip needs (a first sale is sold by an
-//! artisanal mining licence, a resale by a dealer, an export by an exporter); a first sale
-//! drawing on another licence's production; a resale or export drawing on a slip its seller did
-//! not buy, on an export, or on a later slip. Stored but flagged by the anomaly checks: a buyer
+//! artisanal mining licence, a resale by a dealer, an export or an import by an exporter); a
+//! first sale drawing on another licence's production; a resale or export drawing on a slip its
+//! seller did not buy (or import), on an export, or on a later slip. Stored but flagged by the anomaly checks: a buyer
 //! of the wrong kind or not in good standing on the day, a slip without production, and every
 //! mass-balance excess — a slip that breaks those is still a fact worth keeping.
 
@@ -65,7 +65,10 @@ pub fn sale<L: RecordLookup>(
         } else if source.buyer_licence_id != Some(s.seller_licence_id) {
             invalid.push(
                 "source_sale_ids",
-                format!("slip {src} was not bought by the seller {}", seller.number),
+                format!(
+                    "slip {src} was not bought or imported by the seller {}",
+                    seller.number
+                ),
             );
         } else if source.day > s.day {
             invalid.push(

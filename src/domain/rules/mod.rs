@@ -91,6 +91,8 @@ pub struct ProductionFacts {
 pub struct SaleFacts {
     pub region: String,
     pub kind: SaleKind,
+    /// The licence holding the goods after the slip ([`Sale::holder`]): the buyer, or the
+    /// importing licence of an import.
     pub buyer_licence_id: Option<LicenceId>,
     pub day: NaiveDate,
 }

@@ -97,6 +97,9 @@ fn sale_links_are_checked_against_the_records_they_name() {
         kind: SaleKind::FirstSale,
         certificate_number: String::new(),
         destination_country: String::new(),
+        hs_code: String::new(),
+        importer: String::new(),
+        origin_country: String::new(),
     };
     let today = day("2026-06-01");
     let placed = chain::sale(&base, today, &mem).unwrap();

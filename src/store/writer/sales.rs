@@ -18,8 +18,9 @@ impl Writer<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO sales(id, slip_number, day, seller_licence_id, buyer_licence_id, centicarats, stone_count,
-                   price_cents, kind, certificate_number, destination_country, hlc, origin, author)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                   price_cents, kind, certificate_number, destination_country, hlc, origin, author,
+                   hs_code, importer, origin_country)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 id,
@@ -35,7 +36,10 @@ impl Writer<'_> {
                 s.destination_country,
                 hlc.as_i64(),
                 self.origin(),
-                self.author()
+                self.author(),
+                s.hs_code,
+                s.importer,
+                s.origin_country
             ])?;
         let mut link = self.tx.prepare_cached(
             "INSERT INTO sale_production(sale_id, production_id, position) VALUES (?1, ?2, ?3)",

@@ -120,7 +120,8 @@ pub(super) fn licence_facts(l: &Licence) -> String {
 pub(super) fn sale_facts(s: &Sale) -> String {
     serde_json::to_string(&SaleFactsRow {
         kind: s.kind,
-        buyer: s.buyer_licence_id,
+        // The licence holding the goods after the slip: an import's importer as a buyer.
+        buyer: s.holder(),
         day: s.day,
     })
     .unwrap_or_default()
