@@ -19,6 +19,7 @@ mod production_adapter;
 mod reports_adapter;
 mod review_adapter;
 mod sales_adapter;
+mod session_adapter;
 mod shell_adapter;
 mod sites_adapter;
 mod sync_adapter;
@@ -59,6 +60,7 @@ impl App {
         licence_card_adapter::connect(&window, ctx.clone());
         let gps = gps_feed::start(&window, ctx.clone());
         shell_adapter::connect(&window, ctx.clone(), refresh.clone());
+        session_adapter::connect(&window, ctx.clone(), refresh.clone());
         Ok(App {
             window,
             ctx,
