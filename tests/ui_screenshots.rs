@@ -94,6 +94,7 @@ fn every_page_renders_real_content_at_both_sizes() {
         "review",
         "reports",
         "sales",
+        "settings",
     ];
     for (w, h) in [(1024u32, 600u32), (1280, 800)] {
         app.window()
@@ -145,6 +146,14 @@ fn every_page_renders_real_content_at_both_sizes() {
             }
         }
     }
+    // The lock screen after the idle time.
+    app.window()
+        .window()
+        .set_size(slint::PhysicalSize::new(1024, 600));
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_secs(16 * 60));
+    assert_eq!(session.get_gate(), 3, "locked");
+    shoot(&app, out_dir.as_deref(), "locked");
+
     // The first-start screen of a device nobody has set up.
     let fresh = App::new(Store::open_in_memory().unwrap()).unwrap();
     fresh

@@ -5,7 +5,7 @@
 //! The server binary is found beside the test binaries: `cargo test --workspace` builds it;
 //! alone, run `cargo build -p alluvium-sync` first.
 
-use alluvium::app::{App, AppAdapter, SessionAdapter};
+use alluvium::app::{App, AppAdapter, SessionAdapter, SettingsAdapter};
 use alluvium::domain::{Officer, OfficerId, Role};
 use alluvium::store::Store;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
@@ -220,4 +220,145 @@ fn each_role_sees_only_its_pages_and_cannot_reach_the_others() {
         tap(&app, "Log out");
         assert_no_access(&app);
     }
+}
+
+#[test]
+fn set_up_this_device_then_the_administrator_adds_an_officer_in_settings() {
+    let app = app(Store::open_in_memory().unwrap());
+    assert_eq!(session(&app).get_gate(), 1, "first start");
+    tap(&app, "Set up this device");
+    type_into(&app, "Administrator's name", "Mariama Koroma");
+    type_into(&app, "Administrator's user name", "mkoroma");
+    type_into(&app, "New password", "short");
+    type_into(&app, "Password again", "short");
+    tap(&app, "Set up");
+    assert!(session(&app).get_e_admin_password().contains("At least 8"));
+    assert_eq!(session(&app).get_gate(), 1, "nothing set up");
+    type_into(&app, "New password", "office password");
+    type_into(&app, "Password again", "office passwort");
+    tap(&app, "Set up");
+    assert_eq!(session(&app).get_e_admin_password2(), "The two passwords differ");
+    type_into(&app, "Password again", "office password");
+    tap(&app, "Set up");
+    assert_eq!(session(&app).get_gate(), 0, "{}", session(&app).get_status());
+    let shell = app.window().global::<AppAdapter>();
+    assert!(shell.get_officer_text().contains("administrator"));
+
+    // Settings: a field officer for Kono.
+    shell.invoke_navigate(8);
+    assert_eq!(shell.get_page(), 8);
+    let settings = app.window().global::<SettingsAdapter>();
+    assert!(settings.get_can_add_officers());
+    type_into(&app, "Officer's name", "Isatu Bangura");
+    type_into(&app, "Officer's user name", "ibangura");
+    type_into(&app, "Regions (codes, comma-separated)", "SL-KONO");
+    type_into(&app, "Officer's password", "field password");
+    tap(&app, "Add officer");
+    assert!(
+        settings.get_officers_status().contains("ibangura can now log in"),
+        "{} / {} / {}",
+        settings.get_officers_status(),
+        settings.get_e_new_regions(),
+        settings.get_e_new_name()
+    );
+
+    tap(&app, "Log out");
+    log_in(&app, "ibangura", "field password");
+    assert_eq!(session(&app).get_gate(), 0, "{}", session(&app).get_e_login());
+    assert!(shell.get_show_production() && !shell.get_show_licences());
+    shell.invoke_navigate(8);
+    assert!(
+        !settings.get_can_add_officers(),
+        "only an administrator adds officers"
+    );
+    // The accounts live in the device database: a new window starts at the login screen.
+    app.with_store(|s| assert_eq!(s.cached_officers().unwrap().len(), 2));
+}
+
+#[test]
+fn the_screen_locks_after_the_idle_time_and_opens_only_with_the_officers_password() {
+    let app = app(store_with_every_role());
+    log_in(&app, "field", "password of the role");
+    assert_eq!(session(&app).get_gate(), 0);
+    let minute = Duration::from_secs(60);
+
+    // Default 15 minutes; movement of the pointer starts the clock again.
+    i_slint_backend_testing::mock_elapsed_time(14 * minute);
+    assert_eq!(session(&app).get_gate(), 0, "not yet");
+    app.window()
+        .window()
+        .dispatch_event(slint::platform::WindowEvent::PointerMoved {
+            position: slint::LogicalPosition::new(500.0, 300.0),
+        });
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(10));
+    i_slint_backend_testing::mock_elapsed_time(14 * minute);
+    assert_eq!(session(&app).get_gate(), 0, "the movement counted as use");
+    i_slint_backend_testing::mock_elapsed_time(2 * minute);
+    assert_eq!(session(&app).get_gate(), 3, "locked after 15 idle minutes");
+    assert!(session(&app).get_locked_officer().contains("The field"));
+
+    // Another officer's password does not open it; the officer's own does.
+    type_into(&app, "Password to unlock", "password of another");
+    tap(&app, "Unlock");
+    assert_eq!(session(&app).get_gate(), 3);
+    assert!(!session(&app).get_e_unlock().is_empty());
+    type_into(&app, "Password to unlock", "password of the role");
+    tap(&app, "Unlock");
+    assert_eq!(session(&app).get_gate(), 0);
+
+    // Five minutes, set in Settings and kept in the device database.
+    let shell = app.window().global::<AppAdapter>();
+    shell.invoke_navigate(8);
+    type_into(&app, "Lock after this many idle minutes", "0");
+    tap(&app, "Save the lock time");
+    let settings = app.window().global::<SettingsAdapter>();
+    assert!(!settings.get_e_lock_minutes().is_empty());
+    type_into(&app, "Lock after this many idle minutes", "5");
+    tap(&app, "Save the lock time");
+    assert_eq!(settings.get_e_lock_minutes(), "");
+    app.with_store(|s| assert_eq!(s.setting("lock_minutes").unwrap().as_deref(), Some("5")));
+    i_slint_backend_testing::mock_elapsed_time(4 * minute);
+    assert_eq!(session(&app).get_gate(), 0);
+    i_slint_backend_testing::mock_elapsed_time(2 * minute);
+    assert_eq!(session(&app).get_gate(), 3, "locked after 5 idle minutes");
+    // "Log out" on the lock screen lets another officer log in.
+    tap(&app, "Log out and let another officer log in");
+    assert_eq!(session(&app).get_gate(), 2);
+    assert_no_access(&app);
+}
+
+#[test]
+fn settings_keep_a_gps_source_chosen_by_hand_and_refuse_a_wrong_one() {
+    let app = app(store_with_every_role());
+    // The receiver belongs to the device: any officer chooses it.
+    log_in(&app, "field", "password of the role");
+    let shell = app.window().global::<AppAdapter>();
+    shell.invoke_navigate(8);
+    let settings = app.window().global::<SettingsAdapter>();
+    type_into(&app, "Or a serial device, or gpsd as host:port", "/dev/no-such-receiver");
+    tap(&app, "Use this GPS device");
+    assert!(settings.get_e_gps_path().contains("does not exist"));
+    type_into(&app, "Or a serial device, or gpsd as host:port", "/dev/null");
+    type_into(&app, "Baud rate", "1234");
+    tap(&app, "Use this GPS device");
+    assert!(settings.get_e_gps_baud().contains("9600"));
+    type_into(&app, "Baud rate", "");
+    type_into(&app, "Or a serial device, or gpsd as host:port", "127.0.0.1:2948");
+    tap(&app, "Use this GPS device");
+    assert_eq!(settings.get_e_gps_path(), "");
+    app.with_store(|s| {
+        assert_eq!(
+            s.setting("gps_source").unwrap().as_deref(),
+            Some("gpsd:127.0.0.1:2948")
+        )
+    });
+    if std::env::var_os("ALLUVIUM_GPSD").is_none() && std::env::var_os("ALLUVIUM_NMEA").is_none() {
+        assert!(
+            settings.get_gps_current().contains("gpsd at 127.0.0.1:2948"),
+            "{}",
+            settings.get_gps_current()
+        );
+    }
+    tap(&app, "No GPS receiver");
+    app.with_store(|s| assert_eq!(s.setting("gps_source").unwrap().as_deref(), Some("none")));
 }

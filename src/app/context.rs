@@ -21,6 +21,8 @@ pub struct Ctx {
     pub today: Cell<NaiveDate>,
     /// Slow work in flight.
     pub jobs: Jobs,
+    /// The GPS receiver's reader and what it has seen.
+    pub gps: super::gps_feed::Feed,
 }
 
 impl Ctx {
@@ -33,6 +35,7 @@ impl Ctx {
             gate: AccuracyGate::default(),
             today: Cell::new(chrono::Local::now().date_naive()),
             jobs: Default::default(),
+            gps: Default::default(),
         }
     }
 

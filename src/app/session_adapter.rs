@@ -13,8 +13,9 @@ use super::{AppAdapter, AppWindow, SessionAdapter};
 use crate::demo::{self, DemoOptions};
 use crate::domain::{Officer, OfficerId, Role};
 use crate::sync::{LoginKind, SyncError};
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Timer, TimerMode};
 use std::rc::Rc;
+use std::time::Duration;
 
 /// `SessionAdapter.gate`: an officer is working.
 pub const OPEN: i32 = 0;
@@ -325,6 +326,34 @@ fn enrol(app: &AppWindow, ctx: &Rc<Ctx>, _refresh: &Refresh) {
             }
         },
     );
+}
+
+/// Starts the idle clock of the screen lock: after the minutes set in Settings without a key
+/// or pointer movement (`AppAdapter.activity`), an officer's session locks. Returns the timer
+/// and what restarts the clock with the current setting.
+pub fn idle_lock(app: &AppWindow, ctx: Rc<Ctx>) -> (Rc<Timer>, Rc<dyn Fn()>) {
+    let timer = Rc::new(Timer::default());
+    let start: Rc<dyn Fn()> = {
+        let (t, weak, c) = (timer.clone(), app.as_weak(), ctx.clone());
+        Rc::new(move || {
+            let minutes = super::settings_adapter::lock_minutes(&c)
+                .unwrap_or(super::settings_adapter::DEFAULT_LOCK_MINUTES);
+            let (weak, c) = (weak.clone(), c.clone());
+            t.start(
+                TimerMode::SingleShot,
+                Duration::from_secs(u64::from(minutes) * 60),
+                move || {
+                    if let Some(app) = weak.upgrade() {
+                        lock(&app, &c);
+                    }
+                },
+            );
+        })
+    };
+    start();
+    let t = timer.clone();
+    app.global::<AppAdapter>().on_activity(move || t.restart());
+    (timer, start)
 }
 
 /// Whether `name` is a usable user name: letters, digits, dots, dashes, underscores.

@@ -12,10 +12,10 @@ use slint::ComponentHandle;
 use std::rc::Rc;
 
 /// Pages in navigation order; the index is `AppAdapter.page`.
-pub const PAGES: usize = 8;
+pub const PAGES: usize = 9;
 
 /// Which pages a role sees: diggers, licences, sites, production, sync, review, reports,
-/// sales. Nobody logged in sees none.
+/// sales, settings. Nobody logged in sees none.
 pub fn pages_for(role: Option<Role>) -> [bool; PAGES] {
     let Some(r) = role else {
         return [false; PAGES];
@@ -37,6 +37,8 @@ pub fn pages_for(role: Option<Role>) -> [bool; PAGES] {
         may_read(r, RecordKind::Production) && may_read(r, RecordKind::Sale),
         // Sales: sale slips recorded or read.
         may_push(r, RecordKind::Sale) || may_read(r, RecordKind::Sale),
+        // Settings: every officer (what may be changed there is checked again).
+        true,
     ]
 }
 
@@ -128,11 +130,14 @@ mod tests {
     #[test]
     fn pages_by_role() {
         use Role::*;
-        // diggers, licences, sites, production, sync, review, reports, sales
+        // diggers, licences, sites, production, sync, review, reports, sales, settings
         let t = true;
         let f = false;
-        assert_eq!(pages_for(Some(FieldOfficer)), [t, f, t, t, t, f, f, t]);
-        assert_eq!(pages_for(Some(LicensingOfficer)), [t, t, t, f, t, f, f, t]);
+        assert_eq!(pages_for(Some(FieldOfficer)), [t, f, t, t, t, f, f, t, t]);
+        assert_eq!(
+            pages_for(Some(LicensingOfficer)),
+            [t, t, t, f, t, f, f, t, t]
+        );
         assert_eq!(pages_for(Some(Coordinator)), [t; PAGES]);
         assert_eq!(pages_for(Some(Admin)), [t; PAGES]);
         assert_eq!(pages_for(None), [f; PAGES]);

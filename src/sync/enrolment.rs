@@ -182,7 +182,14 @@ pub fn add_local_officer(
         )));
     }
     let hash = hash_password(password)?;
-    store.write(|w| w.put_officer(officer))?;
+    store.write(|w| {
+        // A device set up without a server starts with no regions: the officer's come from
+        // the built-in catalogue.
+        for r in &officer.regions {
+            w.ensure_known_region(r)?;
+        }
+        w.put_officer(officer)
+    })?;
     store.save_login(&CachedOfficer {
         officer_id: officer.id,
         username: officer.username.clone(),
