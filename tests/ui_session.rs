@@ -68,7 +68,9 @@ fn log_in(app: &App, user: &str, password: &str) {
     type_into(app, "User name", user);
     type_into(app, "Password", password);
     tap(app, "Log in");
-    wait_for(app, "the login to be checked", |a| !session(a).get_working());
+    wait_for(app, "the login to be checked", |a| {
+        !session(a).get_working()
+    });
 }
 
 /// No page of the records is reachable: every navigation entry hidden, no officer line.
@@ -140,10 +142,18 @@ fn enrol_with_a_real_server_then_log_in_online_and_after_it_stops_offline() {
 
     // Online: the role and region come from the server's account.
     log_in(&app, "field_a", PASSWORD);
-    assert_eq!(session(&app).get_gate(), 0, "{}", session(&app).get_e_login());
+    assert_eq!(
+        session(&app).get_gate(),
+        0,
+        "{}",
+        session(&app).get_e_login()
+    );
     let shell = app.window().global::<AppAdapter>();
     let who = shell.get_officer_text();
-    assert!(who.contains("field officer") && who.contains("SL-KONO"), "{who}");
+    assert!(
+        who.contains("field officer") && who.contains("SL-KONO"),
+        "{who}"
+    );
     assert!(shell.get_show_production() && !shell.get_show_review());
     tap(&app, "Log out");
     assert_eq!(session(&app).get_gate(), 2);
@@ -155,7 +165,12 @@ fn enrol_with_a_real_server_then_log_in_online_and_after_it_stops_offline() {
     assert!(!session(&app).get_e_login().is_empty());
     assert_no_access(&app);
     log_in(&app, "field_a", PASSWORD);
-    assert_eq!(session(&app).get_gate(), 0, "{}", session(&app).get_e_login());
+    assert_eq!(
+        session(&app).get_gate(),
+        0,
+        "{}",
+        session(&app).get_e_login()
+    );
     assert!(session(&app).get_status().contains("offline"));
     assert!(shell.get_officer_text().contains("field officer"));
 }
@@ -185,7 +200,11 @@ fn store_with_every_role() -> Store {
 #[test]
 fn each_role_sees_only_its_pages_and_cannot_reach_the_others() {
     let app = app(store_with_every_role());
-    assert_eq!(session(&app).get_gate(), 2, "accounts exist: the login screen");
+    assert_eq!(
+        session(&app).get_gate(),
+        2,
+        "accounts exist: the login screen"
+    );
     let shell = app.window().global::<AppAdapter>();
     // (user, diggers, licences, sites, production, review, reports, sales)
     let cases = [
@@ -237,10 +256,18 @@ fn set_up_this_device_then_the_administrator_adds_an_officer_in_settings() {
     type_into(&app, "New password", "office password");
     type_into(&app, "Password again", "office passwort");
     tap(&app, "Set up");
-    assert_eq!(session(&app).get_e_admin_password2(), "The two passwords differ");
+    assert_eq!(
+        session(&app).get_e_admin_password2(),
+        "The two passwords differ"
+    );
     type_into(&app, "Password again", "office password");
     tap(&app, "Set up");
-    assert_eq!(session(&app).get_gate(), 0, "{}", session(&app).get_status());
+    assert_eq!(
+        session(&app).get_gate(),
+        0,
+        "{}",
+        session(&app).get_status()
+    );
     let shell = app.window().global::<AppAdapter>();
     assert!(shell.get_officer_text().contains("administrator"));
 
@@ -255,7 +282,9 @@ fn set_up_this_device_then_the_administrator_adds_an_officer_in_settings() {
     type_into(&app, "Officer's password", "field password");
     tap(&app, "Add officer");
     assert!(
-        settings.get_officers_status().contains("ibangura can now log in"),
+        settings
+            .get_officers_status()
+            .contains("ibangura can now log in"),
         "{} / {} / {}",
         settings.get_officers_status(),
         settings.get_e_new_regions(),
@@ -264,7 +293,12 @@ fn set_up_this_device_then_the_administrator_adds_an_officer_in_settings() {
 
     tap(&app, "Log out");
     log_in(&app, "ibangura", "field password");
-    assert_eq!(session(&app).get_gate(), 0, "{}", session(&app).get_e_login());
+    assert_eq!(
+        session(&app).get_gate(),
+        0,
+        "{}",
+        session(&app).get_e_login()
+    );
     assert!(shell.get_show_production() && !shell.get_show_licences());
     shell.invoke_navigate(8);
     assert!(
@@ -335,15 +369,27 @@ fn settings_keep_a_gps_source_chosen_by_hand_and_refuse_a_wrong_one() {
     let shell = app.window().global::<AppAdapter>();
     shell.invoke_navigate(8);
     let settings = app.window().global::<SettingsAdapter>();
-    type_into(&app, "Or a serial device, or gpsd as host:port", "/dev/no-such-receiver");
+    type_into(
+        &app,
+        "Or a serial device, or gpsd as host:port",
+        "/dev/no-such-receiver",
+    );
     tap(&app, "Use this GPS device");
     assert!(settings.get_e_gps_path().contains("does not exist"));
-    type_into(&app, "Or a serial device, or gpsd as host:port", "/dev/null");
+    type_into(
+        &app,
+        "Or a serial device, or gpsd as host:port",
+        "/dev/null",
+    );
     type_into(&app, "Baud rate", "1234");
     tap(&app, "Use this GPS device");
     assert!(settings.get_e_gps_baud().contains("9600"));
     type_into(&app, "Baud rate", "");
-    type_into(&app, "Or a serial device, or gpsd as host:port", "127.0.0.1:2948");
+    type_into(
+        &app,
+        "Or a serial device, or gpsd as host:port",
+        "127.0.0.1:2948",
+    );
     tap(&app, "Use this GPS device");
     assert_eq!(settings.get_e_gps_path(), "");
     app.with_store(|s| {
@@ -354,7 +400,9 @@ fn settings_keep_a_gps_source_chosen_by_hand_and_refuse_a_wrong_one() {
     });
     if std::env::var_os("ALLUVIUM_GPSD").is_none() && std::env::var_os("ALLUVIUM_NMEA").is_none() {
         assert!(
-            settings.get_gps_current().contains("gpsd at 127.0.0.1:2948"),
+            settings
+                .get_gps_current()
+                .contains("gpsd at 127.0.0.1:2948"),
             "{}",
             settings.get_gps_current()
         );

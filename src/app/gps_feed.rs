@@ -110,7 +110,11 @@ pub fn find_receivers() -> Vec<(String, String)> {
         .map(|d| {
             d.filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().to_string())
-                .filter(|n| ["ttyACM", "ttyUSB", "rfcomm"].iter().any(|p| n.starts_with(p)))
+                .filter(|n| {
+                    ["ttyACM", "ttyUSB", "rfcomm"]
+                        .iter()
+                        .any(|p| n.starts_with(p))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -128,7 +132,10 @@ pub fn find_receivers() -> Vec<(String, String)> {
 /// says which field is wrong (`true`: the baud rate).
 pub fn source_by_hand(path: &str, baud: &str) -> Result<String, (bool, String)> {
     if path.is_empty() {
-        return Err((false, "Enter a device such as /dev/ttyUSB0, or gpsd as host:port".into()));
+        return Err((
+            false,
+            "Enter a device such as /dev/ttyUSB0, or gpsd as host:port".into(),
+        ));
     }
     if path.starts_with('/') {
         if !std::path::Path::new(path).exists() {
@@ -143,7 +150,11 @@ pub fn source_by_hand(path: &str, baud: &str) -> Result<String, (bool, String)> 
                 true,
                 format!(
                     "One of {}",
-                    BAUDS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+                    BAUDS
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )),
         };

@@ -78,9 +78,9 @@ fn start_gate(app: &AppWindow, ctx: &Ctx) {
     let s = app.global::<SessionAdapter>();
     let known = {
         let store = ctx.store.borrow();
-        store.sync_setting("device_token").and_then(|token| {
-            Ok(token.is_some() || !store.cached_officers()?.is_empty())
-        })
+        store
+            .sync_setting("device_token")
+            .and_then(|token| Ok(token.is_some() || !store.cached_officers()?.is_empty()))
     };
     match known {
         Ok(false) => {
@@ -370,7 +370,11 @@ fn set_up(app: &AppWindow, ctx: &Rc<Ctx>, refresh: &Refresh) {
     let username = s.get_admin_username().trim().to_lowercase();
     let password = s.get_admin_password().to_string();
     let again = s.get_admin_password2().to_string();
-    let e_name = if name.is_empty() { "Enter the administrator's name" } else { "" };
+    let e_name = if name.is_empty() {
+        "Enter the administrator's name"
+    } else {
+        ""
+    };
     let e_user = if username_ok(&username) {
         ""
     } else {
@@ -378,10 +382,7 @@ fn set_up(app: &AppWindow, ctx: &Rc<Ctx>, refresh: &Refresh) {
     };
     let short = password.chars().count() < crate::sync::MIN_PASSWORD_CHARS;
     let e_pw = if short {
-        format!(
-            "At least {} characters",
-            crate::sync::MIN_PASSWORD_CHARS
-        )
+        format!("At least {} characters", crate::sync::MIN_PASSWORD_CHARS)
     } else {
         String::new()
     };

@@ -48,11 +48,16 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>, lock_changed: Rc<dyn Fn()>) -> Box
         let text = a.get_lock_minutes().trim().to_string();
         match text.parse::<u32>() {
             Ok(m) if (1..=240).contains(&m) => {
-                let saved = c.store.borrow_mut().set_setting(LOCK_MINUTES, &m.to_string());
+                let saved = c
+                    .store
+                    .borrow_mut()
+                    .set_setting(LOCK_MINUTES, &m.to_string());
                 match saved {
                     Ok(()) => {
                         a.set_e_lock_minutes("".into());
-                        a.set_lock_status(format!("The screen locks after {m} idle minutes").into());
+                        a.set_lock_status(
+                            format!("The screen locks after {m} idle minutes").into(),
+                        );
                         lock_changed();
                     }
                     Err(e) => a.set_e_lock_minutes(format!("Not saved: {e}").into()),
@@ -80,7 +85,10 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>, lock_changed: Rc<dyn Fn()>) -> Box
     a.on_use_found_gps(move || {
         let Some(app) = weak.upgrade() else { return };
         let a = app.global::<SettingsAdapter>();
-        let chosen = f.borrow().get(a.get_gps_found_index().max(0) as usize).cloned();
+        let chosen = f
+            .borrow()
+            .get(a.get_gps_found_index().max(0) as usize)
+            .cloned();
         if let Some(source) = chosen {
             use_source(&app, &c, Some(source));
         }
@@ -141,7 +149,11 @@ fn show(app: &AppWindow, ctx: &Ctx, found: &RefCell<Vec<String>>) {
     let store = ctx.store.borrow();
     let enrolled = matches!(store.sync_setting("device_token"), Ok(Some(_)));
     let server = if enrolled {
-        let url = store.sync_setting("server_url").ok().flatten().unwrap_or_default();
+        let url = store
+            .sync_setting("server_url")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let region = store
             .sync_setting("device_region")
             .ok()
@@ -246,7 +258,11 @@ fn add_officer(app: &AppWindow, ctx: &Ctx) {
         .get(a.get_new_role_index().max(0) as usize)
         .copied()
         .unwrap_or(Role::FieldOfficer);
-    a.set_e_new_name(if name.is_empty() { "Enter the officer's name".into() } else { "".into() });
+    a.set_e_new_name(if name.is_empty() {
+        "Enter the officer's name".into()
+    } else {
+        "".into()
+    });
     a.set_e_new_username(if session_adapter::username_ok(&username) {
         "".into()
     } else {
@@ -257,7 +273,11 @@ fn add_officer(app: &AppWindow, ctx: &Ctx) {
     } else if !unknown.is_empty() {
         format!(
             "Unknown region {}: one of {}",
-            unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            unknown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             known.join(", ")
         )
         .into()

@@ -66,7 +66,13 @@ pub fn apply_role(app: &AppWindow, ctx: &Ctx) {
     a.set_show_reports(visible[6]);
     a.set_show_sales(visible[7]);
     a.set_officer_text(match ctx.officer.borrow().as_ref() {
-        Some(o) => format!("{}\n{} · {}", o.full_name, role_name(o.role), regions_text(o)).into(),
+        Some(o) => format!(
+            "{}\n{} · {}",
+            o.full_name,
+            role_name(o.role),
+            regions_text(o)
+        )
+        .into(),
         None => "".into(),
     });
 }

@@ -5,11 +5,11 @@
 //! for the network; while it runs the page says how many changes are on their way.
 
 use super::context::Ctx;
+use super::session_adapter::plain;
 use super::{AppWindow, SyncAdapter};
 use crate::sync::SyncClient;
 use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 use std::cell::Cell;
-use super::session_adapter::plain;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -19,9 +19,8 @@ const AUTO_SYNC_EVERY: Duration = Duration::from_secs(300);
 /// Wires the Sync page; returns what refreshes it, and the timer of the background sync.
 pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> (Box<dyn Fn()>, Timer) {
     let running = Rc::new(Cell::new(false));
-    let next_at: Rc<Cell<chrono::DateTime<chrono::Local>>> = Rc::new(Cell::new(
-        chrono::Local::now() + AUTO_SYNC_EVERY,
-    ));
+    let next_at: Rc<Cell<chrono::DateTime<chrono::Local>>> =
+        Rc::new(Cell::new(chrono::Local::now() + AUTO_SYNC_EVERY));
     let refresh: Rc<dyn Fn()> = {
         let (weak, c, n, run) = (app.as_weak(), ctx.clone(), next_at.clone(), running.clone());
         Rc::new(move || {
@@ -118,7 +117,9 @@ fn show(app: &AppWindow, ctx: &Ctx, next_at: chrono::DateTime<chrono::Local>, ru
                 format!("Enrolled with {url}; {officer} is logged in. Sync runs in the background.")
             }
             (Some(url), None) => {
-                format!("Enrolled with {url}; nobody is logged in, so nothing is sent: log in first.")
+                format!(
+                    "Enrolled with {url}; nobody is logged in, so nothing is sent: log in first."
+                )
             }
             (None, _) => "Enrolled".to_string(),
         }
