@@ -26,14 +26,11 @@ fn store() -> (Store, CardStatement) {
     store
         .write(|w| {
             w.ensure_known_region("SL-KONO")?;
-            w.put_officer(&officer)?;
             w.put_digger(&holder)?;
             w.put_licence(&l)
         })
         .unwrap();
-    store
-        .set_setting("current_officer", &officer.id.to_string())
-        .unwrap();
+    alluvium::sync::add_local_officer(&mut store, &officer, "card officer password").unwrap();
     let statement = CardStatement {
         number: NUMBER.into(),
         holder_id: holder.national_id,
@@ -59,6 +56,11 @@ fn app(store: Store) -> App {
         .window()
         .set_size(slint::PhysicalSize::new(1024, 600));
     app.set_today(today());
+    // Log in through the login screen, as the officer would.
+    find(&app, "User name", &[AccessibleRole::TextInput]).set_accessible_value("officer");
+    find(&app, "Password", &[AccessibleRole::TextInput])
+        .set_accessible_value("card officer password");
+    tap(&app, "Log in");
     app
 }
 

@@ -1,7 +1,7 @@
 //! The real Slint UI driven headless through the testing backend, by accessible labels: what
 //! an officer types and taps, and what the store holds afterwards.
 
-use alluvium::app::{App, DiggersAdapter, LicencesAdapter, ProductionAdapter};
+use alluvium::app::{App, DiggersAdapter, LicencesAdapter, ProductionAdapter, SessionAdapter};
 use alluvium::domain::Cents;
 use alluvium::domain::{
     Area, Crew, CrewId, Digger, DiggerId, DiggerStatus, LatLon, Licence, LicenceId, LicenceKind,
@@ -20,7 +20,11 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 const TODAY: (i32, u32, u32) = (2026, 9, 15);
 
-/// A store with an officer profile chosen, as after first start.
+/// The password of the test's officer.
+const PASSWORD: &str = "a long enough password";
+
+/// A store with a local account `officer` of `role`, as after "Set up this device" and an
+/// administrator adding the officer.
 fn store_with(role: Role) -> Store {
     let mut store = Store::open_in_memory().unwrap();
     let officer = Officer {
@@ -30,15 +34,8 @@ fn store_with(role: Role) -> Store {
         role,
         regions: vec!["SL-KONO".into()],
     };
-    store
-        .write(|w| {
-            w.ensure_known_region("SL-KONO")?;
-            w.put_officer(&officer)
-        })
-        .unwrap();
-    store
-        .set_setting("current_officer", &officer.id.to_string())
-        .unwrap();
+    store.write(|w| w.ensure_known_region("SL-KONO")).unwrap();
+    alluvium::sync::add_local_officer(&mut store, &officer, PASSWORD).unwrap();
     store
 }
 
@@ -142,7 +139,21 @@ fn app(store: Store) -> App {
         .window()
         .set_size(slint::PhysicalSize::new(1024, 600));
     app.set_today(day(TODAY.0, TODAY.1, TODAY.2));
+    log_in(&app, "officer", PASSWORD);
+    assert_eq!(
+        app.window().global::<SessionAdapter>().get_gate(),
+        0,
+        "logged in: {}",
+        app.window().global::<SessionAdapter>().get_e_login()
+    );
     app
+}
+
+/// Logs in through the login screen.
+fn log_in(app: &App, user: &str, password: &str) {
+    type_into(app, "User name", user);
+    type_into(app, "Password", password);
+    tap(app, "Log in");
 }
 
 /// Lays out and draws the window once, as the event loop would between two taps.

@@ -2,9 +2,8 @@
 //! data: each must draw real content (not a blank or single-colour window). With
 //! `ALLUVIUM_SCREENSHOTS=DIR` the PNGs are kept there (`docs/screenshots/` in the README).
 
-use alluvium::app::{App, AppAdapter};
+use alluvium::app::{App, AppAdapter, SessionAdapter};
 use alluvium::demo::{self, DemoOptions};
-use alluvium::domain::{Officer, OfficerId, Role};
 use alluvium::store::Store;
 use chrono::NaiveDate;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
@@ -67,24 +66,25 @@ fn every_page_renders_real_content_at_both_sizes() {
         ..DemoOptions::default()
     };
     demo::load(&mut store, &demo::generate(&opts).unwrap(), end).unwrap();
-    let officer = Officer {
-        id: OfficerId::new(),
-        username: "admin".into(),
-        full_name: "Fatmata Sesay".into(),
-        role: Role::Admin,
-        regions: vec!["SL-KONO".into()],
-    };
-    store.write(|w| w.put_officer(&officer)).unwrap();
-    store
-        .set_setting("current_officer", &officer.id.to_string())
-        .unwrap();
-
+    // The demo's accounts, as `alluvium --demo` makes them; the administrator sees every page.
+    alluvium::demo::make_demo_logins(&mut store).unwrap();
     let app = App::new(store).unwrap();
     app.set_today(end);
-    let out = std::env::var_os("ALLUVIUM_SCREENSHOTS").map(std::path::PathBuf::from);
-    if let Some(dir) = &out {
+    app.window()
+        .window()
+        .set_size(slint::PhysicalSize::new(1024, 600));
+    let out_dir = std::env::var_os("ALLUVIUM_SCREENSHOTS").map(std::path::PathBuf::from);
+    if let Some(dir) = &out_dir {
         std::fs::create_dir_all(dir).unwrap();
     }
+    // The login screen of demo mode, then the administrator logs in.
+    shoot(&app, out_dir.as_deref(), "login");
+    let session = app.window().global::<SessionAdapter>();
+    session.set_username("admin".into());
+    session.set_password(alluvium::demo::DEMO_PASSWORD.into());
+    session.invoke_log_in();
+    assert_eq!(session.get_gate(), 0, "{}", session.get_e_login());
+    let out = out_dir.clone();
     let pages = [
         "diggers",
         "licences",
@@ -94,6 +94,7 @@ fn every_page_renders_real_content_at_both_sizes() {
         "review",
         "reports",
         "sales",
+        "settings",
     ];
     for (w, h) in [(1024u32, 600u32), (1280, 800)] {
         app.window()
@@ -145,18 +146,35 @@ fn every_page_renders_real_content_at_both_sizes() {
             }
         }
     }
-    // The first-start screen too.
+    // The lock screen after the idle time.
     app.window()
         .window()
         .set_size(slint::PhysicalSize::new(1024, 600));
-    app.window().global::<AppAdapter>().invoke_change_profile();
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_secs(16 * 60));
+    assert_eq!(session.get_gate(), 3, "locked");
+    shoot(&app, out_dir.as_deref(), "locked");
+
+    // The first-start screen of a device nobody has set up.
+    let fresh = App::new(Store::open_in_memory().unwrap()).unwrap();
+    fresh
+        .window()
+        .window()
+        .set_size(slint::PhysicalSize::new(1024, 600));
+    assert_eq!(fresh.window().global::<SessionAdapter>().get_gate(), 1);
+    shoot(&fresh, out_dir.as_deref(), "first-start");
+}
+
+/// Takes a 1024×600 picture of `app`, checks it is not blank and saves it as `NAME-1024x600.png`
+/// when screenshots are asked for.
+fn shoot(app: &App, dir: Option<&Path>, name: &str) {
     let shot = app.window().window().take_snapshot().unwrap();
-    if let Some(dir) = &out {
-        save_png(&dir.join("welcome-1024x600.png"), &shot);
-    }
+    assert_eq!((shot.width(), shot.height()), (1024, 600));
     let (share, colours) = content(&shot);
     assert!(
         share > 0.02 && colours > 40,
-        "welcome looks blank: {share:.3}, {colours} colours"
+        "{name} looks blank: {share:.3}, {colours} colours"
     );
+    if let Some(dir) = dir {
+        save_png(&dir.join(format!("{name}-1024x600.png")), &shot);
+    }
 }

@@ -21,6 +21,8 @@ pub struct Ctx {
     pub today: Cell<NaiveDate>,
     /// Slow work in flight.
     pub jobs: Jobs,
+    /// The GPS receiver's reader and what it has seen.
+    pub gps: super::gps_feed::Feed,
 }
 
 impl Ctx {
@@ -33,15 +35,20 @@ impl Ctx {
             gate: AccuracyGate::default(),
             today: Cell::new(chrono::Local::now().date_naive()),
             jobs: Default::default(),
+            gps: Default::default(),
         }
     }
 
-    /// The role of the officer at the device (an administrator until one is chosen).
-    pub fn role(&self) -> Role {
-        self.officer
-            .borrow()
-            .as_ref()
-            .map_or(Role::Admin, |o| o.role)
+    /// The role of the officer logged in at the device, from their account; `None` while
+    /// nobody is logged in (the login screen covers the pages then).
+    pub fn role(&self) -> Option<Role> {
+        self.officer.borrow().as_ref().map(|o| o.role)
+    }
+
+    /// Whether the officer logged in may change records of `kind`: the server's scope rule,
+    /// and nobody may while nobody is logged in.
+    pub fn may_push(&self, kind: RecordKind) -> bool {
+        self.role().is_some_and(|r| scope::may_push(r, kind))
     }
 
     /// The user name that goes on production entries.
@@ -54,18 +61,17 @@ impl Ctx {
 
     /// Whether the role may change registries (diggers, licences).
     pub fn may_license(&self) -> bool {
-        let role = self.role();
-        scope::may_push(role, RecordKind::Digger) && scope::may_push(role, RecordKind::Licence)
+        self.may_push(RecordKind::Digger) && self.may_push(RecordKind::Licence)
     }
 
     /// Whether the role may register sites.
     pub fn may_register_sites(&self) -> bool {
-        scope::may_push(self.role(), RecordKind::Site)
+        self.may_push(RecordKind::Site)
     }
 
     /// Whether the role may record production.
     pub fn may_record_production(&self) -> bool {
-        scope::may_push(self.role(), RecordKind::Production)
+        self.may_push(RecordKind::Production)
     }
 }
 
@@ -85,6 +91,9 @@ mod tests {
             (Coordinator, false, false, false),
             (Admin, true, true, true),
         ];
+        let nobody = Ctx::new(Store::open_in_memory().unwrap());
+        assert!(!nobody.may_license() && !nobody.may_register_sites());
+        assert!(!nobody.may_record_production());
         for (role, license, sites, production) in cases {
             let ctx = Ctx::new(Store::open_in_memory().unwrap());
             *ctx.officer.borrow_mut() = Some(Officer {

@@ -1,22 +1,181 @@
 //! The live GPS fix for the Sites and Production pages. A background thread reads the receiver
-//! (gpsd from `ALLUVIUM_GPSD=HOST:PORT`, or an NMEA serial device or log from
-//! `ALLUVIUM_NMEA=PATH`); a one-second timer on the UI thread shows source, accuracy and age and
-//! whether the accuracy gate lets the fix be used.
+//! and a one-second timer on the UI thread shows source, accuracy and age and whether the
+//! accuracy gate lets the fix be used.
+//!
+//! The receiver is the one chosen on the Settings page (kept in the device database as
+//! `gps_source`: `gpsd:HOST:PORT`, or `nmea:PATH` with an optional `@BAUD` for a serial
+//! device); the environment variables `ALLUVIUM_GPSD=HOST:PORT` and `ALLUVIUM_NMEA=PATH` keep
+//! working for tests and scripts and win over the setting.
 
 use super::context::Ctx;
 use super::{AppWindow, GpsAdapter};
 use crate::gps::{Fix, GateRejection, GpsdClient, PositionSource};
 use slint::{ComponentHandle, Timer, TimerMode};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Where fixes come from, from the environment; `None` when no receiver is set up.
-fn configured_source() -> Option<String> {
+/// The device setting holding the chosen receiver.
+pub const GPS_SOURCE: &str = "gps_source";
+
+/// gpsd's usual address.
+const GPSD_LOCAL: &str = "127.0.0.1:2947";
+
+/// Serial speeds a receiver may use.
+const BAUDS: &[u32] = &[4800, 9600, 19200, 38400, 57600, 115200];
+
+/// What the reader thread has seen; the reader of an older choice stops writing here.
+#[derive(Default)]
+pub struct Feed {
+    generation: Arc<AtomicU64>,
+    latest: Arc<Mutex<Option<Fix>>>,
+    last_error: Arc<Mutex<Option<String>>>,
+    source: Mutex<Option<String>>,
+}
+
+/// The source from the environment, which wins over the setting.
+fn from_env() -> Option<(String, &'static str)> {
     std::env::var("ALLUVIUM_GPSD")
-        .map(|a| format!("gpsd:{a}"))
-        .or_else(|_| std::env::var("ALLUVIUM_NMEA").map(|p| format!("nmea:{p}")))
+        .map(|a| (format!("gpsd:{a}"), "ALLUVIUM_GPSD"))
+        .or_else(|_| std::env::var("ALLUVIUM_NMEA").map(|p| (format!("nmea:{p}"), "ALLUVIUM_NMEA")))
         .ok()
+}
+
+/// Where fixes come from: the environment, else the Settings page's choice; `None` when no
+/// receiver is set up.
+pub fn configured_source(ctx: &Ctx) -> Result<Option<String>, String> {
+    if let Some((s, _)) = from_env() {
+        return Ok(Some(s));
+    }
+    match ctx.store.borrow().setting(GPS_SOURCE) {
+        Ok(Some(s)) if s != "none" => Ok(Some(s)),
+        Ok(_) => Ok(None),
+        Err(e) => Err(format!("cannot read the GPS setting: {e}")),
+    }
+}
+
+/// A source in words.
+pub fn source_words(source: &str) -> String {
+    if let Some(addr) = source.strip_prefix("gpsd:") {
+        format!("gpsd at {addr}")
+    } else if let Some(rest) = source.strip_prefix("nmea:") {
+        match split_baud(rest) {
+            (path, Some(baud)) => format!("{path} at {baud} baud"),
+            (path, None) => path.to_string(),
+        }
+    } else {
+        source.to_string()
+    }
+}
+
+/// The Settings page's line on the source in use.
+pub fn describe_source(ctx: &Ctx) -> String {
+    if let Some((s, var)) = from_env() {
+        return format!(
+            "In use: {} (set by {var}, which wins over this page)",
+            source_words(&s)
+        );
+    }
+    match configured_source(ctx) {
+        Ok(Some(s)) => format!("In use: {}", source_words(&s)),
+        Ok(None) => "No GPS receiver chosen: positions are entered by hand".into(),
+        Err(e) => e,
+    }
+}
+
+fn split_baud(rest: &str) -> (&str, Option<u32>) {
+    match rest.rsplit_once('@') {
+        Some((path, b)) => match b.parse() {
+            Ok(baud) => (path, Some(baud)),
+            Err(_) => (rest, None),
+        },
+        None => (rest, None),
+    }
+}
+
+/// Receivers found on this device: gpsd answering on localhost:2947, and serial devices
+/// under /dev named ttyACM*, ttyUSB* or rfcomm*. Each as (source, label).
+pub fn find_receivers() -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    if let Ok(addr) = GPSD_LOCAL.parse()
+        && std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok()
+    {
+        found.push((
+            format!("gpsd:{GPSD_LOCAL}"),
+            "gpsd on localhost:2947 (answering)".to_string(),
+        ));
+    }
+    let mut serial: Vec<String> = std::fs::read_dir("/dev")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| {
+                    ["ttyACM", "ttyUSB", "rfcomm"]
+                        .iter()
+                        .any(|p| n.starts_with(p))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    serial.sort();
+    for name in serial {
+        found.push((
+            format!("nmea:/dev/{name}@9600"),
+            format!("/dev/{name} (serial, 9600 baud)"),
+        ));
+    }
+    found
+}
+
+/// A source typed by hand: a device path (with a baud rate) or gpsd as `HOST:PORT`. The error
+/// says which field is wrong (`true`: the baud rate).
+pub fn source_by_hand(path: &str, baud: &str) -> Result<String, (bool, String)> {
+    if path.is_empty() {
+        return Err((
+            false,
+            "Enter a device such as /dev/ttyUSB0, or gpsd as host:port".into(),
+        ));
+    }
+    if path.starts_with('/') {
+        if !std::path::Path::new(path).exists() {
+            return Err((false, format!("{path} does not exist on this device")));
+        }
+        if baud.is_empty() {
+            return Ok(format!("nmea:{path}"));
+        }
+        return match baud.parse::<u32>() {
+            Ok(b) if BAUDS.contains(&b) => Ok(format!("nmea:{path}@{b}")),
+            _ => Err((
+                true,
+                format!(
+                    "One of {}",
+                    BAUDS
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        };
+    }
+    match path.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            Ok(format!("gpsd:{path}"))
+        }
+        _ => Err((false, "A device path (/dev/…) or gpsd as host:port".into())),
+    }
+}
+
+/// Keeps `source` (or none) in the device database and reads from it from now on (unless the
+/// environment names a source, which wins).
+pub fn save_source(ctx: &Ctx, source: Option<&str>) -> Result<(), String> {
+    ctx.store
+        .borrow_mut()
+        .set_setting(GPS_SOURCE, source.unwrap_or("none"))
+        .map_err(|e| e.to_string())?;
+    restart(ctx);
+    Ok(())
 }
 
 fn open(source: &str) -> Result<Box<dyn PositionSource>, String> {
@@ -24,13 +183,101 @@ fn open(source: &str) -> Result<Box<dyn PositionSource>, String> {
         GpsdClient::connect(addr, Duration::from_secs(5))
             .map(|c| Box::new(c) as _)
             .map_err(|e| e.to_string())
-    } else if let Some(path) = source.strip_prefix("nmea:") {
+    } else if let Some(rest) = source.strip_prefix("nmea:") {
+        let (path, baud) = split_baud(rest);
+        if let Some(baud) = baud {
+            set_speed(path, baud)?;
+        }
         crate::gps::read_nmea_file(path)
             .map(|r| Box::new(r) as _)
             .map_err(|e| e.to_string())
     } else {
         Err(format!("unknown GPS source {source}"))
     }
+}
+
+/// Sets a serial device's speed with `stty` (raw, no echo), as a receiver needs.
+fn set_speed(path: &str, baud: u32) -> Result<(), String> {
+    let out = std::process::Command::new("stty")
+        .args(["-F", path, &baud.to_string(), "raw", "-echo"])
+        .output()
+        .map_err(|e| format!("cannot set the speed of {path}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "cannot set {path} to {baud} baud: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// Starts reading the configured source on a new thread; the previous reader stops.
+fn restart(ctx: &Ctx) {
+    let feed = &ctx.gps;
+    let generation = feed.generation.fetch_add(1, Ordering::SeqCst) + 1;
+    if let Ok(mut l) = feed.latest.lock() {
+        *l = None;
+    }
+    if let Ok(mut e) = feed.last_error.lock() {
+        *e = None;
+    }
+    let source = match configured_source(ctx) {
+        Ok(s) => s,
+        Err(e) => {
+            if let Ok(mut l) = feed.last_error.lock() {
+                *l = Some(e);
+            }
+            None
+        }
+    };
+    if let Ok(mut s) = feed.source.lock() {
+        s.clone_from(&source);
+    }
+    let Some(source) = source else { return };
+    let (latest, last_error, current) = (
+        feed.latest.clone(),
+        feed.last_error.clone(),
+        feed.generation.clone(),
+    );
+    let mine = move || current.load(Ordering::SeqCst) == generation;
+    std::thread::spawn(move || {
+        while mine() {
+            match open(&source) {
+                Ok(mut src) => {
+                    while mine() {
+                        match src.next_fix() {
+                            Ok(Some(fix)) => {
+                                if let Ok(mut l) = latest.lock()
+                                    && mine()
+                                {
+                                    *l = Some(fix);
+                                }
+                            }
+                            Ok(None) => break,
+                            Err(e) => {
+                                if let Ok(mut l) = last_error.lock()
+                                    && mine()
+                                {
+                                    *l = Some(e.to_string());
+                                }
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    if let Ok(mut l) = last_error.lock()
+                        && mine()
+                    {
+                        *l = Some(e);
+                    }
+                }
+            }
+            // The receiver went away (unplugged, gpsd restarted): try again shortly.
+            std::thread::sleep(Duration::from_secs(3));
+        }
+    });
 }
 
 /// The indicator line for the latest fix at `now`.
@@ -57,56 +304,30 @@ pub fn describe(
 }
 
 /// Starts reading the receiver, if one is set up, and keeps the indicator current.
-pub fn start(app: &AppWindow, ctx: Rc<Ctx>) -> Option<Timer> {
-    let a = app.global::<GpsAdapter>();
-    let Some(source) = configured_source() else {
-        a.set_fix_text(
-            "No GPS receiver set up (ALLUVIUM_GPSD or ALLUVIUM_NMEA): enter the position by hand"
-                .into(),
-        );
-        a.set_fix_kind(0);
-        a.set_can_use(false);
-        return None;
-    };
-    let latest: Arc<Mutex<Option<Fix>>> = Arc::new(Mutex::new(None));
-    let last_error: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
-    {
-        let (latest, last_error) = (latest.clone(), last_error.clone());
-        std::thread::spawn(move || {
-            loop {
-                match open(&source) {
-                    Ok(mut src) => loop {
-                        match src.next_fix() {
-                            Ok(Some(fix)) => {
-                                if let Ok(mut l) = latest.lock() {
-                                    *l = Some(fix);
-                                }
-                            }
-                            Ok(None) => break,
-                            Err(e) => {
-                                if let Ok(mut l) = last_error.lock() {
-                                    *l = Some(e.to_string());
-                                }
-                                break;
-                            }
-                        }
-                    },
-                    Err(e) => {
-                        if let Ok(mut l) = last_error.lock() {
-                            *l = Some(e);
-                        }
-                    }
-                }
-                // The receiver went away (unplugged, gpsd restarted): try again shortly.
-                std::thread::sleep(Duration::from_secs(3));
-            }
-        });
-    }
+pub fn start(app: &AppWindow, ctx: Rc<Ctx>) -> Timer {
+    restart(&ctx);
     let timer = Timer::default();
     let weak = app.as_weak();
-    timer.start(TimerMode::Repeated, Duration::from_secs(1), move || {
+    let tick = move || {
         let Some(app) = weak.upgrade() else { return };
-        let fix = latest.lock().ok().and_then(|l| l.clone());
+        let feed = &ctx.gps;
+        let a = app.global::<GpsAdapter>();
+        let has_source = feed.source.lock().map(|s| s.is_some()).unwrap_or(false);
+        let last_error = feed.last_error.lock().ok().and_then(|e| e.clone());
+        if !has_source {
+            *ctx.latest_fix.borrow_mut() = None;
+            a.set_fix_text(
+                match last_error {
+                    Some(e) => e,
+                    None => "No GPS receiver set up (choose one in Settings): enter the position by hand".into(),
+                }
+                .into(),
+            );
+            a.set_fix_kind(0);
+            a.set_can_use(false);
+            return;
+        }
+        let fix = feed.latest.lock().ok().and_then(|l| l.clone());
         *ctx.latest_fix.borrow_mut() = fix.clone();
         let now = chrono::Utc::now();
         let gate = fix
@@ -114,14 +335,15 @@ pub fn start(app: &AppWindow, ctx: Rc<Ctx>) -> Option<Timer> {
             .map_or(Err(GateRejection::NoFix), |f| ctx.gate.check(f, now));
         let (mut text, kind, usable) = describe(fix.as_ref(), gate, now);
         if fix.is_none()
-            && let Some(e) = last_error.lock().ok().and_then(|e| e.clone())
+            && let Some(e) = last_error
         {
             text = format!("GPS receiver not answering: {e}");
         }
-        let a = app.global::<GpsAdapter>();
         a.set_fix_text(text.into());
         a.set_fix_kind(kind);
         a.set_can_use(usable);
-    });
-    Some(timer)
+    };
+    tick();
+    timer.start(TimerMode::Repeated, Duration::from_secs(1), tick);
+    timer
 }

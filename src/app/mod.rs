@@ -19,6 +19,8 @@ mod production_adapter;
 mod reports_adapter;
 mod review_adapter;
 mod sales_adapter;
+mod session_adapter;
+mod settings_adapter;
 mod shell_adapter;
 mod sites_adapter;
 mod sync_adapter;
@@ -37,7 +39,7 @@ pub struct App {
     window: AppWindow,
     ctx: Rc<Ctx>,
     refresh: Rc<Vec<Box<dyn Fn()>>>,
-    _timers: (Option<Timer>, Timer),
+    _timers: (Timer, Timer, Rc<Timer>),
 }
 
 impl App {
@@ -46,6 +48,7 @@ impl App {
         let window = AppWindow::new()?;
         let ctx = Rc::new(Ctx::new(store));
         let (sync_refresh, sync_timer) = sync_adapter::connect(&window, ctx.clone());
+        let (idle_timer, restart_idle) = session_adapter::idle_lock(&window, ctx.clone());
         let refresh: Rc<Vec<Box<dyn Fn()>>> = Rc::new(vec![
             diggers_adapter::connect(&window, ctx.clone()),
             licences_adapter::connect(&window, ctx.clone()),
@@ -55,15 +58,17 @@ impl App {
             review_adapter::connect(&window, ctx.clone()),
             reports_adapter::connect(&window, ctx.clone()),
             sales_adapter::connect(&window, ctx.clone()),
+            settings_adapter::connect(&window, ctx.clone(), restart_idle),
         ]);
         licence_card_adapter::connect(&window, ctx.clone());
         let gps = gps_feed::start(&window, ctx.clone());
         shell_adapter::connect(&window, ctx.clone(), refresh.clone());
+        session_adapter::connect(&window, ctx.clone(), refresh.clone());
         Ok(App {
             window,
             ctx,
             refresh,
-            _timers: (gps, sync_timer),
+            _timers: (gps, sync_timer, idle_timer),
         })
     }
 
@@ -82,7 +87,7 @@ impl App {
     }
 
     /// Shows and refreshes a page (0 diggers, 1 licences, 2 sites, 3 production, 4 sync,
-    /// 5 review, 6 reports, 7 sales).
+    /// 5 review, 6 reports, 7 sales, 8 settings).
     pub fn show_page(&self, page: i32) {
         shell_adapter::show_page(&self.window, &self.ctx, &self.refresh, page);
     }

@@ -192,10 +192,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             .map(SharedString::from)
             .collect();
         a.set_regions(ModelRc::new(VecModel::from(regions)));
-        a.set_can_decide(crate::sync::scope::may_push(
-            c.role(),
-            crate::domain::RecordKind::Review,
-        ));
+        a.set_can_decide(c.may_push(crate::domain::RecordKind::Review));
         show(&app, &c, &s);
     })
 }

@@ -299,10 +299,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
     Box::new(move || {
         if let Some(app) = weak.upgrade() {
             let a = app.global::<SalesAdapter>();
-            a.set_can_edit(crate::sync::scope::may_push(
-                c.role(),
-                crate::domain::RecordKind::Sale,
-            ));
+            a.set_can_edit(c.may_push(crate::domain::RecordKind::Sale));
             let q = a.get_query();
             list(&app, &c, &s, &q);
         }

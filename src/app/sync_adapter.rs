@@ -1,9 +1,11 @@
 //! Sync page: the device's sync state (server, officer, pending changes, last success, errors),
 //! the changes the server refused with its reasons, a "Sync now" button, and a background sync
-//! every few minutes while the device is enrolled and an officer is logged in. Sync runs on a
-//! worker with its own connection, so the window never waits for the network.
+//! every few minutes while the device is enrolled and an officer is logged in, with the time of
+//! the next attempt. Sync runs on a worker with its own connection, so the window never waits
+//! for the network; while it runs the page says how many changes are on their way.
 
 use super::context::Ctx;
+use super::session_adapter::plain;
 use super::{AppWindow, SyncAdapter};
 use crate::sync::SyncClient;
 use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
@@ -17,18 +19,24 @@ const AUTO_SYNC_EVERY: Duration = Duration::from_secs(300);
 /// Wires the Sync page; returns what refreshes it, and the timer of the background sync.
 pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> (Box<dyn Fn()>, Timer) {
     let running = Rc::new(Cell::new(false));
+    let next_at: Rc<Cell<chrono::DateTime<chrono::Local>>> =
+        Rc::new(Cell::new(chrono::Local::now() + AUTO_SYNC_EVERY));
     let refresh: Rc<dyn Fn()> = {
-        let (weak, c) = (app.as_weak(), ctx.clone());
+        let (weak, c, n, run) = (app.as_weak(), ctx.clone(), next_at.clone(), running.clone());
         Rc::new(move || {
             if let Some(app) = weak.upgrade() {
-                show(&app, &c);
+                show(&app, &c, n.get(), run.get());
             }
         })
     };
 
     let start_sync: Rc<dyn Fn(bool)> = {
         let (weak, c, r, running) = (app.as_weak(), ctx.clone(), refresh.clone(), running.clone());
+        let next_at = next_at.clone();
         Rc::new(move |by_hand: bool| {
+            if !by_hand {
+                next_at.set(chrono::Local::now() + AUTO_SYNC_EVERY);
+            }
             let Some(app) = weak.upgrade() else { return };
             let ready = c
                 .store
@@ -42,22 +50,25 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> (Box<dyn Fn()>, Timer) {
             running.set(true);
             let a = app.global::<SyncAdapter>();
             a.set_error_text("".into());
-            if by_hand {
-                a.set_state_text("Syncing…".into());
-            }
+            a.set_syncing(true);
+            let pending = c.store.borrow().pending_changes().unwrap_or(0);
+            a.set_progress_text(
+                format!("Syncing: sending {pending} changes, then receiving what is new…").into(),
+            );
             let (r, running) = (r.clone(), running.clone());
             let weak = weak.clone();
             c.jobs.run(
                 &c.store,
                 |store| {
-                    let client = SyncClient::from_store(store).map_err(|e| e.to_string())?;
-                    client.sync(store).map_err(|e| e.to_string())
+                    let client = SyncClient::from_store(store).map_err(|e| plain(&e))?;
+                    client.sync(store).map_err(|e| plain(&e))
                 },
                 move |result| {
                     running.set(false);
                     r();
                     if let Some(app) = weak.upgrade() {
                         let a = app.global::<SyncAdapter>();
+                        a.set_syncing(false);
                         match result {
                             Ok(rep) => a.set_last_success_text(
                                 format!(
@@ -67,7 +78,8 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> (Box<dyn Fn()>, Timer) {
                                 .into(),
                             ),
                             Err(e) => a.set_error_text(
-                                format!("Sync failed: {e}. It will be tried again.").into(),
+                                format!("Sync failed: {e}. It will be tried again by itself.")
+                                    .into(),
                             ),
                         }
                     }
@@ -85,7 +97,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> (Box<dyn Fn()>, Timer) {
     (Box::new(move || refresh()), timer)
 }
 
-fn show(app: &AppWindow, ctx: &Ctx) {
+fn show(app: &AppWindow, ctx: &Ctx, next_at: chrono::DateTime<chrono::Local>, running: bool) {
     let a = app.global::<SyncAdapter>();
     let store = ctx.store.borrow();
     let status = match store.sync_status() {
@@ -96,8 +108,8 @@ fn show(app: &AppWindow, ctx: &Ctx) {
         }
     };
     let state = if !status.enrolled {
-        "Not configured: this device is not enrolled with a sync server yet \
-         (alluvium enrol --server URL --code CODE). Every change is kept in the device's outbox until it is."
+        "This device is not enrolled with a sync server: enrol this device in Settings. \
+         Every change waits on this device until then."
             .to_string()
     } else {
         match (&status.server_url, &status.officer) {
@@ -106,13 +118,22 @@ fn show(app: &AppWindow, ctx: &Ctx) {
             }
             (Some(url), None) => {
                 format!(
-                    "Enrolled with {url}; nobody is logged in (alluvium login --user NAME), so nothing is sent."
+                    "Enrolled with {url}; nobody is logged in, so nothing is sent: log in first."
                 )
             }
             (None, _) => "Enrolled".to_string(),
         }
     };
     a.set_state_text(state.into());
+    a.set_syncing(running);
+    a.set_next_text(
+        if status.enrolled && status.officer.is_some() {
+            format!("Next background sync at {}", next_at.format("%H:%M"))
+        } else {
+            "No background sync until the device is enrolled and an officer is logged in".into()
+        }
+        .into(),
+    );
     a.set_pending_text(format!("{} changes waiting to be sent", status.pending).into());
     if a.get_last_success_text().is_empty() || !a.get_last_success_text().starts_with("Last sync:")
     {

@@ -26,7 +26,8 @@ pub struct Cli {
     /// The device database (default: the platform data directory).
     #[arg(long, global = true, env = "ALLUVIUM_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// With no command: load demo data first if the database is empty.
+    /// With no command: load demo data first if the database is empty, and make demo accounts
+    /// (shown on the login screen) if the device has none and no server.
     #[arg(long)]
     pub demo: bool,
     #[command(subcommand)]
@@ -448,6 +449,18 @@ fn open_gui(db: &Path, demo_if_empty: bool, started: std::time::Instant) -> Resu
     if demo_if_empty && store.is_empty()? {
         eprintln!("loading demo data into {} …", db.display());
         demo::make_demo(&mut store, &DemoOptions::default())?;
+    }
+    // Demo accounts only on a device nobody uses yet: never beside a server's or an office's.
+    if demo_if_empty
+        && store.cached_officers()?.is_empty()
+        && store.sync_setting("device_token")?.is_none()
+    {
+        let names = demo::make_demo_logins(&mut store)?;
+        eprintln!(
+            "demo accounts (password {}): {}",
+            demo::DEMO_PASSWORD,
+            names.join(", ")
+        );
     }
     crate::app::run(store, started)
 }

@@ -44,11 +44,14 @@ pub fn login(db: &Path, user: &str, password_stdin: bool) -> Result<()> {
         bail!("the password on standard input is empty");
     }
     let mut store = Store::open(db)?;
-    let kind = crate::sync::login(&mut store, user, password)?;
+    let kind = crate::sync::login_on_device(&mut store, user, password)?;
     match kind {
         crate::sync::LoginKind::Online => println!("logged in as {user}"),
         crate::sync::LoginKind::Offline => {
             println!("logged in as {user} (offline: the server is not reachable)")
+        }
+        crate::sync::LoginKind::Local => {
+            println!("logged in as {user} (a local account of this device)")
         }
     }
     Ok(())

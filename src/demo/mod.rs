@@ -15,18 +15,21 @@
 //! - `draw.rs`: the single-record draws other simulations reuse ([`StoneDraw`], [`turnout`],
 //!   [`fix_at`], [`day_notes`]);
 //! - `load.rs`: writing it all into a store;
+//! - `logins.rs`: local accounts for trying each role without a server;
 //! - `profile.rs`: each region's parameters.
 
 mod custody;
 mod draw;
 mod history;
 mod load;
+mod logins;
 mod production;
 mod profile;
 mod region;
 
 pub use draw::{DrawnStone, StoneDraw, Turnout, day_notes, fix_at, turnout};
 pub use load::{DemoError, load, make_demo};
+pub use logins::{DEMO_LOGINS_SETTING, DEMO_PASSWORD, make_demo_logins};
 
 use crate::domain::{
     Crew, Digger, Licence, LicenceEvent, Officer, ProductionEntry, Region, Sale, Site, Stone,

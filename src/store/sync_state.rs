@@ -155,30 +155,37 @@ impl Store {
     /// and the session token) and opens the session, so following writes carry their name.
     pub fn remember_login(&mut self, o: &CachedOfficer) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "DELETE FROM sync_officers WHERE username = ?1 AND officer_id <> ?2",
-            params![o.username, o.officer_id.to_string()],
-        )?;
-        tx.execute(
-            "INSERT INTO sync_officers(officer_id, username, full_name, role, regions, password_hash, session_token, last_login)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT(officer_id) DO UPDATE SET username = excluded.username, full_name = excluded.full_name,
-               role = excluded.role, regions = excluded.regions, password_hash = excluded.password_hash,
-               session_token = excluded.session_token, last_login = excluded.last_login",
-            params![
-                o.officer_id.to_string(),
-                o.username,
-                o.full_name,
-                o.role.as_str(),
-                o.regions.join(","),
-                o.password_hash,
-                o.session_token,
-                now()
-            ],
-        )?;
+        cache_in(&tx, o)?;
         set_in(&tx, "session_officer", &o.officer_id.to_string())?;
         tx.commit()?;
         self.author = Some(o.officer_id);
+        Ok(())
+    }
+
+    /// Caches an officer who may log in here (a local account), without opening a session.
+    pub fn save_login(&mut self, o: &CachedOfficer) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        cache_in(&tx, o)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every officer who may log in on this device (logged in online before, or local), by
+    /// user name.
+    pub fn cached_officers(&self) -> Result<Vec<CachedOfficer>, StoreError> {
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT {CACHED_COLS} FROM sync_officers ORDER BY username"
+        ))?;
+        let rows = st.query_map([], cached)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Ends the open session: following writes carry no officer, and nothing is pushed until
+    /// an officer logs in again.
+    pub fn close_session(&mut self) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM sync_state WHERE key = 'session_officer'", [])?;
+        self.author = None;
         Ok(())
     }
 
@@ -301,6 +308,31 @@ impl Store {
                 .unwrap_or(0),
         })
     }
+}
+
+fn cache_in(tx: &Transaction<'_>, o: &CachedOfficer) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM sync_officers WHERE username = ?1 AND officer_id <> ?2",
+        params![o.username, o.officer_id.to_string()],
+    )?;
+    tx.execute(
+        "INSERT INTO sync_officers(officer_id, username, full_name, role, regions, password_hash, session_token, last_login)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(officer_id) DO UPDATE SET username = excluded.username, full_name = excluded.full_name,
+           role = excluded.role, regions = excluded.regions, password_hash = excluded.password_hash,
+           session_token = excluded.session_token, last_login = excluded.last_login",
+        params![
+            o.officer_id.to_string(),
+            o.username,
+            o.full_name,
+            o.role.as_str(),
+            o.regions.join(","),
+            o.password_hash,
+            o.session_token,
+            now()
+        ],
+    )?;
+    Ok(())
 }
 
 fn record_rejections(

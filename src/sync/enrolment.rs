@@ -14,6 +14,8 @@ pub enum LoginKind {
     Online,
     /// Against the hash cached at this officer's last online login (server unreachable).
     Offline,
+    /// Against a local account of a device that is not enrolled (set up without a server).
+    Local,
 }
 
 /// Enrols this device with a server using a one-time code; stores the server URL, the CA
@@ -105,16 +107,12 @@ pub fn login(store: &mut Store, username: &str, password: &str) -> Result<LoginK
             ..
         }) => Err(SyncError::Credentials(message)),
         Err(e) if e.is_transient() => {
-            let cached = store.cached_officer(username)?.ok_or_else(|| {
-                SyncError::Credentials(format!(
+            if store.cached_officer(username)?.is_none() {
+                return Err(SyncError::Credentials(format!(
                     "{username} has never logged in online on this device, and the server is not reachable ({e})"
-                ))
-            })?;
-            let hash = PasswordHash::new(&cached.password_hash)
-                .map_err(|e| SyncError::Credentials(format!("corrupt cached credential: {e}")))?;
-            argon2::Argon2::default()
-                .verify_password(password.as_bytes(), &hash)
-                .map_err(|_| SyncError::Credentials("wrong user name or password".into()))?;
+                )));
+            }
+            let cached = check_cached_password(store, username, password)?;
             store.open_session(cached.officer_id)?;
             Ok(LoginKind::Offline)
         }
@@ -125,4 +123,81 @@ pub fn login(store: &mut Store, username: &str, password: &str) -> Result<LoginK
         }) => Err(SyncError::Credentials(message)),
         Err(e) => Err(e),
     }
+}
+
+/// Checks `password` against the hash cached on this device for `username` (at the last
+/// online login, or when a local account was made); opens no session. The screen lock and the
+/// offline login use it.
+pub fn check_cached_password(
+    store: &Store,
+    username: &str,
+    password: &str,
+) -> Result<CachedOfficer, SyncError> {
+    let wrong = || SyncError::Credentials("wrong user name or password".into());
+    let cached = store.cached_officer(username)?.ok_or_else(wrong)?;
+    let hash = PasswordHash::new(&cached.password_hash)
+        .map_err(|e| SyncError::Credentials(format!("corrupt cached credential: {e}")))?;
+    argon2::Argon2::default()
+        .verify_password(password.as_bytes(), &hash)
+        .map_err(|_| wrong())?;
+    Ok(cached)
+}
+
+/// Logs an officer in on this device: through the server (or its cached hash, offline) when
+/// the device is enrolled, else against the device's local accounts ("set up this device").
+pub fn login_on_device(
+    store: &mut Store,
+    username: &str,
+    password: &str,
+) -> Result<LoginKind, SyncError> {
+    if store.sync_setting("device_token")?.is_some() {
+        return login(store, username, password);
+    }
+    let cached = check_cached_password(store, username, password)?;
+    store.open_session(cached.officer_id)?;
+    Ok(LoginKind::Local)
+}
+
+/// The shortest password a local account accepts.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// Makes a local account on this device (an office without a server): the officer record and
+/// an argon2id hash of the password, so the officer can log in here. Opens no session.
+pub fn add_local_officer(
+    store: &mut Store,
+    officer: &crate::domain::Officer,
+    password: &str,
+) -> Result<(), SyncError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(SyncError::Credentials(format!(
+            "a password needs at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if let Some(other) = store.cached_officer(&officer.username)?
+        && other.officer_id != officer.id
+    {
+        return Err(SyncError::Credentials(format!(
+            "the user name {} is taken on this device",
+            officer.username
+        )));
+    }
+    let hash = hash_password(password)?;
+    store.write(|w| {
+        // A device set up without a server starts with no regions: the officer's come from
+        // the built-in catalogue.
+        for r in &officer.regions {
+            w.ensure_known_region(r)?;
+        }
+        w.put_officer(officer)
+    })?;
+    store.save_login(&CachedOfficer {
+        officer_id: officer.id,
+        username: officer.username.clone(),
+        full_name: officer.full_name.clone(),
+        role: officer.role,
+        regions: officer.regions.clone(),
+        password_hash: hash,
+        session_token: None,
+    })?;
+    Ok(())
 }

@@ -14,5 +14,8 @@ pub mod scope;
 pub mod wire;
 
 pub use client::{Backoff, SyncClient, SyncReport};
-pub use enrolment::{LoginKind, enrol, login};
+pub use enrolment::{
+    LoginKind, MIN_PASSWORD_CHARS, add_local_officer, check_cached_password, enrol, login,
+    login_on_device,
+};
 pub use error::SyncError;
