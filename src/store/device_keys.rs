@@ -10,7 +10,7 @@
 use super::outbox::{self, ChainFields};
 use super::{Store, StoreError};
 use crate::domain::{Hlc, RecordKind};
-use crate::sync::canonical::{Link, Signed, link_of, new_signing_key};
+use crate::sync::canonical::{Link, Signed, new_signing_key};
 use crate::sync::chain::{self, ChainWalk};
 use crate::sync::wire::{DeviceKey, Op};
 use chrono::Utc;
@@ -227,20 +227,16 @@ impl Store {
         )?;
         let mut rows = st.query([])?;
         let mut first_signed_seq: Option<i64> = None;
-        let mut chunk: Vec<(String, u64, Link, Option<Candidate>)> = Vec::with_capacity(CHUNK);
-        let mut flush = |chunk: &mut Vec<(String, u64, Link, Option<Candidate>)>,
+        let mut chunk: Vec<(String, u64, Link, Option<chain::Candidate>)> =
+            Vec::with_capacity(CHUNK);
+        let mut flush = |chunk: &mut Vec<(String, u64, Link, Option<chain::Candidate>)>,
                          problems: &mut Vec<ChainProblem>| {
-            let items: Vec<Option<chain::Linked>> = chunk
-                .iter()
-                .map(|c| c.3.as_ref().map(|c| c.linked))
-                .collect();
-            let ok = chain::vouched(&items, |i| {
-                chunk[i]
-                    .3
-                    .as_ref()
-                    .is_some_and(|c| public.verify_strict(&c.canonical, &c.sig).is_ok())
-            });
-            for ((change_id, chain_seq, prev, c), ok) in chunk.drain(..).zip(ok) {
+            let candidates: Vec<Option<chain::Candidate>> =
+                chunk.iter_mut().map(|c| c.3.take()).collect();
+            let ok = chain::vouched_candidates(&candidates, &public);
+            for (((change_id, chain_seq, prev, _), c), ok) in
+                chunk.drain(..).zip(candidates).zip(ok)
+            {
                 let stored = chain::Stored {
                     chain_seq,
                     prev,
@@ -285,13 +281,6 @@ impl Store {
     }
 }
 
-/// An outbox row's canonical bytes, signature and the links they make.
-struct Candidate {
-    canonical: Vec<u8>,
-    sig: Signature,
-    linked: chain::Linked,
-}
-
 /// What an outbox row's stored content and signature make; `None` when malformed.
 fn candidate(
     r: &rusqlite::Row<'_>,
@@ -299,7 +288,7 @@ fn candidate(
     chain_seq: u64,
     prev: Option<&Link>,
     sig: Option<&[u8; 64]>,
-) -> Option<Candidate> {
+) -> Option<chain::Candidate> {
     let change_id: Uuid = r.get::<_, String>(1).ok()?.parse().ok()?;
     let entity: RecordKind = r.get::<_, String>(2).ok()?.parse().ok()?;
     let record_id: String = r.get(3).ok()?;
@@ -308,32 +297,22 @@ fn candidate(
         Some(a) => Some(a.parse().ok()?),
         None => None,
     };
-    let prev = *prev?;
-    let sig = Signature::from_bytes(sig?);
-    let canonical = Signed {
-        change_id,
-        origin,
-        chain_seq,
-        entity,
-        record_id: &record_id,
-        op: Op::of(entity),
-        hlc: Hlc::from_i64(r.get(4).ok()?),
-        base_hlc: Hlc::from_i64(r.get(5).ok()?),
-        author,
-        payload: &payload,
-        prev: &prev,
-    }
-    .canonical_bytes();
-    let link = link_of(&canonical, &sig);
-    Some(Candidate {
-        canonical,
-        sig,
-        linked: chain::Linked {
+    Some(chain::Candidate::of(
+        &Signed {
+            change_id,
+            origin,
             chain_seq,
-            prev,
-            link,
+            entity,
+            record_id: &record_id,
+            op: Op::of(entity),
+            hlc: Hlc::from_i64(r.get(4).ok()?),
+            base_hlc: Hlc::from_i64(r.get(5).ok()?),
+            author,
+            payload: &payload,
+            prev: prev?,
         },
-    })
+        Signature::from_bytes(sig?),
+    ))
 }
 
 impl ChainFields {

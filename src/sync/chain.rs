@@ -11,7 +11,8 @@
 //! change. A run whose last signature fails is checked change by change, so a refusal or an
 //! audit problem still names the very change that was altered.
 
-use super::canonical::{GENESIS, Link};
+use super::canonical::{GENESIS, Link, Signed, link_of};
+use ed25519_dalek::{Signature, VerifyingKey};
 
 /// What the walk is told about one stored change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,6 +133,47 @@ pub fn vouched(items: &[Option<Linked>], verify: impl Fn(usize) -> bool + Sync) 
         ok[i] = own[i] == Some(true) || (linked[i] && ok[i + 1]);
     }
     ok
+}
+
+/// A change's canonical bytes and signature, as stored or received, with the links they make:
+/// what [`vouched`] needs of each change wherever it lives.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub canonical: Vec<u8>,
+    pub sig: Signature,
+    pub linked: Linked,
+}
+
+impl Candidate {
+    pub fn of(signed: &Signed<'_>, sig: Signature) -> Candidate {
+        let canonical = signed.canonical_bytes();
+        let link = link_of(&canonical, &sig);
+        Candidate {
+            canonical,
+            sig,
+            linked: Linked {
+                chain_seq: signed.chain_seq,
+                prev: *signed.prev,
+                link,
+            },
+        }
+    }
+
+    /// Whether its own signature holds under `key`.
+    pub fn holds(&self, key: &VerifyingKey) -> bool {
+        key.verify_strict(&self.canonical, &self.sig).is_ok()
+    }
+}
+
+/// [`vouched`] over candidates of one device (`None`: malformed), checked against its key.
+pub fn vouched_candidates(candidates: &[Option<Candidate>], key: &VerifyingKey) -> Vec<bool> {
+    let items: Vec<Option<Linked>> = candidates
+        .iter()
+        .map(|c| c.as_ref().map(|c| c.linked))
+        .collect();
+    vouched(&items, |i| {
+        candidates[i].as_ref().is_some_and(|c| c.holds(key))
+    })
 }
 
 /// `verify` of each index, spread over the machine's cores when there are many.

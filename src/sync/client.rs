@@ -511,60 +511,40 @@ fn signature_problems(
         let Some(key) = store.known_device_key(origin)? else {
             continue;
         };
-        let decoded: Vec<Result<Option<PulledSigned>, String>> = indices
-            .iter()
-            .map(|&i| PulledSigned::of(changes[i]))
-            .collect();
-        let items: Vec<Option<chain::Linked>> = decoded
-            .iter()
-            .map(|d| d.as_ref().ok().and_then(|d| d.as_ref().map(|d| d.linked)))
-            .collect();
-        let ok = chain::vouched(
-            &items,
-            |j| matches!(&decoded[j], Ok(Some(d)) if key.verify_strict(&d.canonical, &d.sig).is_ok()),
-        );
-        for ((&i, d), ok) in indices.iter().zip(decoded).zip(ok) {
-            refused[i] = match d {
-                Ok(None) => None,
-                Err(why) => Some(why),
-                Ok(Some(_)) if ok => None,
-                Ok(Some(_)) => Some(format!(
-                    "the signature of device {origin} does not match the change as received; it was altered after it was signed"
-                )),
+        let (mut candidates, mut malformed) = (Vec::new(), Vec::new());
+        for &i in &indices {
+            let (c, m) = match pulled_candidate(changes[i]) {
+                Ok(c) => (c, None),
+                Err(why) => (None, Some(why)),
             };
+            candidates.push(c);
+            malformed.push(m);
+        }
+        let ok = chain::vouched_candidates(&candidates, &key);
+        for (((&i, c), malformed), ok) in indices.iter().zip(&candidates).zip(malformed).zip(ok) {
+            refused[i] = malformed.or_else(|| {
+                (c.is_some() && !ok).then(|| format!(
+                    "the signature of device {origin} does not match the change as received; it was altered after it was signed"
+                ))
+            });
         }
     }
     Ok(refused)
 }
 
-/// A pulled change's canonical bytes, signature and the links they make.
-struct PulledSigned {
-    canonical: Vec<u8>,
-    sig: ed25519_dalek::Signature,
-    linked: chain::Linked,
-}
-
-impl PulledSigned {
-    /// `Ok(None)` for an unsigned change, `Err` for malformed chain fields.
-    fn of(c: &Change) -> Result<Option<PulledSigned>, String> {
-        let (Some(n), Some(prev), Some(sig)) = (c.chain_seq, &c.prev, &c.sig) else {
-            return Ok(None);
-        };
-        let (Some(prev), Some(sig)) = (decode_b64::<32>(prev), decode_signature(sig)) else {
-            return Err("the change's chain fields are malformed".into());
-        };
-        let canonical = Signed::of_change(c, n, &prev).canonical_bytes();
-        let link = link_of(&canonical, &sig);
-        Ok(Some(PulledSigned {
-            canonical,
-            sig,
-            linked: chain::Linked {
-                chain_seq: n,
-                prev,
-                link,
-            },
-        }))
-    }
+/// A pulled change's canonical bytes and signature: `Ok(None)` for an unsigned change, `Err`
+/// for malformed chain fields.
+fn pulled_candidate(c: &Change) -> Result<Option<chain::Candidate>, String> {
+    let (Some(n), Some(prev), Some(sig)) = (c.chain_seq, &c.prev, &c.sig) else {
+        return Ok(None);
+    };
+    let (Some(prev), Some(sig)) = (decode_b64::<32>(prev), decode_signature(sig)) else {
+        return Err("the change's chain fields are malformed".into());
+    };
+    Ok(Some(chain::Candidate::of(
+        &Signed::of_change(c, n, &prev),
+        sig,
+    )))
 }
 
 fn to_remote(c: &Change, refused: Option<String>) -> RemoteChange {

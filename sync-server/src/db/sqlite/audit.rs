@@ -11,8 +11,8 @@
 use super::accounts::stored_key;
 use crate::db::{AuditProblem, AuditReport, DbError, DeviceInfo, Session};
 use alluvium::domain::{Hlc, RecordKind};
-use alluvium::sync::canonical::{Link, Signed, link_of};
-use alluvium::sync::chain::{self, ChainWalk, Linked, vouched};
+use alluvium::sync::canonical::{Link, Signed};
+use alluvium::sync::chain::{self, Candidate, ChainWalk, vouched_candidates};
 use alluvium::sync::scope;
 use alluvium::sync::wire::{DeviceKey, Op};
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -171,28 +171,12 @@ fn verify_all(device: Uuid, key: &VerifyingKey, rows: &[Row]) -> Vec<Option<Link
             .flat_map(|(len, h)| h.join().unwrap_or_else(|_| vec![None; len]))
             .collect()
     });
-    let items: Vec<Option<Linked>> = candidates
-        .iter()
-        .map(|c| c.as_ref().map(|c| c.linked))
-        .collect();
-    let ok = vouched(&items, |i| {
-        candidates[i]
-            .as_ref()
-            .is_some_and(|c| key.verify_strict(&c.canonical, &c.sig).is_ok())
-    });
+    let ok = vouched_candidates(&candidates, key);
     candidates
         .into_iter()
         .zip(ok)
         .map(|(c, ok)| c.filter(|_| ok).map(|c| c.linked.link))
         .collect()
-}
-
-/// A stored change's canonical bytes, signature and the links they make.
-#[derive(Clone)]
-struct Candidate {
-    canonical: Vec<u8>,
-    sig: Signature,
-    linked: Linked,
 }
 
 fn candidate(device: Uuid, r: &Row) -> Option<Candidate> {
@@ -204,31 +188,22 @@ fn candidate(device: Uuid, r: &Row) -> Option<Candidate> {
         Some(a) => Some(a.parse().ok()?),
         None => None,
     };
-    let chain_seq = r.chain_seq as u64;
-    let canonical = Signed {
-        change_id: r.change_id.parse().ok()?,
-        origin: device,
-        chain_seq,
-        entity,
-        record_id: &r.record_id,
-        op: Op::of(entity),
-        hlc: Hlc::from_i64(r.hlc),
-        base_hlc: Hlc::from_i64(r.base_hlc),
-        author,
-        payload: &payload,
-        prev: &prev,
-    }
-    .canonical_bytes();
-    let link = link_of(&canonical, &sig);
-    Some(Candidate {
-        canonical,
-        sig,
-        linked: Linked {
-            chain_seq,
-            prev,
-            link,
+    Some(Candidate::of(
+        &Signed {
+            change_id: r.change_id.parse().ok()?,
+            origin: device,
+            chain_seq: r.chain_seq as u64,
+            entity,
+            record_id: &r.record_id,
+            op: Op::of(entity),
+            hlc: Hlc::from_i64(r.hlc),
+            base_hlc: Hlc::from_i64(r.base_hlc),
+            author,
+            payload: &payload,
+            prev: &prev,
         },
-    })
+        sig,
+    ))
 }
 
 /// Every enrolled device, with whether it signs and how many unsigned changes it has.
