@@ -1,5 +1,5 @@
 //! `alluvium-sync admin …`: regions, officers, enrolment codes, devices (revocation, which
-//! still sign nothing), statistics and `audit verify` of the devices' change chains,
+//! still sign nothing), statistics, backups and `audit verify` of the devices' change chains,
 //! run directly on the database file (WAL with a busy timeout lets this work while the server
 //! runs).
 
@@ -43,6 +43,11 @@ pub enum AdminCommand {
     Stats {
         #[arg(long)]
         json: bool,
+    },
+    /// Write a consistent copy of the database (safe while the server runs) to a new file.
+    Backup {
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// Tamper evidence: every device's chain of signed changes.
     Audit {
@@ -250,6 +255,15 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<std::process::Exit
             eprintln!(
                 "audit verify: {} signed changes of {} device(s) intact",
                 report.changes, report.devices
+            );
+        }
+        AdminCommand::Backup { out } => {
+            let copied = store.backup_to(&out)?;
+            println!(
+                "backup written to {} ({} changes, {} pages)",
+                out.display(),
+                copied.changes,
+                copied.pages
             );
         }
         AdminCommand::Stats { json } => {

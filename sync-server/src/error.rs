@@ -88,6 +88,10 @@ impl From<crate::db::DbError> for ApiError {
             DbError::Invalid(m) => ApiError::Invalid(m),
             DbError::Unauthorized(m) => ApiError::Unauthorized(m),
             DbError::Sqlite(e) => ApiError::Internal(e.to_string()),
+            // Only at open, before serving; an internal error if it ever reaches a request.
+            e @ (DbError::TooNew { .. } | DbError::Migration(_)) => {
+                ApiError::Internal(e.to_string())
+            }
         }
     }
 }

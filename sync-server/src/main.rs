@@ -41,7 +41,13 @@ enum Command {
         #[arg(long, env = "ALLUVIUM_SYNC_SESSION_TTL", default_value_t = alluvium_sync::db::DEFAULT_SESSION_TTL_SECS)]
         session_ttl_secs: i64,
     },
-    /// Administration: regions, officers, enrolment codes, devices, statistics.
+    /// Bring a server database to the current schema (`serve` and `admin` do it too); a
+    /// database from a newer release is refused.
+    Migrate {
+        #[arg(long, env = "ALLUVIUM_SYNC_DB")]
+        db: PathBuf,
+    },
+    /// Administration: regions, officers, enrolment codes, devices, statistics, backup.
     Admin {
         #[arg(long, env = "ALLUVIUM_SYNC_DB")]
         db: PathBuf,
@@ -68,6 +74,7 @@ fn main() -> ExitCode {
             session_ttl_secs,
         )
         .map(|()| ExitCode::SUCCESS),
+        Command::Migrate { db } => migrate(&db).map(|()| ExitCode::SUCCESS),
         Command::Admin { db, command } => admin::run(&db, command),
     };
     match result {
@@ -77,6 +84,22 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn migrate(db: &std::path::Path) -> Result<()> {
+    let (_, m) =
+        SqliteStore::open_migrated(db).with_context(|| format!("cannot open {}", db.display()))?;
+    if m.from == m.to {
+        println!("{}: schema version {}, current", db.display(), m.to);
+    } else {
+        println!(
+            "{}: schema version {} brought to {}",
+            db.display(),
+            m.from,
+            m.to
+        );
+    }
+    Ok(())
 }
 
 fn serve(

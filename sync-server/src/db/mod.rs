@@ -3,7 +3,7 @@
 
 mod sqlite;
 
-pub use sqlite::{DEFAULT_SESSION_TTL_SECS, SERVER_ORIGIN, SqliteStore};
+pub use sqlite::{BackupCopy, DEFAULT_SESSION_TTL_SECS, Migrated, SERVER_ORIGIN, SqliteStore};
 
 use alluvium::domain::{Officer, Role};
 use alluvium::sync::wire::{Change, ChangeResult, DeviceKey, PullResponse};
@@ -22,6 +22,13 @@ pub enum DbError {
     Invalid(String),
     #[error("{0}")]
     Unauthorized(String),
+    #[error(
+        "the database was made by a newer release of alluvium-sync (schema version {found}; \
+         this release knows up to {known}): run that release, or restore a backup made by this one"
+    )]
+    TooNew { found: i64, known: i64 },
+    #[error("the database could not be brought to the current schema: {0}")]
+    Migration(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

@@ -5,8 +5,10 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod chain;
 mod lookup;
+mod migrations;
 mod pull;
 mod push;
 mod schema;
@@ -22,6 +24,9 @@ use ed25519_dalek::VerifyingKey;
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::Mutex;
+
+pub use backup::BackupCopy;
+pub use migrations::Migrated;
 use uuid::Uuid;
 
 /// The origin of changes made on the server itself (regions added by an admin).
@@ -40,8 +45,14 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the server database.
+    /// Opens (creating if needed) the server database and brings it to the current schema.
     pub fn open(path: &Path) -> Result<SqliteStore, DbError> {
+        Ok(Self::open_migrated(path)?.0)
+    }
+
+    /// Opens the server database, brings it to the current schema, and says from which
+    /// version (`alluvium-sync migrate`).
+    pub fn open_migrated(path: &Path) -> Result<(SqliteStore, Migrated), DbError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -50,17 +61,23 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut conn = conn;
-        schema::prepare(&mut conn)?;
-        Ok(SqliteStore {
+        let migrated = migrations::to_latest(&mut conn)?;
+        let store = SqliteStore {
             conn: Mutex::new(conn),
             session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
-        })
+        };
+        Ok((store, migrated))
     }
 
     /// Sets how long new sessions last.
     pub fn with_session_ttl(mut self, secs: i64) -> SqliteStore {
         self.session_ttl_secs = secs;
         self
+    }
+
+    /// Writes a consistent copy of the database to the new file `out`.
+    pub fn backup_to(&self, out: &Path) -> Result<BackupCopy, DbError> {
+        backup::backup_to(&self.conn(), out)
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {

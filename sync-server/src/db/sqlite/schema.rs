@@ -1,4 +1,5 @@
-//! The server's SQLite schema, and the in-place upgrades of files made by earlier versions.
+//! The server's SQLite schema as its first migration made it, and the adoption of files made
+//! before the schema was versioned (see `migrations`).
 //!
 //! Tables: `changes` is the log every device pulls from (its rowid is the sequence number);
 //! `records` holds, per record, what authorisation, merging and the record rules need
@@ -10,6 +11,7 @@
 
 use alluvium::domain::{Licence, RecordKind, Sale};
 use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::HookResult;
 use serde::{Deserialize, Serialize};
 
 const SCHEMA: &str = r#"
@@ -127,8 +129,10 @@ pub(super) fn sale_facts(s: &Sale) -> String {
     .unwrap_or_default()
 }
 
-/// Creates the tables, or brings a file made by an earlier version up to date.
-pub(super) fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
+/// Migration 1: creates the tables in a new file, or adopts a file made before the schema
+/// was versioned (`user_version` 0) as it is, adding what earlier releases lacked — in the
+/// migration's one transaction, so a failure leaves the file as it was.
+pub(super) fn adopt(conn: &Connection) -> HookResult {
     let had_records: bool = conn
         .query_row(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'",
@@ -164,9 +168,8 @@ fn licence_facts_lack_issue_date(conn: &Connection) -> rusqlite::Result<bool> {
 }
 
 /// Adds the columns of signed changes to a file of an earlier version (existing rows stay
-/// unsigned: NULL), in one transaction.
-fn add_chain_columns(conn: &mut Connection) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
+/// unsigned: NULL).
+fn add_chain_columns(tx: &Connection) -> rusqlite::Result<()> {
     for (table, column, kind) in CHAIN_COLUMNS {
         let has = tx
             .prepare(&format!(
@@ -177,13 +180,12 @@ fn add_chain_columns(conn: &mut Connection) -> rusqlite::Result<()> {
             tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
         }
     }
-    tx.commit()
+    Ok(())
 }
 
 /// Fills the `facts` column of a file of an earlier version from the winning version of each
-/// record of the entities `entities` (an SQL `IN`/`=` tail) in the log, in one transaction.
-fn fill_facts(conn: &mut Connection, entities: &str) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
+/// record of the entities `entities` (an SQL `IN`/`=` tail) in the log.
+fn fill_facts(tx: &Connection, entities: &str) -> rusqlite::Result<()> {
     let winners: Vec<(String, String, String)> = tx
         .prepare(&format!(
             "SELECT r.entity, r.record_id, c.payload FROM records r
@@ -207,5 +209,5 @@ fn fill_facts(conn: &mut Connection, entities: &str) -> rusqlite::Result<()> {
             set.execute(params![entity, id, facts])?;
         }
     }
-    tx.commit()
+    Ok(())
 }

@@ -1,0 +1,81 @@
+//! The server database's versioned schema: numbered migrations, the version recorded in the
+//! file (`PRAGMA user_version`), run by `serve`, `admin` and `migrate` when they open it.
+//! A file from a newer release is refused rather than written to, since this release does not
+//! know what its tables mean.
+//!
+//! Migration 1 is the schema of the releases before versioning: it creates a new file, or
+//! adopts one such a release made, as it is (see `schema::adopt`). Later migrations are SQL
+//! files beside this one, appended to `MIGRATIONS` and never edited once released.
+
+use super::schema;
+use crate::db::DbError;
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+/// Every migration, in order; its position + 1 is the version it brings the file to.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up_with_hook("", |tx: &rusqlite::Transaction| {
+        schema::adopt(tx)
+    })])
+}
+
+/// The schema version this release writes.
+pub fn latest_version() -> i64 {
+    // One entry per migration above.
+    1
+}
+
+/// The schema version recorded in the file (0: new, or made before versioning).
+pub fn version(conn: &Connection) -> Result<i64, DbError> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// What `migrate` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Migrated {
+    pub from: i64,
+    pub to: i64,
+}
+
+/// Brings the file to the latest version, each migration in its own transaction; refuses a
+/// file of a newer release.
+pub fn to_latest(conn: &mut Connection) -> Result<Migrated, DbError> {
+    let from = version(conn)?;
+    let known = latest_version();
+    if from > known {
+        return Err(DbError::TooNew { found: from, known });
+    }
+    migrations()
+        .to_latest(conn)
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(Migrated {
+        from,
+        to: version(conn)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_and_the_latest_version_agree() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let m = to_latest(&mut conn).unwrap();
+        assert_eq!((m.from, m.to), (0, latest_version()));
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn a_newer_file_is_refused_untouched() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", latest_version() + 1)
+            .unwrap();
+        let err = to_latest(&mut conn).unwrap_err();
+        assert!(matches!(err, DbError::TooNew { .. }), "{err}");
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 0);
+    }
+}
