@@ -93,6 +93,52 @@ fn a_bad_diggers_file_writes_nothing_and_names_file_and_line() {
 }
 
 #[test]
+fn a_legacy_register_spells_sex_as_it_was_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let csv = dir.path().join("diggers.csv");
+    std::fs::write(
+        &csv,
+        "id,national_id,full_name,sex,birth_date,village,chiefdom,phone,region,status\r\n\
+         ,SL-1,Aiah Sesay,M,1990-01-01,Motema,Gbense,,SL-KONO,active\r\n\
+         ,SL-2,Finda Kamara,F,1991-01-01,Motema,Gbense,,SL-KONO,active\r\n\
+         ,SL-3,Jean Mbaya,H,1992-01-01,Motema,Gbense,,SL-KONO,active\r\n\
+         ,SL-4,Marie Ngalula,femme,1993-01-01,Motema,Gbense,,SL-KONO,active\r\n",
+    )
+    .unwrap();
+    ok(&db, &["import", "diggers", "--csv", csv.to_str().unwrap()]);
+    let exported = ok(&db, &["export", "diggers", "--format", "csv"]);
+    let sex_of = |id: &str| {
+        exported
+            .lines()
+            .find(|l| l.contains(id))
+            .and_then(|l| l.split(',').nth(3))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(sex_of("SL-1"), "male");
+    assert_eq!(sex_of("SL-2"), "female");
+    assert_eq!(sex_of("SL-3"), "male");
+    assert_eq!(sex_of("SL-4"), "female");
+
+    // A spelling that says neither is refused with its line, and nothing is written.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "id,national_id,full_name,sex,birth_date,village,chiefdom,phone,region,status\r\n\
+         ,SL-9,Sia Kamara,X,1990-01-01,Motema,Gbense,,SL-KONO,active\r\n",
+    )
+    .unwrap();
+    let out = alluvium(&db, &["import", "diggers", "--csv", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_line(&out).contains("bad.csv:2: sex \"X\""),
+        "{}",
+        stderr_line(&out)
+    );
+}
+
+#[test]
 fn failures_are_one_line_with_a_non_zero_exit() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");

@@ -136,3 +136,37 @@ mod tests {
         );
     }
 }
+
+impl Sex {
+    /// Reads a sex as paper registers write it, in English or French: `F`, `female`, `woman`,
+    /// `femme`, `féminin`; `M`, `male`, `man`, `H`, `homme`, `masculin` (any case). No
+    /// spelling stands for both, so nothing is guessed; anything else is refused.
+    pub fn from_register(s: &str) -> Result<Sex, String> {
+        let t = s.trim().trim_end_matches('.').to_lowercase();
+        match t.as_str() {
+            "f" | "female" | "woman" | "femme" | "féminin" | "feminin" => Ok(Sex::Female),
+            "m" | "male" | "man" | "h" | "homme" | "masculin" => Ok(Sex::Male),
+            _ => Err(format!(
+                "{s:?} is not a sex a register writes (female: F, female, femme; male: M, male, H, homme)"
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod register_spelling_tests {
+    use super::Sex;
+
+    #[test]
+    fn registers_in_english_and_french_read_the_same() {
+        for s in ["F", "f", "female", "Femme", "FÉMININ", " F. "] {
+            assert_eq!(Sex::from_register(s), Ok(Sex::Female), "{s}");
+        }
+        for s in ["M", "male", "H", "homme", "Masculin", "m."] {
+            assert_eq!(Sex::from_register(s), Ok(Sex::Male), "{s}");
+        }
+        for s in ["", "x", "fm", "mf", "1", "unknown"] {
+            assert!(Sex::from_register(s).is_err(), "{s:?} was read");
+        }
+    }
+}

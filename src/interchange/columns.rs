@@ -6,7 +6,7 @@
 use super::parser::Parser;
 use crate::domain::{
     Area, Centicarats, Cents, Digger, Licence, LicenceEvent, LicenceEventKind, Litres, PositionFix,
-    ProductionEntry, RecordKind, Sale, Site, Stone,
+    ProductionEntry, RecordKind, Sale, Sex, Site, Stone,
 };
 use std::collections::HashMap;
 
@@ -292,7 +292,7 @@ impl Record {
                 id: p.id("id"),
                 national_id: p.text("national_id"),
                 full_name: p.text("full_name"),
-                sex: p.parse("sex"),
+                sex: p.parse_with("sex", Sex::from_register),
                 birth_date: p.date("birth_date"),
                 village: p.text("village"),
                 chiefdom: p.text("chiefdom"),
