@@ -10,6 +10,7 @@ pub mod codec;
 mod enrolment;
 mod error;
 pub mod limits;
+mod progress;
 pub mod scope;
 pub mod wire;
 
@@ -19,3 +20,4 @@ pub use enrolment::{
     login_on_device,
 };
 pub use error::SyncError;
+pub use progress::SyncProgress;
