@@ -8,6 +8,7 @@ mod background;
 mod context;
 mod digger_list;
 mod diggers_adapter;
+mod enrol_form;
 mod forms;
 mod gps_discovery;
 mod gps_feed;
