@@ -4,7 +4,7 @@
 //! against the real server binary on 127.0.0.1 over TLS with a private CA. Errors in plain
 //! words: unreadable, not an enrolment file, code used, code expired.
 
-use alluvium::app::{App, SessionAdapter};
+use alluvium::app::{App, SessionAdapter, SettingsAdapter};
 use alluvium::store::Store;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use slint::ComponentHandle;
@@ -219,4 +219,55 @@ fn first_start_enrols_from_the_file_and_says_what_is_wrong_with_a_bad_one() {
             Some(std::fs::read_to_string(&ca).unwrap().as_str())
         );
     });
+
+    // Settings: an administrator enrols the device again from a new file.
+    type_into(&app, "User name", "admin");
+    type_into(&app, "Password", test_kit::server::PASSWORD);
+    tap(&app, "Log in");
+    wait_for(&app, "the login", |a| {
+        a.window().global::<SessionAdapter>().get_gate() == 0
+    });
+    app.show_page(8);
+    // The button sits below the page's fold; its callback is what it runs.
+    let settings = app.window().global::<SettingsAdapter>();
+    assert!(settings.get_can_enrol());
+    settings.invoke_enrol_again();
+    assert_eq!(session.get_gate(), 1);
+    let again = dir.path().join("again.enrol");
+    enrolment_file(&server, &ca, &again, &[]);
+    type_into(
+        &app,
+        "Enrolment file from your office",
+        again.to_str().unwrap(),
+    );
+    tap(&app, "Enrol from file");
+    wait_for(&app, "enrolment again", |a| {
+        !a.window().global::<SessionAdapter>().get_working()
+    });
+    // The same server knows this device already: said in words, the device stays as it was.
+    let e = session.get_enrol_error();
+    assert!(e.contains("already enrolled with this server"), "{e}");
+    assert_eq!(session.get_gate(), 1);
+
+    // A file of another server (the office moved the device): enrolled there.
+    let other_dir = tempfile::tempdir().unwrap();
+    let (other, other_ca) = tls_server(other_dir.path());
+    let moved = dir.path().join("moved.enrol");
+    enrolment_file(&other, &other_ca, &moved, &[]);
+    type_into(
+        &app,
+        "Enrolment file from your office",
+        moved.to_str().unwrap(),
+    );
+    tap(&app, "Enrol from file");
+    wait_for(&app, "enrolment with the other server", |a| {
+        !a.window().global::<SessionAdapter>().get_working()
+    });
+    assert_eq!(session.get_enrol_error(), "");
+    assert_eq!(
+        session.get_gate(),
+        2,
+        "the login screen after enrolling again"
+    );
+    assert!(session.get_login_note().contains(&other.url));
 }
