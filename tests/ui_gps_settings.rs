@@ -254,11 +254,38 @@ fn settings_finds_gpsd_and_serial_receivers_and_production_shows_the_fix() {
         .to_string();
     let (lat, lon) = position_in(&text).unwrap_or_else(|| panic!("no position in {text:?}"));
     let gpsd_says = common::chk_tpvs(&log.with_extension("log.chk"));
-    assert!(
+    let decoded_by_gpsd = |lat: f64, lon: f64, within: f64| {
         gpsd_says
             .iter()
-            .any(|t| (t.lat - lat).abs() <= 6e-7 && (t.lon - lon).abs() <= 6e-7),
+            .any(|t| (t.lat - lat).abs() <= within && (t.lon - lon).abs() <= within)
+    };
+    assert!(
+        decoded_by_gpsd(lat, lon, 6e-7),
         "{text:?} is not a position gpsd decodes from {}",
         log.display()
     );
+
+    // The serial receiver instead: read here at 9600 baud, the same positions.
+    app.show_page(8);
+    settings.set_gps_found_index(2);
+    tap(&app, "Use this receiver");
+    assert_eq!(
+        settings.get_gps_current(),
+        format!("In use: {d}/ttyUSB0 at 9600 baud")
+    );
+    app.show_page(3);
+    wait_for(&app, "a fix from the serial receiver", |a| {
+        a.window()
+            .global::<GpsAdapter>()
+            .get_fix_text()
+            .starts_with("nmea · ")
+    });
+    let text = app
+        .window()
+        .global::<GpsAdapter>()
+        .get_fix_text()
+        .to_string();
+    let (lat, lon) = position_in(&text).unwrap_or_else(|| panic!("no position in {text:?}"));
+    // Our decoder and gpsd agree to 1e-6 degrees (tests/gps_gpsd.rs); six decimals shown.
+    assert!(decoded_by_gpsd(lat, lon, 1.6e-6), "{text:?}");
 }
