@@ -443,18 +443,27 @@ impl SyncClient {
     ) -> Result<(), SyncError> {
         p.receiving = true;
         progress(p);
+        let mut ask_count = true;
         loop {
             let cursor: i64 = store
                 .sync_setting("pull_cursor")?
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
-            let req = PullRequest {
+            let mut req = PullRequest {
                 cursor,
                 limit: Some(PULL_PAGE),
                 // The first page says how many wait in all.
-                count: p.to_receive.is_none(),
+                count: ask_count && p.to_receive.is_none(),
             };
-            let page = self.retry(|| self.pull(token, &req))?;
+            let page = match self.retry(|| self.pull(token, &req)) {
+                // A server older than the count refuses the field: ask as before.
+                Err(SyncError::Server { status: 400, .. }) if req.count => {
+                    ask_count = false;
+                    req.count = false;
+                    self.retry(|| self.pull(token, &req))?
+                }
+                other => other?,
+            };
             if page.cursor < cursor {
                 return Err(SyncError::BadResponse(format!(
                     "the server moved the cursor back from {cursor} to {}",
