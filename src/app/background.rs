@@ -31,12 +31,27 @@ impl Jobs {
             done(result);
             return;
         };
-        let slot: Arc<Mutex<Option<Result<T, String>>>> = Arc::new(Mutex::new(None));
+        self.spawn(
+            move || {
+                Store::open(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut s| job(&mut s))
+            },
+            done,
+        );
+    }
+
+    /// Runs `job` on a worker (work that needs no database, such as probing devices), then
+    /// `done` on the UI thread with its result.
+    pub fn spawn<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+        done: impl FnOnce(T) + 'static,
+    ) {
+        let slot: Arc<Mutex<Option<T>>> = Arc::new(Mutex::new(None));
         let out = slot.clone();
         std::thread::spawn(move || {
-            let result = Store::open(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|mut s| job(&mut s));
+            let result = job();
             if let Ok(mut o) = out.lock() {
                 *o = Some(result);
             }

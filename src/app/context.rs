@@ -23,6 +23,8 @@ pub struct Ctx {
     pub jobs: Jobs,
     /// The GPS receiver's reader and what it has seen.
     pub gps: super::gps_feed::Feed,
+    /// Where the Settings page looks for receivers.
+    pub gps_discovery: RefCell<super::gps_discovery::Discovery>,
 }
 
 impl Ctx {
@@ -36,6 +38,7 @@ impl Ctx {
             today: Cell::new(chrono::Local::now().date_naive()),
             jobs: Default::default(),
             gps: Default::default(),
+            gps_discovery: Default::default(),
         }
     }
 

@@ -19,9 +19,6 @@ use std::time::Duration;
 /// The device setting holding the chosen receiver.
 pub const GPS_SOURCE: &str = "gps_source";
 
-/// gpsd's usual address.
-const GPSD_LOCAL: &str = "127.0.0.1:2947";
-
 /// Serial speeds a receiver may use.
 const BAUDS: &[u32] = &[4800, 9600, 19200, 38400, 57600, 115200];
 
@@ -94,40 +91,6 @@ fn split_baud(rest: &str) -> (&str, Option<u32>) {
     }
 }
 
-/// Receivers found on this device: gpsd answering on localhost:2947, and serial devices
-/// under /dev named ttyACM*, ttyUSB* or rfcomm*. Each as (source, label).
-pub fn find_receivers() -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    if let Ok(addr) = GPSD_LOCAL.parse()
-        && std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok()
-    {
-        found.push((
-            format!("gpsd:{GPSD_LOCAL}"),
-            "gpsd on localhost:2947 (answering)".to_string(),
-        ));
-    }
-    let mut serial: Vec<String> = std::fs::read_dir("/dev")
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().to_string())
-                .filter(|n| {
-                    ["ttyACM", "ttyUSB", "rfcomm"]
-                        .iter()
-                        .any(|p| n.starts_with(p))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    serial.sort();
-    for name in serial {
-        found.push((
-            format!("nmea:/dev/{name}@9600"),
-            format!("/dev/{name} (serial, 9600 baud)"),
-        ));
-    }
-    found
-}
-
 /// A source typed by hand: a device path (with a baud rate) or gpsd as `HOST:PORT`. The error
 /// says which field is wrong (`true`: the baud rate).
 pub fn source_by_hand(path: &str, baud: &str) -> Result<String, (bool, String)> {
@@ -186,29 +149,13 @@ fn open(source: &str) -> Result<Box<dyn PositionSource>, String> {
     } else if let Some(rest) = source.strip_prefix("nmea:") {
         let (path, baud) = split_baud(rest);
         if let Some(baud) = baud {
-            set_speed(path, baud)?;
+            crate::gps::probe::set_serial_speed(path, baud, &[])?;
         }
         crate::gps::read_nmea_file(path)
             .map(|r| Box::new(r) as _)
             .map_err(|e| e.to_string())
     } else {
         Err(format!("unknown GPS source {source}"))
-    }
-}
-
-/// Sets a serial device's speed with `stty` (raw, no echo), as a receiver needs.
-fn set_speed(path: &str, baud: u32) -> Result<(), String> {
-    let out = std::process::Command::new("stty")
-        .args(["-F", path, &baud.to_string(), "raw", "-echo"])
-        .output()
-        .map_err(|e| format!("cannot set the speed of {path}: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "cannot set {path} to {baud} baud: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
     }
 }
 
@@ -294,7 +241,10 @@ pub fn describe(
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))
                 .unwrap_or_default();
-            let base = format!("{source} · ±{:.1} m · {age} s ago", f.accuracy_m);
+            let base = format!(
+                "{source} · {:.6}, {:.6} · ±{:.1} m · {age} s ago",
+                f.lat, f.lon, f.accuracy_m
+            );
             match gate_result {
                 Ok(()) => (base, 1, true),
                 Err(why) => (format!("{base} — {why}"), 2, false),

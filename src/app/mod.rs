@@ -8,7 +8,9 @@ mod background;
 mod context;
 mod digger_list;
 mod diggers_adapter;
+mod enrol_form;
 mod forms;
+mod gps_discovery;
 mod gps_feed;
 mod licence_area;
 mod licence_card_adapter;
@@ -90,6 +92,15 @@ impl App {
     /// 5 review, 6 reports, 7 sales, 8 settings).
     pub fn show_page(&self, page: i32) {
         shell_adapter::show_page(&self.window, &self.ctx, &self.refresh, page);
+    }
+
+    /// Where the Settings page looks for GPS receivers: gpsd at `gpsd` (`HOST:PORT`, usually
+    /// 127.0.0.1:2947) and serial devices in `dev_dir` (usually /dev). For tests.
+    pub fn set_gps_discovery(&self, gpsd: &str, dev_dir: &std::path::Path) {
+        *self.ctx.gps_discovery.borrow_mut() = gps_discovery::Discovery {
+            gpsd: gpsd.to_string(),
+            dev_dir: dev_dir.to_path_buf(),
+        };
     }
 
     /// Reads the store for a check after UI actions (tests).

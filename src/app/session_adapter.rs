@@ -8,6 +8,7 @@
 //! uses; this adapter only says what happened in plain words.
 
 use super::context::Ctx;
+use super::enrol_form;
 use super::shell_adapter;
 use super::{AppAdapter, AppWindow, SessionAdapter};
 use crate::demo::{self, DemoOptions};
@@ -47,7 +48,8 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>, refresh: Refresh) {
         }
     };
     s.on_log_in(wire(log_in));
-    s.on_enrol(wire(enrol));
+    s.on_enrol(wire(|app, c, _| enrol_form::enrol(app, c)));
+    s.on_enrol_from_file(wire(|app, c, _| enrol_form::enrol_from_file(app, c)));
     s.on_set_up(wire(set_up));
     s.on_try_demo(wire(try_demo));
     s.on_unlock(wire(unlock));
@@ -257,75 +259,6 @@ fn unlock(app: &AppWindow, ctx: &Rc<Ctx>, _refresh: &Refresh) {
         }
         Err(e) => s.set_e_unlock(plain(&e).into()),
     }
-}
-
-fn enrol(app: &AppWindow, ctx: &Rc<Ctx>, _refresh: &Refresh) {
-    let s = app.global::<SessionAdapter>();
-    let url = s.get_server_url().trim().to_string();
-    let code = s.get_code().trim().to_string();
-    let ca_path = s.get_ca_path().trim().to_string();
-    s.set_enrol_error("".into());
-    s.set_e_server_url(if url.is_empty() {
-        "Enter the server's address, e.g. https://sync.example.org".into()
-    } else {
-        "".into()
-    });
-    s.set_e_code(if code.is_empty() {
-        "Enter the one-time code your office gave you".into()
-    } else {
-        "".into()
-    });
-    let pem = if ca_path.is_empty() {
-        s.set_e_ca_path("".into());
-        None
-    } else {
-        match std::fs::read(&ca_path) {
-            Ok(p) => {
-                s.set_e_ca_path("".into());
-                Some(p)
-            }
-            Err(e) => {
-                s.set_e_ca_path(format!("Cannot read this file: {e}").into());
-                return;
-            }
-        }
-    };
-    if url.is_empty() || code.is_empty() {
-        return;
-    }
-    s.set_working(true);
-    s.set_working_text(format!("Contacting {url}…").into());
-    let (weak, c) = (app.as_weak(), ctx.clone());
-    let u = url.clone();
-    ctx.jobs.run(
-        &ctx.store,
-        move |store| {
-            crate::sync::enrol(store, &u, &code, pem.as_deref(), false).map_err(|e| plain(&e))
-        },
-        move |result| {
-            let Some(app) = weak.upgrade() else { return };
-            let s = app.global::<SessionAdapter>();
-            s.set_working(false);
-            match result {
-                Ok(region) => {
-                    s.set_code("".into());
-                    s.set_enrol_from_settings(false);
-                    s.set_path(0);
-                    if let Err(e) = c.store.borrow_mut().close_session() {
-                        s.set_e_login(format!("Cannot close the session: {e}").into());
-                    }
-                    *c.officer.borrow_mut() = None;
-                    shell_adapter::apply_role(&app, &c);
-                    to_login(&app, &c, false);
-                    s.set_login_note(
-                        format!("Enrolled with {url} (region {region}): log in with your account")
-                            .into(),
-                    );
-                }
-                Err(e) => s.set_enrol_error(e.into()),
-            }
-        },
-    );
 }
 
 /// Starts the idle clock of the screen lock: after the minutes set in Settings without a key

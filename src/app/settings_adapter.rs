@@ -3,6 +3,7 @@
 //! with (and enrolling again), and the officers of a device set up without a server.
 
 use super::context::Ctx;
+use super::gps_discovery;
 use super::gps_feed;
 use super::session_adapter;
 use super::{AppWindow, SessionAdapter, SettingsAdapter};
@@ -30,7 +31,7 @@ pub fn lock_minutes(ctx: &Ctx) -> Result<u32, String> {
 /// Wires the page; returns what refreshes it. `lock_changed` restarts the idle clock.
 pub fn connect(app: &AppWindow, ctx: Rc<Ctx>, lock_changed: Rc<dyn Fn()>) -> Box<dyn Fn()> {
     let a = app.global::<SettingsAdapter>();
-    let found: Rc<RefCell<Vec<String>>> = Rc::default();
+    let found: Rc<RefCell<FoundReceivers>> = Rc::default();
 
     let refresh: Rc<dyn Fn()> = {
         let (weak, c, f) = (app.as_weak(), ctx.clone(), found.clone());
@@ -87,6 +88,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>, lock_changed: Rc<dyn Fn()>) -> Box
         let a = app.global::<SettingsAdapter>();
         let chosen = f
             .borrow()
+            .sources
             .get(a.get_gps_found_index().max(0) as usize)
             .cloned();
         if let Some(source) = chosen {
@@ -134,7 +136,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>, lock_changed: Rc<dyn Fn()>) -> Box
     Box::new(move || refresh())
 }
 
-fn show(app: &AppWindow, ctx: &Ctx, found: &RefCell<Vec<String>>) {
+fn show(app: &AppWindow, ctx: &Ctx, found: &Rc<RefCell<FoundReceivers>>) {
     let a = app.global::<SettingsAdapter>();
     match lock_minutes(ctx) {
         Ok(m) => a.set_lock_minutes(m.to_string().into()),
@@ -142,7 +144,7 @@ fn show(app: &AppWindow, ctx: &Ctx, found: &RefCell<Vec<String>>) {
     }
     a.set_lock_status("".into());
     a.set_gps_current(gps_feed::describe_source(ctx).into());
-    if found.borrow().is_empty() {
+    if !found.borrow().looked {
         scan(app, ctx, found);
     }
 
@@ -200,18 +202,60 @@ fn show(app: &AppWindow, ctx: &Ctx, found: &RefCell<Vec<String>>) {
     }
 }
 
-fn scan(app: &AppWindow, ctx: &Ctx, found: &RefCell<Vec<String>>) {
-    let a = app.global::<SettingsAdapter>();
-    let sources = gps_feed::find_receivers();
-    let mut labels: Vec<SharedString> = sources.iter().map(|(_, label)| label.into()).collect();
-    a.set_gps_any_found(!labels.is_empty());
-    if labels.is_empty() {
-        labels.push("None found: plug a receiver in, then look again".into());
+/// What the receivers' list holds: the sources found, and whether a look is under way or done.
+#[derive(Default)]
+struct FoundReceivers {
+    sources: Vec<String>,
+    looking: bool,
+    looked: bool,
+}
+
+/// Looks for receivers on a worker (probing takes seconds); the list says so meanwhile.
+fn scan(app: &AppWindow, ctx: &Ctx, found: &Rc<RefCell<FoundReceivers>>) {
+    if found.borrow().looking {
+        return;
     }
-    *found.borrow_mut() = sources.into_iter().map(|(s, _)| s).collect();
-    a.set_gps_found(ModelRc::new(VecModel::from(labels)));
+    let a = app.global::<SettingsAdapter>();
+    let baud = a
+        .get_gps_baud()
+        .trim()
+        .parse()
+        .unwrap_or(gps_discovery::DEFAULT_BAUD);
+    {
+        let mut f = found.borrow_mut();
+        f.looking = true;
+        f.sources.clear();
+    }
+    a.set_gps_any_found(false);
+    a.set_gps_looking(true);
+    a.set_gps_found(ModelRc::new(VecModel::from(vec![SharedString::from(
+        "Looking for receivers…",
+    )])));
     a.set_gps_found_index(0);
-    let _ = ctx;
+    let at = ctx.gps_discovery.borrow().clone();
+    let (weak, f) = (app.as_weak(), found.clone());
+    ctx.jobs.spawn(
+        move || gps_discovery::discover(&at, baud),
+        move |receivers| {
+            {
+                let mut f = f.borrow_mut();
+                f.looking = false;
+                f.looked = true;
+                f.sources = receivers.iter().map(|r| r.source.clone()).collect();
+            }
+            let Some(app) = weak.upgrade() else { return };
+            let a = app.global::<SettingsAdapter>();
+            let mut labels: Vec<SharedString> =
+                receivers.iter().map(|r| r.label.as_str().into()).collect();
+            a.set_gps_any_found(!labels.is_empty());
+            a.set_gps_looking(false);
+            if labels.is_empty() {
+                labels.push("None found: plug a receiver in, then look again".into());
+            }
+            a.set_gps_found(ModelRc::new(VecModel::from(labels)));
+            a.set_gps_found_index(0);
+        },
+    );
 }
 
 fn use_source(app: &AppWindow, ctx: &Ctx, source: Option<String>) {

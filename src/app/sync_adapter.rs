@@ -2,15 +2,17 @@
 //! the changes the server refused with its reasons, a "Sync now" button, and a background sync
 //! every few minutes while the device is enrolled and an officer is logged in, with the time of
 //! the next attempt. Sync runs on a worker with its own connection, so the window never waits
-//! for the network; while it runs the page says how many changes are on their way.
+//! for the network; while it runs the page says how many changes are sent and received of
+//! how many.
 
 use super::context::Ctx;
 use super::session_adapter::plain;
 use super::{AppWindow, SyncAdapter};
-use crate::sync::SyncClient;
+use crate::sync::{SyncClient, SyncProgress};
 use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How often the app syncs by itself while enrolled and logged in.
@@ -51,19 +53,28 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> (Box<dyn Fn()>, Timer) {
             let a = app.global::<SyncAdapter>();
             a.set_error_text("".into());
             a.set_syncing(true);
-            let pending = c.store.borrow().pending_changes().unwrap_or(0);
-            a.set_progress_text(
-                format!("Syncing: sending {pending} changes, then receiving what is new…").into(),
-            );
+            a.set_progress_text("Syncing: counting the changes to send…".into());
+            // The worker reports after each batch and page; a timer here shows it.
+            let progress: Arc<Mutex<Option<SyncProgress>>> = Arc::default();
+            a.set_progress(-1.0);
+            let shown = show_progress(&app, progress.clone(), r.clone());
             let (r, running) = (r.clone(), running.clone());
             let weak = weak.clone();
             c.jobs.run(
                 &c.store,
-                |store| {
+                move |store| {
                     let client = SyncClient::from_store(store).map_err(|e| plain(&e))?;
-                    client.sync(store).map_err(|e| plain(&e))
+                    let mut report = |p: &SyncProgress| {
+                        if let Ok(mut slot) = progress.lock() {
+                            *slot = Some(*p);
+                        }
+                    };
+                    client
+                        .sync_with_progress(store, &mut report)
+                        .map_err(|e| plain(&e))
                 },
                 move |result| {
+                    shown.stop();
                     running.set(false);
                     r();
                     if let Some(app) = weak.upgrade() {
@@ -95,6 +106,33 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> (Box<dyn Fn()>, Timer) {
     let s = start_sync;
     timer.start(TimerMode::Repeated, AUTO_SYNC_EVERY, move || s(false));
     (Box::new(move || refresh()), timer)
+}
+
+/// Shows the latest progress a running sync reported, every 200 ms until stopped, with the
+/// page refreshed (the changes still waiting) when it moves.
+fn show_progress(
+    app: &AppWindow,
+    progress: Arc<Mutex<Option<SyncProgress>>>,
+    refresh: Rc<dyn Fn()>,
+) -> Timer {
+    let timer = Timer::default();
+    let weak = app.as_weak();
+    let mut shown: Option<SyncProgress> = None;
+    timer.start(TimerMode::Repeated, Duration::from_millis(200), move || {
+        let latest = progress.lock().ok().and_then(|p| *p);
+        let (Some(app), Some(p)) = (weak.upgrade(), latest) else {
+            return;
+        };
+        if shown == Some(p) {
+            return;
+        }
+        shown = Some(p);
+        refresh();
+        let a = app.global::<SyncAdapter>();
+        a.set_progress_text(p.words().into());
+        a.set_progress(p.fraction().unwrap_or(-1.0));
+    });
+    timer
 }
 
 fn show(app: &AppWindow, ctx: &Ctx, next_at: chrono::DateTime<chrono::Local>, running: bool) {
@@ -135,6 +173,8 @@ fn show(app: &AppWindow, ctx: &Ctx, next_at: chrono::DateTime<chrono::Local>, ru
         .into(),
     );
     a.set_pending_text(format!("{} changes waiting to be sent", status.pending).into());
+    // The rail's count too, which a sync changes.
+    super::shell_adapter::update_pending(app, ctx);
     if a.get_last_success_text().is_empty() || !a.get_last_success_text().starts_with("Last sync:")
     {
         a.set_last_success_text(

@@ -112,13 +112,17 @@ pub enum Command {
     /// Enrol this device with a sync server using a one-time code from an admin.
     Enrol {
         /// The server, e.g. https://sync.example.org (plain http only to loopback).
-        #[arg(long, value_name = "URL")]
-        server: String,
-        #[arg(long)]
-        code: String,
+        #[arg(long, value_name = "URL", required_unless_present = "file")]
+        server: Option<String>,
+        #[arg(long, required_unless_present = "file")]
+        code: Option<String>,
         /// Trust only this CA certificate (PEM) for the server's TLS certificate.
         #[arg(long, value_name = "PEM")]
         ca_cert: Option<PathBuf>,
+        /// The enrolment file from the office (server, code and CA certificate in one), instead
+        /// of --server, --code and --ca-cert.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["server", "code", "ca_cert"])]
+        file: Option<PathBuf>,
         /// Allow plain http to a non-loopback address (trusted networks only).
         #[arg(long)]
         allow_plain_http: bool,
@@ -295,8 +299,15 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
             server,
             code,
             ca_cert,
+            file,
             allow_plain_http,
-        }) => sync::enrol(&db, &server, &code, ca_cert.as_deref(), allow_plain_http),
+        }) => match (file, server, code) {
+            (Some(file), _, _) => sync::enrol_from_file(&db, &file, allow_plain_http),
+            (None, Some(server), Some(code)) => {
+                sync::enrol(&db, &server, &code, ca_cert.as_deref(), allow_plain_http)
+            }
+            _ => bail!("give --server URL and --code CODE, or --file FILE"),
+        },
         Some(Command::Login {
             user,
             password_stdin,

@@ -26,6 +26,18 @@ pub fn enrol(
     Ok(())
 }
 
+/// Enrols the device from an enrolment file.
+pub fn enrol_from_file(db: &Path, file: &Path, allow_plain_http: bool) -> Result<()> {
+    let mut store = Store::open(db)?;
+    let region = crate::sync::enrol_from_file(&mut store, file, allow_plain_http)?;
+    let server = store.sync_setting("server_url")?.unwrap_or_default();
+    println!(
+        "enrolled device {} with {server} (region {region})",
+        store.device_id()
+    );
+    Ok(())
+}
+
 /// Logs an officer in, reading the password from standard input.
 pub fn login(db: &Path, user: &str, password_stdin: bool) -> Result<()> {
     if !password_stdin {

@@ -12,6 +12,7 @@ pub mod gate;
 pub mod geofence;
 pub mod gpsd;
 pub mod nmea;
+pub mod probe;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

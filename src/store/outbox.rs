@@ -209,6 +209,16 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// How many changes of `author` wait to be sent.
+    pub fn unsent_count_by(&self, author: &str) -> Result<usize, StoreError> {
+        let n: i64 = self.conn().query_row(
+            "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND author = ?1",
+            params![author],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as usize)
+    }
+
     /// Changes of one record, oldest first (its audit trail on this device).
     pub fn changes_of(&self, record_id: &str) -> Result<Vec<OutboxRow>, StoreError> {
         let mut st = self.conn().prepare_cached(&format!(

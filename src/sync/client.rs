@@ -7,6 +7,7 @@ use super::canonical::{Link, Signed, decode_b64, decode_signature, link_of};
 use super::chain;
 use super::codec;
 use super::error::SyncError;
+use super::progress::SyncProgress;
 use super::wire::{
     Change, DeviceKeyRequest, DeviceKeysResponse, ErrorBody, Health, Op, PullRequest, PullResponse,
     PushRequest, PushResponse, Verdict,
@@ -314,7 +315,17 @@ impl SyncClient {
 
     /// Pushes every unsent change of the logged-in officer, then pulls everything new.
     pub fn sync(&self, store: &mut Store) -> Result<SyncReport, SyncError> {
-        let result = self.sync_inner(store);
+        self.sync_with_progress(store, &mut |_| {})
+    }
+
+    /// [`sync`](Self::sync), telling `progress` how far it has got after each push batch and
+    /// each pull page.
+    pub fn sync_with_progress(
+        &self,
+        store: &mut Store,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<SyncReport, SyncError> {
+        let result = self.sync_inner(store, progress);
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         match &result {
             Ok(_) => {
@@ -326,7 +337,11 @@ impl SyncClient {
         result
     }
 
-    fn sync_inner(&self, store: &mut Store) -> Result<SyncReport, SyncError> {
+    fn sync_inner(
+        &self,
+        store: &mut Store,
+        progress: &mut dyn FnMut(&SyncProgress),
+    ) -> Result<SyncReport, SyncError> {
         let officer = store.session()?.ok_or(SyncError::NotLoggedIn)?;
         let token = officer.session_token.clone().ok_or_else(|| {
             SyncError::SessionExpired(format!(
@@ -335,12 +350,19 @@ impl SyncClient {
             ))
         })?;
         let mut report = SyncReport::default();
+        let mut p = SyncProgress {
+            to_send: store.unsent_count_by(&officer.officer_id.to_string())?,
+            ..SyncProgress::default()
+        };
+        progress(&p);
         // The server must know the key before it sees the first signed change.
         let result = self.register_device_key(store);
-        let result = result.and_then(|()| self.push_all(store, &officer, &token, &mut report));
+        let result = result
+            .and_then(|()| self.push_all(store, &officer, &token, &mut report, &mut p, progress));
         // Keys before changes, so that what other devices signed can be checked on arrival.
         let result = result.and_then(|()| self.fetch_device_keys(store, &token));
-        let result = result.and_then(|()| self.pull_all(store, &token, &mut report));
+        let result =
+            result.and_then(|()| self.pull_all(store, &token, &mut report, &mut p, progress));
         if let Err(SyncError::Server {
             status: 401,
             message,
@@ -359,6 +381,8 @@ impl SyncClient {
         officer: &CachedOfficer,
         token: &str,
         report: &mut SyncReport,
+        p: &mut SyncProgress,
+        progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<(), SyncError> {
         let author = officer.officer_id.to_string();
         let origin = store.device_id().0;
@@ -402,6 +426,10 @@ impl SyncClient {
             report.pushed += accepted.len();
             report.rejected += rejected.len();
             store.record_push_answer(&accepted, &rejected)?;
+            p.sent += batch.len();
+            // Changes written while the sync runs go in this sync too.
+            p.to_send = p.to_send.max(p.sent);
+            progress(p);
         }
     }
 
@@ -410,17 +438,32 @@ impl SyncClient {
         store: &mut Store,
         token: &str,
         report: &mut SyncReport,
+        p: &mut SyncProgress,
+        progress: &mut dyn FnMut(&SyncProgress),
     ) -> Result<(), SyncError> {
+        p.receiving = true;
+        progress(p);
+        let mut ask_count = true;
         loop {
             let cursor: i64 = store
                 .sync_setting("pull_cursor")?
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
-            let req = PullRequest {
+            let mut req = PullRequest {
                 cursor,
                 limit: Some(PULL_PAGE),
+                // The first page says how many wait in all.
+                count: ask_count && p.to_receive.is_none(),
             };
-            let page = self.retry(|| self.pull(token, &req))?;
+            let page = match self.retry(|| self.pull(token, &req)) {
+                // A server older than the count refuses the field: ask as before.
+                Err(SyncError::Server { status: 400, .. }) if req.count => {
+                    ask_count = false;
+                    req.count = false;
+                    self.retry(|| self.pull(token, &req))?
+                }
+                other => other?,
+            };
             if page.cursor < cursor {
                 return Err(SyncError::BadResponse(format!(
                     "the server moved the cursor back from {cursor} to {}",
@@ -436,6 +479,11 @@ impl SyncClient {
                 .collect();
             store.apply_remote(&changes, Some(page.cursor))?;
             report.pulled += changes.len();
+            if let Some(waiting) = page.waiting {
+                p.to_receive = Some(waiting);
+            }
+            p.received += changes.len();
+            progress(p);
             if !page.has_more {
                 return Ok(());
             }

@@ -20,6 +20,9 @@ pub enum SyncError {
     /// The server URL is not acceptable.
     #[error("{0}")]
     BadUrl(String),
+    /// The enrolment file cannot be read or is not one (the words say which).
+    #[error("{0}")]
+    EnrolmentFile(String),
     /// The CA certificate file is unusable.
     #[error("cannot use the CA certificate: {0}")]
     BadCertificate(String),

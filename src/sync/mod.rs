@@ -8,8 +8,10 @@ pub mod chain;
 mod client;
 pub mod codec;
 mod enrolment;
+pub mod enrolment_file;
 mod error;
 pub mod limits;
+mod progress;
 pub mod scope;
 pub mod wire;
 
@@ -18,4 +20,6 @@ pub use enrolment::{
     LoginKind, MIN_PASSWORD_CHARS, add_local_officer, check_cached_password, enrol, login,
     login_on_device,
 };
+pub use enrolment_file::{EnrolmentFile, enrol_from_file};
 pub use error::SyncError;
+pub use progress::SyncProgress;

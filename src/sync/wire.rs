@@ -119,6 +119,10 @@ pub struct PullRequest {
     /// Page size (at most [`MAX_PULL_PAGE`]).
     #[serde(default)]
     pub limit: Option<u32>,
+    /// Asks the server to say how many changes wait after the cursor for this device
+    /// ([`PullResponse::waiting`]), for a progress "of total"; sent on a sync's first page.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub count: bool,
 }
 
 /// One change as the server numbered it. Field names are protocol; do not rename.
@@ -136,6 +140,10 @@ pub struct PullResponse {
     pub cursor: i64,
     /// Whether more changes wait after this page.
     pub has_more: bool,
+    /// When asked for (`count`): how many changes this device may see waited after the
+    /// request's cursor, this page's included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<u64>,
 }
 
 /// `POST /enrol`. Field names are protocol; do not rename.

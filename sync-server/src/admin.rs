@@ -34,6 +34,28 @@ pub enum AdminCommand {
         #[arg(long, hide = true)]
         seconds: Option<i64>,
     },
+    /// Write one enrolment file: the server's address, a one-time code for a region and the
+    /// server's CA certificate, from which a device enrols (`alluvium enrol --file FILE`, or
+    /// the app's first start), e.g. carried on a USB stick.
+    EnrolmentFile {
+        #[arg(long)]
+        region: String,
+        /// The address devices reach the server at, e.g. https://sync.example.org.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The CA certificate (PEM) the server's TLS certificate chains to.
+        #[arg(long, value_name = "PEM")]
+        ca_cert: Option<std::path::PathBuf>,
+        /// Where to write the file (readable by its owner only).
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+        /// How long the code stays valid, in hours.
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+        /// How long the code stays valid, in seconds (overrides --hours; for tests).
+        #[arg(long, hide = true)]
+        seconds: Option<i64>,
+    },
     /// Devices.
     Device {
         #[command(subcommand)]
@@ -140,6 +162,56 @@ fn read_password() -> Result<String> {
     Ok(pw)
 }
 
+/// How long a new code stays valid, in seconds.
+fn code_lifetime(hours: i64, seconds: Option<i64>) -> Result<i64> {
+    let ttl = match seconds {
+        Some(s) => s,
+        None => hours.checked_mul(3600).with_context(|| {
+            format!("--hours {hours} is too large; a code is meant to be used within days")
+        })?,
+    };
+    if ttl <= 0 {
+        bail!("the code must stay valid for some time (--hours 1 or more)");
+    }
+    Ok(ttl)
+}
+
+/// A new code for `region` with the server's address and CA certificate, checked first so
+/// that a file the device cannot use is never written.
+fn enrolment_file(
+    store: &SqliteStore,
+    region: &str,
+    server: &str,
+    ca_cert: Option<&std::path::Path>,
+    ttl: i64,
+) -> Result<alluvium::sync::EnrolmentFile> {
+    if !(server.starts_with("https://") || server.starts_with("http://")) {
+        bail!("--server {server} is not an address devices can reach: https://HOST[:PORT]");
+    }
+    let ca_pem = ca_cert
+        .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
+        .transpose()?;
+    if let (Some(pem), Some(path)) = (&ca_pem, ca_cert) {
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            bail!("{} is not a PEM certificate", path.display());
+        }
+        alluvium::sync::SyncClient::new(server, Some(pem.as_bytes()))
+            .with_context(|| format!("{} cannot be used", path.display()))?;
+    }
+    let expires = chrono::TimeDelta::try_seconds(ttl)
+        .and_then(|d| chrono::Utc::now().checked_add_signed(d))
+        .context("the code's validity is too long; give fewer hours")?;
+    let code = store.make_enrol_code(region, ttl)?;
+    Ok(alluvium::sync::EnrolmentFile {
+        format: alluvium::sync::enrolment_file::FORMAT.into(),
+        server_url: server.trim_end_matches('/').to_string(),
+        code,
+        region: region.to_string(),
+        expires_at: expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ca_cert: ca_pem,
+    })
+}
+
 /// Runs one admin command against the database at `db`; the exit code is 1 when an audit
 /// finds problems.
 pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<std::process::ExitCode> {
@@ -191,16 +263,26 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<std::process::Exit
             hours,
             seconds,
         } => {
-            let ttl = match seconds {
-                Some(s) => s,
-                None => hours.checked_mul(3600).with_context(|| {
-                    format!("--hours {hours} is too large; a code is meant to be used within days")
-                })?,
-            };
-            if ttl <= 0 {
-                bail!("the code must stay valid for some time (--hours 1 or more)");
-            }
+            let ttl = code_lifetime(hours, seconds)?;
             println!("{}", store.make_enrol_code(&region, ttl)?);
+        }
+        AdminCommand::EnrolmentFile {
+            region,
+            server,
+            ca_cert,
+            out,
+            hours,
+            seconds,
+        } => {
+            let ttl = code_lifetime(hours, seconds)?;
+            let file = enrolment_file(&store, &region, &server, ca_cert.as_deref(), ttl)?;
+            alluvium::sync::enrolment_file::write_enrolment_file(&out, &file)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "enrolment file {} written: region {region}, server {server}, code valid until {}",
+                out.display(),
+                file.expires_at
+            );
         }
         AdminCommand::Device {
             command: DeviceCommand::Revoke { id },

@@ -737,7 +737,7 @@ fn finding_05_fields_and_pull_pages_are_bounded() {
         let results = server.push(&field, batch).unwrap();
         assert!(results.iter().all(|r| r.verdict == Verdict::Accepted));
     }
-    let page = server.pull(&coordinator, 0, 2_000).unwrap();
+    let page = server.pull(&coordinator, 0, 2_000, false).unwrap();
     let bytes: usize = page
         .changes
         .iter()
@@ -756,7 +756,7 @@ fn finding_05_fields_and_pull_pages_are_bounded() {
     let mut cursor = page.cursor;
     let mut seen = page.changes.len();
     loop {
-        let next = server.pull(&coordinator, cursor, 2_000).unwrap();
+        let next = server.pull(&coordinator, cursor, 2_000, false).unwrap();
         seen += next.changes.len();
         cursor = next.cursor;
         if !next.has_more {

@@ -175,9 +175,13 @@ fn authorisation_matrix() {
                 &PullRequest {
                     cursor: 0,
                     limit: Some(2000),
+                    count: true,
                 },
             )
             .unwrap();
+        // Everything fits the page, so the count is the page.
+        assert!(!page.has_more);
+        assert_eq!(page.waiting, Some(page.changes.len() as u64), "{user}");
         let seen: BTreeSet<(RecordKind, String)> = page
             .changes
             .iter()

@@ -18,6 +18,10 @@ pub const FOR_TESTS: &[Package] = &[
         why: "tests/gps_gpsd.rs starts a real gpsd on loopback and reads its fixes",
     },
     Package {
+        name: "socat",
+        why: "tests/ui_gps_settings.rs makes pseudo-terminals that stand in for serial GPS receivers",
+    },
+    Package {
         name: "gdal-bin",
         why: "tests/gpkg.rs reads the GeoPackage export back with ogrinfo (GDAL, as QGIS does)",
     },
@@ -196,10 +200,10 @@ mod tests {
 
     #[test]
     fn the_install_line_names_every_missing_package() {
-        let line = install_line(&FOR_TESTS[..2]);
+        let line = install_line(&FOR_TESTS[..3]);
         assert_eq!(
             line,
-            "sudo apt-get install -y --no-install-recommends gpsd gdal-bin"
+            "sudo apt-get install -y --no-install-recommends gpsd socat gdal-bin"
         );
     }
 

@@ -359,6 +359,6 @@ async fn pull(
     }
     let db = state.db.clone();
     let limit = req.limit.unwrap_or(alluvium::sync::wire::MAX_PULL_PAGE);
-    let page = run(move || Ok(db.pull(&session, req.cursor, limit)?)).await?;
+    let page = run(move || Ok(db.pull(&session, req.cursor, limit, req.count)?)).await?;
     json_response(&headers, &page)
 }

@@ -175,6 +175,13 @@ pub trait ServerStore: Send + Sync + 'static {
     fn session(&self, token: &str) -> Result<Option<Session>, DbError>;
     /// Applies a batch of changes, each exactly once; one answer per change, in order.
     fn push(&self, s: &Session, changes: &[Change]) -> Result<Vec<ChangeResult>, DbError>;
-    /// Changes after `cursor` that the session may see, at most `limit`.
-    fn pull(&self, s: &Session, cursor: i64, limit: u32) -> Result<PullResponse, DbError>;
+    /// Changes after `cursor` that the session may see, at most `limit`; with `count`, also
+    /// how many wait in all.
+    fn pull(
+        &self,
+        s: &Session,
+        cursor: i64,
+        limit: u32,
+        count: bool,
+    ) -> Result<PullResponse, DbError>;
 }

@@ -166,7 +166,13 @@ impl ServerStore for SqliteStore {
         push::push(&mut self.conn(), s, changes, prepared, checked, today)
     }
 
-    fn pull(&self, s: &Session, cursor: i64, limit: u32) -> Result<PullResponse, DbError> {
-        pull::pull(&self.conn(), s, cursor, limit)
+    fn pull(
+        &self,
+        s: &Session,
+        cursor: i64,
+        limit: u32,
+        count: bool,
+    ) -> Result<PullResponse, DbError> {
+        pull::pull(&self.conn(), s, cursor, limit, count)
     }
 }

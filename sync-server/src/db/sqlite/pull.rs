@@ -14,6 +14,7 @@ pub(super) fn pull(
     s: &Session,
     cursor: i64,
     limit: u32,
+    count: bool,
 ) -> Result<PullResponse, DbError> {
     let role = s.role();
     let quote = |v: &str| format!("'{}'", v.replace('\'', "''"));
@@ -37,10 +38,24 @@ pub(super) fn pull(
     let max_seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
         r.get(0)
     })?;
+    let visible = format!(
+        "seq > ?1 AND seq <= ?2 AND origin <> ?3 AND entity IN ({entity_list}) {region_filter}"
+    );
+    let waiting = if count {
+        let sql = format!("SELECT count(*) FROM changes WHERE {visible}");
+        let n: i64 = conn.query_row(
+            &sql,
+            params![cursor, max_seq, s.device.id.to_string()],
+            |r| r.get(0),
+        )?;
+        Some(n.max(0) as u64)
+    } else {
+        None
+    };
     let sql = format!(
         "SELECT seq, change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload,
                 chain_seq, prev, sig
-         FROM changes WHERE seq > ?1 AND seq <= ?2 AND origin <> ?3 AND entity IN ({entity_list}) {region_filter}
+         FROM changes WHERE {visible}
          ORDER BY seq LIMIT ?4"
     );
     let mut st = conn.prepare_cached(&sql)?;
@@ -122,5 +137,6 @@ pub(super) fn pull(
         changes,
         cursor,
         has_more,
+        waiting,
     })
 }

@@ -1,0 +1,73 @@
+//! How far a running sync has got: changes sent of those waiting in the outbox, changes
+//! received of those the server said wait for this device.
+
+/// A sync's progress, reported after each push batch and each pull page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncProgress {
+    /// Changes the server has answered (accepted or refused).
+    pub sent: usize,
+    /// Changes of the logged-in officer waiting to be sent when the sync began.
+    pub to_send: usize,
+    /// Whether the push is over and the pull has begun.
+    pub receiving: bool,
+    /// Changes received so far.
+    pub received: usize,
+    /// How many the server said wait for this device, once it has answered the first page.
+    pub to_receive: Option<u64>,
+}
+
+impl SyncProgress {
+    /// One line for the Sync page, e.g. "Sending changes: 200 of 1150".
+    pub fn words(&self) -> String {
+        if !self.receiving {
+            return format!("Sending changes: {} of {}", self.sent, self.to_send);
+        }
+        let sent = format!("sent {} of {}", self.sent, self.to_send);
+        match self.to_receive {
+            Some(total) => format!("Receiving changes: {} of {total} ({sent})", self.received),
+            None => format!("Receiving changes: asking the server what is new ({sent})"),
+        }
+    }
+}
+
+impl SyncProgress {
+    /// The share done, from 0 to 1, once both totals are known.
+    pub fn fraction(&self) -> Option<f32> {
+        let total = self.to_send as u64 + self.to_receive?;
+        if total == 0 {
+            return Some(1.0);
+        }
+        let done = (self.sent as u64 + self.received as u64).min(total);
+        Some(done as f32 / total as f32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_in_words() {
+        let mut p = SyncProgress {
+            sent: 200,
+            to_send: 1150,
+            ..Default::default()
+        };
+        assert_eq!(p.words(), "Sending changes: 200 of 1150");
+        p.sent = 1150;
+        p.receiving = true;
+        assert_eq!(
+            p.words(),
+            "Receiving changes: asking the server what is new (sent 1150 of 1150)"
+        );
+        p.to_receive = Some(3000);
+        p.received = 1000;
+        assert_eq!(
+            p.words(),
+            "Receiving changes: 1000 of 3000 (sent 1150 of 1150)"
+        );
+        assert_eq!(p.fraction(), Some(2150.0 / 4150.0));
+        p.to_receive = None;
+        assert_eq!(p.fraction(), None);
+    }
+}
