@@ -409,6 +409,8 @@ fn corrections_are_new_versions_and_history_is_kept() {
         weight: Centicarats(125),
         class: StoneClass::Gem,
         colour: "white".into(),
+        count: 1,
+        sieve: None,
     };
     let before = store.stats().unwrap().total.production;
     store

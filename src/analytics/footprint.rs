@@ -165,16 +165,16 @@ impl Footprint {
         }
     }
 
-    /// The footprint of stone facts, valued with the price model.
+    /// The footprint of stone facts, valued with the price model; a lot counts its stones at
+    /// its mean weight, within its sieve class.
     pub fn from_facts<'a>(
         facts: impl IntoIterator<Item = &'a StoneFact>,
         prices: &PriceModel,
     ) -> Self {
-        Self::from_weights(
-            facts
-                .into_iter()
-                .map(|f| (f.weight, prices.value(&f.region, f.weight, f.class))),
-        )
+        Self::from_counts(facts.into_iter().flat_map(|f| {
+            f.stones()
+                .map(move |(w, n)| (w, prices.value(&f.region, w, f.class), u64::from(n)))
+        }))
     }
 
     /// The footprint of stone tallies, valued with the price model.
@@ -300,7 +300,8 @@ impl ReferenceFootprint {
         })
     }
 
-    /// Builds the reference of `region` from stone facts (others' regions are skipped).
+    /// Builds the reference of `region` from stone facts (others' regions are skipped); a lot
+    /// counts its stones at its mean weight, within its sieve class.
     pub fn from_facts<'a>(
         region: &str,
         facts: impl IntoIterator<Item = &'a StoneFact>,
@@ -311,8 +312,46 @@ impl ReferenceFootprint {
             facts
                 .into_iter()
                 .filter(|f| &*f.region == region)
-                .map(|f| (f.weight, prices.value(&f.region, f.weight, f.class))),
+                .flat_map(|f| {
+                    f.stones().flat_map(move |(w, n)| {
+                        std::iter::repeat_n((w, prices.value(&f.region, w, f.class)), n as usize)
+                    })
+                }),
         )
+    }
+
+    /// The same reference without some of its stones (the parcel being judged, so that it is
+    /// never part of its own reference): `weights` are taken out of the sorted weights once
+    /// each, and the descriptive footprint is rebuilt from what is left (unpriced). Fails when
+    /// fewer than [`super::MIN_REFERENCE_STONES`] stones are left.
+    pub fn without(&self, weights: &[Centicarats]) -> Result<Self, AnalyticsError> {
+        let mut out: Vec<i64> = weights.iter().map(|w| w.0.max(1)).collect();
+        out.sort_unstable();
+        let mut kept = Vec::with_capacity(self.sorted_weights.len());
+        let mut k = 0;
+        for &w in &self.sorted_weights {
+            while k < out.len() && out[k] < w {
+                k += 1;
+            }
+            if k < out.len() && out[k] == w {
+                k += 1;
+            } else {
+                kept.push(w);
+            }
+        }
+        let needed = super::MIN_REFERENCE_STONES;
+        if kept.len() < needed {
+            return Err(AnalyticsError::ReferenceTooSmall {
+                region: self.region.clone(),
+                found: kept.len(),
+                needed,
+            });
+        }
+        Ok(ReferenceFootprint {
+            region: self.region.clone(),
+            footprint: Footprint::from_weights(kept.iter().map(|&w| (Centicarats(w), None))),
+            sorted_weights: kept,
+        })
     }
 
     /// Number of stones in the reference.

@@ -8,8 +8,8 @@
 
 use super::profile::{Profile, profile};
 use crate::domain::{
-    Centicarats, DiggerId, FixSource, Litres, Position, PositionFix, ProductionId, Stone,
-    StoneClass, StoneId,
+    Centicarats, DiggerId, FixSource, Litres, Position, PositionFix, ProductionId, SieveClass,
+    Stone, StoneClass, StoneId,
 };
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use rand::Rng;
@@ -32,7 +32,10 @@ pub struct StoneDraw {
 /// One stone's measured traits, before it has an id or a production entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrawnStone {
+    /// The weight recorded for the stone alone (whole centicarats, at least 0.01 ct).
     pub weight: Centicarats,
+    /// The weight drawn, in centicarats before rounding (what a lot of smalls adds up).
+    pub exact_centicarats: f64,
     pub class: StoneClass,
     pub colour: &'static str,
 }
@@ -82,6 +85,7 @@ impl Distribution<DrawnStone> for StoneDraw {
         DrawnStone {
             // Rounding can reach zero for the lightest stones; a recorded stone weighs something.
             weight: Centicarats(((ct * 100.0).round() as i64).max(1)),
+            exact_centicarats: ct * 100.0,
             class,
             colour,
         }
@@ -97,8 +101,66 @@ impl DrawnStone {
             weight: self.weight,
             class: self.class,
             colour: self.colour.into(),
+            count: 1,
+            sieve: None,
         }
     }
+}
+
+/// Smalls lighter than this many centicarats are recorded in lots of the finest sieve class
+/// (`<0.05`), as buyers take them, instead of one by one: weighed alone they would be rounded
+/// to 0.01–0.04 ct each (a fifth of a Ghana-like run would read 0.01 ct). Below 4.5 the lot's
+/// mean stays within the class.
+pub const LOT_BELOW_CENTICARATS: f64 = 4.5;
+
+/// The records of one washing's stones: each stone of [`LOT_BELOW_CENTICARATS`] or more on its
+/// own, the smalls below it as one lot per quality class weighing their drawn total (a lone
+/// small stays a stone). `next_id` gives the records' ids in order.
+pub fn washing_records(
+    drawn: Vec<DrawnStone>,
+    production_id: ProductionId,
+    mut next_id: impl FnMut() -> StoneId,
+) -> Vec<Stone> {
+    let mut out = Vec::with_capacity(drawn.len());
+    let mut smalls: Vec<Vec<DrawnStone>> = vec![Vec::new(); StoneClass::ALL.len()];
+    for d in drawn {
+        if d.exact_centicarats < LOT_BELOW_CENTICARATS {
+            let i = StoneClass::ALL
+                .iter()
+                .position(|c| *c == d.class)
+                .unwrap_or(0);
+            smalls[i].push(d);
+        } else {
+            out.push(d.into_stone(next_id(), production_id));
+        }
+    }
+    for (class, group) in StoneClass::ALL.iter().zip(smalls) {
+        match group.len() {
+            0 => {}
+            1 => out.extend(
+                group
+                    .into_iter()
+                    .map(|d| d.into_stone(next_id(), production_id)),
+            ),
+            n => {
+                let (lo, hi) = SieveClass::Below005.bounds();
+                let total: f64 = group.iter().map(|d| d.exact_centicarats).sum();
+                let n64 = n as i64;
+                out.push(Stone {
+                    id: next_id(),
+                    production_id,
+                    weight: Centicarats(
+                        (total.round() as i64).clamp((lo * n64).max(1), (hi - 1) * n64),
+                    ),
+                    class: *class,
+                    colour: "mixed".into(),
+                    count: n as u32,
+                    sieve: Some(SieveClass::Below005),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Who worked a washing day and what they washed.

@@ -3,7 +3,7 @@
 //! overdispersion of real diggings (most days find little, a few a lot); each stone is drawn by
 //! [`StoneDraw`].
 
-use super::draw::{StoneDraw, day_notes, fix_at, turnout};
+use super::draw::{StoneDraw, day_notes, fix_at, turnout, washing_records};
 use super::region::RegionGen;
 use crate::domain::{DiggerId, LicenceHistory, ProductionEntry, Site};
 use chrono::{Datelike, Duration, Weekday};
@@ -65,12 +65,12 @@ impl RegionGen<'_> {
                     notes: notes.into(),
                     replaces: None,
                 };
-                let mut stones = Vec::with_capacity(count);
-                for k in 0..count {
-                    let drawn = stones_of.sample(self.rng);
-                    let sid = self.id(day, seq * 1000 + 1 + k as u64);
-                    stones.push(drawn.into_stone(sid, entry.id));
-                }
+                let drawn: Vec<_> = (0..count).map(|_| stones_of.sample(self.rng)).collect();
+                let mut k = 0u64;
+                let stones = washing_records(drawn, entry.id, || {
+                    k += 1;
+                    self.id(day, seq * 1000 + k)
+                });
                 self.data.production.push((entry, stones));
             }
             day += Duration::days(1);
