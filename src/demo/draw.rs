@@ -287,6 +287,40 @@ mod tests {
     }
 
     #[test]
+    fn smalls_are_recorded_in_lots_so_few_stones_read_as_a_hundredth_of_a_carat() {
+        // Ghana-like stones (median 0.03 ct), washed 20 at a time.
+        let draw = StoneDraw::for_region("GH-AKWATIA");
+        let mut rng = ChaCha8Rng::seed_from_u64(16);
+        let (mut stones, mut at_one_cc, mut drawn_cc, mut recorded_cc) = (0u64, 0u64, 0.0, 0i64);
+        let mut rounded_to_one = 0u64;
+        let production_id = ProductionId::new();
+        for _ in 0..1000 {
+            let washing: Vec<DrawnStone> = (0..20).map(|_| draw.sample(&mut rng)).collect();
+            rounded_to_one += washing.iter().filter(|d| d.weight.0 == 1).count() as u64;
+            drawn_cc += washing.iter().map(|d| d.exact_centicarats).sum::<f64>();
+            for s in washing_records(washing, production_id, StoneId::new) {
+                assert!(s.validate().is_ok(), "{s:?}");
+                stones += u64::from(s.count);
+                recorded_cc += s.weight.0;
+                if s.count == 1 && s.weight.0 == 1 {
+                    at_one_cc += 1;
+                }
+                if s.count > 1 {
+                    assert_eq!(s.sieve, Some(SieveClass::Below005));
+                }
+            }
+        }
+        assert_eq!(stones, 20_000);
+        // Weighed one by one, about a fifth would read 0.01 ct; in lots, hardly any.
+        let before = rounded_to_one as f64 / stones as f64;
+        let after = at_one_cc as f64 / stones as f64;
+        assert!(before > 0.15, "{before}");
+        assert!(after < 0.01, "{after}");
+        // The lots keep the drawn weight (to the rounding of each lot's total).
+        assert!((recorded_cc as f64 - drawn_cc).abs() / drawn_cc < 0.005);
+    }
+
+    #[test]
     fn the_same_seed_draws_the_same_day() {
         let crew: Vec<DiggerId> = (0..10).map(|_| DiggerId::new()).collect();
         let site = Position {
