@@ -60,7 +60,7 @@ fn a_lot_goes_through_the_server_and_a_bad_one_is_refused_with_the_device_s_reas
     assert_eq!((r.pushed, r.rejected), (3, 0), "{r:?}");
 
     // The coordinator's device pulls the same lot, and counts its stones.
-    let mut coord = server.device("SL-KONO", "coord_a");
+    let coord = server.device("SL-KONO", "coord_a");
     let pulled = coord
         .store
         .stone(good.id)
