@@ -343,18 +343,13 @@ fn read_parcel(path: &Path) -> Result<Parcel> {
                 }
             },
         };
+        // An id that is not a UUID is the parcel's own label for a stone: it names no record.
         for (c, set) in [
             (id_col, &mut recorded.stones),
             (entry_col, &mut recorded.entries),
         ] {
-            match cell(c) {
-                "" => {}
-                t => match t.parse::<uuid::Uuid>() {
-                    Ok(u) => {
-                        set.insert(u);
-                    }
-                    Err(e) => errors.push(format!("{}:{line}: {t:?}: {e}", path.display())),
-                },
+            if let Ok(u) = cell(c).parse::<uuid::Uuid>() {
+                set.insert(u);
             }
         }
         match rec.get(col).unwrap_or("").parse::<Centicarats>() {

@@ -113,25 +113,25 @@ impl DrawnStone {
 /// mean stays within the class.
 pub const LOT_BELOW_CENTICARATS: f64 = 4.5;
 
-/// The records of one washing's stones: each stone of [`LOT_BELOW_CENTICARATS`] or more on its
-/// own, the smalls below it as one lot per quality class weighing their drawn total (a lone
-/// small stays a stone). `next_id` gives the records' ids in order.
+/// The records of one washing's stones, drawn with their ids: each stone of
+/// [`LOT_BELOW_CENTICARATS`] or more on its own, the smalls below it as one lot per quality
+/// class weighing their drawn total, under the id of the lot's first stone (a lone small stays
+/// a stone).
 pub fn washing_records(
-    drawn: Vec<DrawnStone>,
+    drawn: Vec<(DrawnStone, StoneId)>,
     production_id: ProductionId,
-    mut next_id: impl FnMut() -> StoneId,
 ) -> Vec<Stone> {
     let mut out = Vec::with_capacity(drawn.len());
-    let mut smalls: Vec<Vec<DrawnStone>> = vec![Vec::new(); StoneClass::ALL.len()];
-    for d in drawn {
+    let mut smalls: Vec<Vec<(DrawnStone, StoneId)>> = vec![Vec::new(); StoneClass::ALL.len()];
+    for (d, id) in drawn {
         if d.exact_centicarats < LOT_BELOW_CENTICARATS {
             let i = StoneClass::ALL
                 .iter()
                 .position(|c| *c == d.class)
                 .unwrap_or(0);
-            smalls[i].push(d);
+            smalls[i].push((d, id));
         } else {
-            out.push(d.into_stone(next_id(), production_id));
+            out.push(d.into_stone(id, production_id));
         }
     }
     for (class, group) in StoneClass::ALL.iter().zip(smalls) {
@@ -140,14 +140,14 @@ pub fn washing_records(
             1 => out.extend(
                 group
                     .into_iter()
-                    .map(|d| d.into_stone(next_id(), production_id)),
+                    .map(|(d, id)| d.into_stone(id, production_id)),
             ),
             n => {
                 let (lo, hi) = SieveClass::Below005.bounds();
-                let total: f64 = group.iter().map(|d| d.exact_centicarats).sum();
+                let total: f64 = group.iter().map(|d| d.0.exact_centicarats).sum();
                 let n64 = n as i64;
                 out.push(Stone {
-                    id: next_id(),
+                    id: group[0].1,
                     production_id,
                     weight: Centicarats(
                         (total.round() as i64).clamp((lo * n64).max(1), (hi - 1) * n64),
@@ -298,7 +298,8 @@ mod tests {
             let washing: Vec<DrawnStone> = (0..20).map(|_| draw.sample(&mut rng)).collect();
             rounded_to_one += washing.iter().filter(|d| d.weight.0 == 1).count() as u64;
             drawn_cc += washing.iter().map(|d| d.exact_centicarats).sum::<f64>();
-            for s in washing_records(washing, production_id, StoneId::new) {
+            let washing = washing.into_iter().map(|d| (d, StoneId::new())).collect();
+            for s in washing_records(washing, production_id) {
                 assert!(s.validate().is_ok(), "{s:?}");
                 stones += u64::from(s.count);
                 recorded_cc += s.weight.0;

@@ -65,12 +65,14 @@ impl RegionGen<'_> {
                     notes: notes.into(),
                     replaces: None,
                 };
-                let drawn: Vec<_> = (0..count).map(|_| stones_of.sample(self.rng)).collect();
-                let mut k = 0u64;
-                let stones = washing_records(drawn, entry.id, || {
-                    k += 1;
-                    self.id(day, seq * 1000 + k)
-                });
+                // Each stone and its id drawn in turn, as always, so a seed draws the same
+                // stones whether or not smalls are grouped into lots.
+                let mut drawn = Vec::with_capacity(count);
+                for k in 0..count {
+                    let stone = stones_of.sample(self.rng);
+                    drawn.push((stone, self.id(day, seq * 1000 + 1 + k as u64)));
+                }
+                let stones = washing_records(drawn, entry.id);
                 self.data.production.push((entry, stones));
             }
             day += Duration::days(1);

@@ -21,9 +21,11 @@ use chrono::Datelike;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
-/// Parcel sizes thresholds are simulated for; a site-month uses the largest not above its size
-/// (both statistics' null distributions change little with size beyond 50 stones).
-const CALIBRATION_SIZES: [usize; 5] = [50, 100, 200, 400, 800];
+/// Parcel sizes thresholds are simulated for; a site-month uses the smallest not below its
+/// size (the largest for a bigger one). Where many stones tie under the finest sieve (smalls
+/// weighed in lots), A² grows with the parcel's size, so thresholds of the next size up keep
+/// the false-alarm rate at or below the one asked for.
+const CALIBRATION_SIZES: [usize; 6] = [50, 100, 200, 400, 800, 1600];
 
 /// A region's stones by site and calendar month.
 type SiteMonths = BTreeMap<(SiteId, i32, u32), Vec<Centicarats>>;
@@ -87,10 +89,9 @@ pub(super) fn footprints(
             let judged_against = PreparedReference::new(reference_of_others);
             let size = CALIBRATION_SIZES
                 .iter()
-                .rev()
-                .find(|&&n| n <= weights.len())
+                .find(|&&n| n >= weights.len())
                 .copied()
-                .unwrap_or(weights.len());
+                .unwrap_or(CALIBRATION_SIZES[CALIBRATION_SIZES.len() - 1]);
             let cal = *calibrations.entry(size).or_insert_with(|| {
                 prepared.calibrate(size, config.parcel_false_alarm, config.simulations)
             });
