@@ -436,11 +436,7 @@ fn footprint_compare_never_puts_the_parcel_in_its_own_reference() {
     assert_eq!(c["reference_stones"], 600);
 
     // A parcel given as lots counts the lots' stones.
-    std::fs::write(
-        &parcel,
-        "carats,count\n0.60,20\n1.50,30\n2.00,1\n".to_string(),
-    )
-    .unwrap();
+    std::fs::write(&parcel, "carats,count\n0.60,20\n1.50,30\n2.00,1\n").unwrap();
     let c = json(
         &db,
         &[
