@@ -56,6 +56,8 @@ fn main() {
                 weight: Centicarats(15 + k),
                 class: StoneClass::Gem,
                 colour: "white".into(),
+                count: 1,
+                sieve: None,
             })
             .collect()
     };

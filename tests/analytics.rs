@@ -164,6 +164,8 @@ fn stone(p: &ProductionEntry, cc: i64) -> Stone {
         weight: Centicarats(cc),
         class: StoneClass::Gem,
         colour: "white".into(),
+        count: 1,
+        sieve: None,
     }
 }
 
@@ -586,11 +588,23 @@ fn command_line_reports_check_and_compare() {
         .iter()
         .position(|h| h == "carats")
         .unwrap();
-    let weights: Vec<Centicarats> = r
+    let count_col = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "count")
+        .unwrap();
+    // (weight of the row, stones it holds: 1, or a lot's count)
+    let rows: Vec<(Centicarats, u64)> = r
         .records()
-        .map(|rec| rec.unwrap()[col].parse().unwrap())
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[col].parse().unwrap(), rec[count_col].parse().unwrap())
+        })
         .collect();
+    let weights: Vec<Centicarats> = rows.iter().map(|r| r.0).collect();
     let sum: i64 = weights.iter().map(|c| c.0).sum();
+    let stones: u64 = rows.iter().map(|r| r.1).sum();
     // Countries are never added together: each country's regions add up to its row, and the
     // countries' carats together are every stone's.
     let countries = json["countries"].as_array().unwrap();
@@ -640,7 +654,10 @@ fn command_line_reports_check_and_compare() {
     ))
     .unwrap();
     assert_eq!(fp["footprint"]["classes"].as_array().unwrap().len(), 9);
-    assert_eq!(fp["footprint"]["stones"], weights.len());
+    assert_eq!(
+        fp["footprint"]["stones"], stones,
+        "a lot counts all its stones"
+    );
     let svg = ok(
         &db,
         &[
@@ -670,9 +687,9 @@ fn command_line_reports_check_and_compare() {
 
     // footprint compare: the region's own stones pass, Kasai-sized stones are flagged.
     let own = dir.path().join("own.csv");
-    let mut text = String::from("carats\n");
-    for w in weights.iter().step_by(weights.len() / 200).take(200) {
-        text.push_str(&format!("{w}\n"));
+    let mut text = String::from("carats,count\n");
+    for (w, n) in rows.iter().step_by(rows.len() / 150).take(150) {
+        text.push_str(&format!("{w},{n}\n"));
     }
     std::fs::write(&own, text).unwrap();
     let c: serde_json::Value = serde_json::from_str(&ok(
@@ -693,18 +710,13 @@ fn command_line_reports_check_and_compare() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let kasai = LogNormal::new(0.04f64.ln(), 1.0).unwrap();
     let foreign = dir.path().join("foreign.csv");
-    let mut text = String::from("id,carats\n");
-    for (i, w) in weights
-        .iter()
-        .step_by(weights.len() / 140)
-        .take(140)
-        .enumerate()
-    {
-        text.push_str(&format!("{i},{w}\n"));
+    let mut text = String::from("id,carats,count\n");
+    for (i, (w, n)) in rows.iter().step_by(rows.len() / 140).take(140).enumerate() {
+        text.push_str(&format!("{i},{w},{n}\n"));
     }
     for i in 0..60 {
         let cc = ((kasai.sample(&mut rng) * 100.0).round() as i64).max(1);
-        text.push_str(&format!("k{i},{}\n", Centicarats(cc)));
+        text.push_str(&format!("k{i},{},1\n", Centicarats(cc)));
     }
     std::fs::write(&foreign, text).unwrap();
     let c: serde_json::Value = serde_json::from_str(&ok(
@@ -780,10 +792,13 @@ fn assert_tallies_match_facts(store: &Store, sites: &[SiteId]) {
         let facts = store.stone_facts(filter).unwrap();
         let tallies = store.stone_tallies(filter).unwrap();
         let mut want = Tally::new();
+        // A lot counts its stones at its mean weight (whole centicarats that add up).
         for f in &facts {
-            *want
-                .entry((f.region.to_string(), f.class, f.weight.0))
-                .or_default() += 1;
+            for (w, n) in f.stones() {
+                *want
+                    .entry((f.region.to_string(), f.class, w.0))
+                    .or_default() += u64::from(n);
+            }
         }
         let mut got = Tally::new();
         for t in &tallies {
@@ -809,7 +824,7 @@ fn assert_tallies_match_facts(store: &Store, sites: &[SiteId]) {
             let mut per_region = std::collections::BTreeMap::<String, (u64, i64)>::new();
             for f in &facts {
                 let slot = per_region.entry(f.region.to_string()).or_default();
-                slot.0 += 1;
+                slot.0 += u64::from(f.count);
                 slot.1 += f.weight.0;
             }
             let got: std::collections::BTreeMap<String, (u64, i64)> = r
@@ -863,7 +878,10 @@ fn counted_stones_report_exactly_what_the_stones_do() {
                     let mut s = s.clone();
                     s.id = StoneId::new();
                     s.production_id = fixed.id;
-                    s.weight = Centicarats(s.weight.0 + rng.random_range(0..3));
+                    // Single stones only: a lot's weight is bound by its sieve class.
+                    if s.count == 1 {
+                        s.weight = Centicarats(s.weight.0 + rng.random_range(0..3));
+                    }
                     w.add_stone(&s)?;
                 }
                 // A stone of the replaced version arriving late (sync order): never counted.
@@ -910,6 +928,7 @@ fn counted_stones_report_exactly_what_the_stones_do() {
              ALTER TABLE outbox DROP COLUMN link; DROP TABLE device_key; DROP TABLE device_keys;
              DROP INDEX sales_kind_id; DROP INDEX sales_kind_day; ALTER TABLE sales DROP COLUMN hs_code;
              ALTER TABLE sales DROP COLUMN importer; ALTER TABLE sales DROP COLUMN origin_country;
+             ALTER TABLE stones DROP COLUMN stone_count; ALTER TABLE stones DROP COLUMN sieve;
              PRAGMA user_version = 4;",
         )
         .unwrap();

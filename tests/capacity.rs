@@ -114,6 +114,8 @@ fn clean_days_are_flagged_at_most_half_a_percent_and_an_impossible_day_is_flagge
                     weight: Centicarats(100),
                     class: StoneClass::Gem,
                     colour: "white".into(),
+                    count: 1,
+                    sieve: None,
                 })?;
             }
             Ok(())

@@ -80,6 +80,8 @@ fn crash_child() {
                         weight: Centicarats(10 + j),
                         class: StoneClass::Gem,
                         colour: "white".into(),
+                        count: 1,
+                        sieve: None,
                     })
                 })
             })

@@ -175,6 +175,8 @@ impl World {
                 weight: Centicarats(cc),
                 class,
                 colour: "white".into(),
+                count: 1,
+                sieve: None,
             })
             .collect();
         self.write(|w| {

@@ -140,6 +140,8 @@ fn produce(store: &mut Store, site: &Site, day: NaiveDate, weights: &[i64]) -> P
                     weight: Centicarats(cc),
                     class: StoneClass::Gem,
                     colour: "white".into(),
+                    count: 1,
+                    sieve: None,
                 })?;
             }
             Ok(())

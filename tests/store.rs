@@ -198,7 +198,10 @@ fn demo_data_is_realistic() {
             .production
             .iter()
             .filter(|(p, _)| sites.contains(&p.site_id))
-            .flat_map(|(_, st)| st.iter().map(|s| s.weight.0))
+            // Every stone, a lot's at its mean weight.
+            .flat_map(|(_, st)| st.iter())
+            .flat_map(|s| alluvium::domain::spread_lot(s.weight, s.count))
+            .flat_map(|(w, n)| std::iter::repeat_n(w.0, n as usize))
             .collect();
         w.sort();
         w[w.len() / 2]
@@ -409,6 +412,8 @@ fn corrections_are_new_versions_and_history_is_kept() {
         weight: Centicarats(125),
         class: StoneClass::Gem,
         colour: "white".into(),
+        count: 1,
+        sieve: None,
     };
     let before = store.stats().unwrap().total.production;
     store

@@ -439,6 +439,103 @@ fn a_field_officer_records_a_day_with_three_stones_and_sees_the_totals() {
 }
 
 #[test]
+fn a_field_officer_adds_a_lot_of_small_stones_beside_single_stones() {
+    let mut store = store_with(Role::FieldOfficer);
+    let field = with_a_site(&mut store);
+    let app = app(store);
+    app.show_page(3);
+    type_into(&app, "Site search", "tombodu");
+    tap(&app, "Tombodu pit 3 (KONO/AM/2026/0007, SL-KONO)");
+    let a = app.window().global::<ProductionAdapter>();
+    type_into(&app, "Gravel washed (m³)", "4");
+    type_into(&app, "Carats", "1.20");
+    tap(&app, "Add stone");
+
+    // Bad lots are refused beside their fields and add nothing.
+    for (count, carats, sieve, count_error, carats_error) in [
+        ("", "0.60", 0, true, false),
+        ("1", "0.60", 0, true, false),
+        ("30", "", 0, false, true),
+        ("30", "abc", 0, false, true),
+        ("100001", "2000.00", 0, true, false),
+        // 3.00 ct for 30 stones is 0.10 ct a stone: not under 0.05 ct.
+        ("30", "3.00", 0, false, true),
+    ] {
+        a.set_lot_sieve_index(sieve);
+        type_into(&app, "Stones in lot", count);
+        type_into(&app, "Lot carats", carats);
+        tap(&app, "Add a lot");
+        assert_eq!(
+            (
+                !a.get_e_lot_count().is_empty(),
+                !a.get_e_lot_carats().is_empty()
+            ),
+            (count_error, carats_error),
+            "{count} stones of {carats} ct: {} / {}",
+            a.get_e_lot_count(),
+            a.get_e_lot_carats()
+        );
+        assert_eq!(a.get_count_text(), "1 stone");
+    }
+    let e = a.get_e_lot_carats();
+    assert!(e.contains("outside sieve class <0.05"), "{e}");
+
+    // 250 stones under 0.05 ct weighing 5.00 ct, and 40 of the 0.05-0.1 sieve (2.87 ct).
+    a.set_lot_sieve_index(0);
+    type_into(&app, "Stones in lot", "250");
+    type_into(&app, "Lot carats", "5.00");
+    tap(&app, "Add a lot");
+    assert_eq!(a.get_e_lot_count(), "");
+    assert_eq!(a.get_e_lot_carats(), "");
+    assert_eq!(a.get_count_text(), "251 stones");
+    a.set_lot_sieve_index(1);
+    type_into(&app, "Stones in lot", "40");
+    type_into(&app, "Lot carats", "2.87");
+    tap(&app, "Add a lot");
+    assert_eq!(a.get_count_text(), "291 stones");
+    assert_eq!(a.get_total_text(), "9.07 ct");
+
+    // A lot typed but not added stops the save.
+    type_into(&app, "Stones in lot", "12");
+    tap(&app, "Save production");
+    assert!(
+        a.get_status().contains("lot is typed"),
+        "{}",
+        a.get_status()
+    );
+    type_into(&app, "Stones in lot", "");
+
+    tap(&app, "Save production");
+    assert!(
+        a.get_status()
+            .starts_with("Saved: Tombodu pit 3 on 2026-09-15, 291 stones, 9.07 ct"),
+        "{}",
+        a.get_status()
+    );
+    let entries = app.with_store(|s| s.production_at(field.site.id, day(2026, 9, 15)).unwrap());
+    let stones = app.with_store(|s| s.stones_of(entries[0].id).unwrap());
+    let mut got: Vec<(i64, u32, Option<&str>)> = stones
+        .iter()
+        .map(|s| (s.weight.0, s.count, s.sieve.map(|v| v.as_str())))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (120, 1, None),
+            (287, 40, Some("0.05-0.1")),
+            (500, 250, Some("<0.05")),
+        ]
+    );
+    // The day's entry shows every stone.
+    assert!(
+        ElementHandle::find_by_accessible_label(app.window(), "291 stones · 9.07 ct")
+            .next()
+            .is_some()
+    );
+}
+
+#[test]
 fn a_field_officer_cannot_see_licences_or_edit_diggers() {
     let mut store = store_with(Role::FieldOfficer);
     with_a_site(&mut store);
@@ -486,6 +583,8 @@ fn a_coordinator_queries_a_flagged_record_with_a_comment() {
         weight: alluvium::domain::Centicarats(1250),
         class: alluvium::domain::StoneClass::Gem,
         colour: "white".into(),
+        count: 1,
+        sieve: None,
     };
     store.write(|w| w.add_stone(&stone)).unwrap();
     let app = app(store);
@@ -511,8 +610,13 @@ fn a_coordinator_queries_a_flagged_record_with_a_comment() {
         format!("{} of {} flags", flags.len(), flags.len())
     );
     let rows = r.get_rows();
+    // The demo has special stones of its own: open each until ours.
     let special = (0..slint::Model::row_count(&rows))
-        .find(|&i| slint::Model::row_data(&rows, i).unwrap().title == "special stone")
+        .filter(|&i| slint::Model::row_data(&rows, i).unwrap().title == "special stone")
+        .find(|&i| {
+            r.invoke_open(i as i32);
+            r.get_detail_text().contains("12.50 ct")
+        })
         .expect("the special stone is in the queue");
     r.invoke_open(special as i32);
     assert!(

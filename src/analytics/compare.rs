@@ -13,6 +13,14 @@
 //! seeded generator, each at half the false-alarm rate (Bonferroni), so that the parcel is
 //! flagged with at most the chosen false-alarm rate when it really comes from the reference.
 //! The class shares and their Hellinger distance are reported as the descriptive picture.
+//!
+//! Stones under the finest sieve (0.05 ct, see `FINEST_SIEVE`) enter both tests as one weight
+//! just under it: the trade weighs them in lots, so their own weights are not comparable
+//! between sites that weigh them in lots and sites that weigh them alone.
+//!
+//! The reference never holds the parcel it judges, so the two are independent samples: the
+//! parcel's statistics are scaled by the effective size nN/(n+N) of the two-sample test before
+//! they meet the one-sample thresholds (A² × N/(n+N), z × √(N/(n+N))).
 
 use super::{AnalyticsError, Footprint, ReferenceFootprint, hellinger};
 use crate::domain::Centicarats;
@@ -225,14 +233,24 @@ fn statistics_with(
     reference: &ReferenceFootprint,
     parcel: &[Centicarats],
 ) -> ParcelStatistics {
-    let mut w: Vec<i64> = parcel.iter().map(|c| c.0.max(1)).collect();
+    let mut w: Vec<i64> = parcel
+        .iter()
+        .map(|&c| super::footprint::test_weight(c))
+        .collect();
     w.sort_unstable();
     let cdf: Vec<f64> = w.iter().map(|&x| table.cdf_at(reference, x)).collect();
     let sum_ln: f64 = w.iter().map(|&x| (x as f64).ln()).sum();
     let (a2, z) = if w.is_empty() {
         (0.0, 0.0)
     } else {
-        table.stats(&cdf, sum_ln)
+        let (a2, z) = table.stats(&cdf, sum_ln);
+        // The reference is a sample too, independent of the parcel (it never holds the parcel
+        // judged): the difference of the two empirical distributions varies as 1/n + 1/N, not
+        // 1/n alone, so both statistics are brought back to the one-sample scale the
+        // thresholds are simulated on (Scholz–Stephens' effective size nN/(n+N)).
+        let (n, big_n) = (w.len() as f64, reference.sorted_weights.len() as f64);
+        let scale = big_n / (big_n + n);
+        (a2 * scale, z * scale.sqrt())
     };
     let fp = Footprint::from_weights(parcel.iter().map(|&c| (c, None)));
     ParcelStatistics {

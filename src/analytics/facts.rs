@@ -2,11 +2,14 @@
 //! of one region, class and weight counted together. The store builds both from current
 //! production versions only; tests and benchmarks build them directly.
 
-use crate::domain::{Centicarats, Cents, ProductionId, SaleId, SiteId, StoneClass, StoneId};
+use crate::domain::{
+    Centicarats, Cents, ProductionId, SaleId, SiteId, StoneClass, StoneId, spread_lot,
+};
 use chrono::NaiveDate;
 use std::sync::Arc;
 
-/// A stone of a current (not replaced) production entry, with its site, region and day.
+/// A stone (or a lot of small stones) of a current (not replaced) production entry, with its
+/// site, region and day.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoneFact {
     pub stone_id: StoneId,
@@ -16,8 +19,27 @@ pub struct StoneFact {
     pub region: Arc<str>,
     /// The production day, a calendar date in the site's local time.
     pub day: NaiveDate,
+    /// The stone's weight, or a lot's total weight.
     pub weight: Centicarats,
     pub class: StoneClass,
+    /// 1 for a stone weighed alone, else the number of stones of the lot.
+    pub count: u32,
+}
+
+impl StoneFact {
+    /// The weights at which the record's stones count in footprints and size classes, with how
+    /// many stones each (a lot: its mean weight in whole centicarats, see
+    /// [`crate::domain::spread_lot`]); entries with no stone are left out.
+    pub fn stones(&self) -> impl Iterator<Item = (Centicarats, u32)> + use<> {
+        spread_lot(self.weight, self.count)
+            .into_iter()
+            .filter(|&(_, n)| n > 0)
+    }
+
+    /// Whether the record is a single stone of `SPECIAL_STONE` or more.
+    pub fn is_large(&self) -> bool {
+        self.count <= 1 && self.weight >= super::SPECIAL_STONE
+    }
 }
 
 /// Stones of current production of one region, class and weight, counted: what KP statistics

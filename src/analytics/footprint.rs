@@ -165,16 +165,16 @@ impl Footprint {
         }
     }
 
-    /// The footprint of stone facts, valued with the price model.
+    /// The footprint of stone facts, valued with the price model; a lot counts its stones at
+    /// its mean weight, within its sieve class.
     pub fn from_facts<'a>(
         facts: impl IntoIterator<Item = &'a StoneFact>,
         prices: &PriceModel,
     ) -> Self {
-        Self::from_weights(
-            facts
-                .into_iter()
-                .map(|f| (f.weight, prices.value(&f.region, f.weight, f.class))),
-        )
+        Self::from_counts(facts.into_iter().flat_map(|f| {
+            f.stones()
+                .map(move |(w, n)| (w, prices.value(&f.region, w, f.class), u64::from(n)))
+        }))
     }
 
     /// The footprint of stone tallies, valued with the price model.
@@ -235,6 +235,23 @@ fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
 }
 
+/// The finest sieve the parcel tests size stones by (0.05 ct, the lower bound of the
+/// `0.05-0.1` class): smalls below it are bought and recorded in lots by the trade, so they
+/// are weighed together, or alone only when a washing finds a single one. The tests read every
+/// stone below the sieve as one weight just under it, so that a site whose smalls are weighed
+/// in lots and one whose smalls are weighed alone look the same; the `<0.05` class keeps its
+/// share of stones and carats in the footprint itself.
+pub const FINEST_SIEVE: Centicarats = Centicarats(5);
+
+/// A stone's weight as the parcel tests read it, in centicarats (see [`FINEST_SIEVE`]).
+pub(crate) fn test_weight(w: Centicarats) -> i64 {
+    if w < FINEST_SIEVE {
+        FINEST_SIEVE.0 - 1
+    } else {
+        w.0
+    }
+}
+
 /// Hellinger distance between two discrete distributions (shares summing to 1): 0 for equal
 /// shapes, 1 for shapes with no class in common.
 pub fn hellinger(p: &[f64], q: &[f64]) -> f64 {
@@ -291,7 +308,7 @@ impl ReferenceFootprint {
                 needed,
             });
         }
-        let mut sorted_weights: Vec<i64> = stones.iter().map(|(w, _)| w.0.max(1)).collect();
+        let mut sorted_weights: Vec<i64> = stones.iter().map(|(w, _)| test_weight(*w)).collect();
         sorted_weights.sort_unstable();
         Ok(ReferenceFootprint {
             region: region.to_string(),
@@ -300,7 +317,8 @@ impl ReferenceFootprint {
         })
     }
 
-    /// Builds the reference of `region` from stone facts (others' regions are skipped).
+    /// Builds the reference of `region` from stone facts (others' regions are skipped); a lot
+    /// counts its stones at its mean weight, within its sieve class.
     pub fn from_facts<'a>(
         region: &str,
         facts: impl IntoIterator<Item = &'a StoneFact>,
@@ -311,8 +329,46 @@ impl ReferenceFootprint {
             facts
                 .into_iter()
                 .filter(|f| &*f.region == region)
-                .map(|f| (f.weight, prices.value(&f.region, f.weight, f.class))),
+                .flat_map(|f| {
+                    f.stones().flat_map(move |(w, n)| {
+                        std::iter::repeat_n((w, prices.value(&f.region, w, f.class)), n as usize)
+                    })
+                }),
         )
+    }
+
+    /// The same reference without some of its stones (the parcel being judged, so that it is
+    /// never part of its own reference): `weights` are taken out of the sorted weights once
+    /// each, and the descriptive footprint is rebuilt from what is left (unpriced). Fails when
+    /// fewer than [`super::MIN_REFERENCE_STONES`] stones are left.
+    pub fn without(&self, weights: &[Centicarats]) -> Result<Self, AnalyticsError> {
+        let mut out: Vec<i64> = weights.iter().map(|&w| test_weight(w)).collect();
+        out.sort_unstable();
+        let mut kept = Vec::with_capacity(self.sorted_weights.len());
+        let mut k = 0;
+        for &w in &self.sorted_weights {
+            while k < out.len() && out[k] < w {
+                k += 1;
+            }
+            if k < out.len() && out[k] == w {
+                k += 1;
+            } else {
+                kept.push(w);
+            }
+        }
+        let needed = super::MIN_REFERENCE_STONES;
+        if kept.len() < needed {
+            return Err(AnalyticsError::ReferenceTooSmall {
+                region: self.region.clone(),
+                found: kept.len(),
+                needed,
+            });
+        }
+        Ok(ReferenceFootprint {
+            region: self.region.clone(),
+            footprint: Footprint::from_weights(kept.iter().map(|&w| (Centicarats(w), None))),
+            sorted_weights: kept,
+        })
     }
 
     /// Number of stones in the reference.

@@ -31,7 +31,7 @@ pub use error::AnalyticsError;
 pub use facts::{EntryTotal, FirstSale, StoneFact, StoneTally};
 pub use fees::{FeeLine, FeePaid, FeeReport, FeeRow, fee_report};
 pub use footprint::{
-    ClassStats, Footprint, ReferenceFootprint, SPECIAL_STONE, SizeClass, hellinger,
+    ClassStats, FINEST_SIEVE, Footprint, ReferenceFootprint, SPECIAL_STONE, SizeClass, hellinger,
     unflagged_stones,
 };
 pub use kp::{

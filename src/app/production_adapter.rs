@@ -1,5 +1,5 @@
-//! Production page: a day at a site — crew present, gravel washed, stones one by one with a
-//! running count and total — saved in one transaction. Opening a saved entry loads it for a
+//! Production page: a day at a site — crew present, gravel washed, stones one by one and lots
+//! of small stones by sieve class, with a running count and total — saved in one transaction. Opening a saved entry loads it for a
 //! correction, which is saved as a new version that replaces it.
 
 use super::context::Ctx;
@@ -7,7 +7,7 @@ use super::forms;
 use super::{AppWindow, CrewRow, EntryRow, ProductionAdapter, StoneRow};
 use crate::domain::{
     Centicarats, DiggerId, FixSource, Licence, Litres, PositionFix, ProductionEntry, ProductionId,
-    Stone, StoneClass, StoneId,
+    SieveClass, Stone, StoneClass, StoneId,
 };
 use crate::store::{SiteSummary, StoreError};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
@@ -20,7 +20,7 @@ struct State {
     site: Option<SiteSummary>,
     licence: Option<Licence>,
     crew: Vec<(DiggerId, String, bool)>,
-    stones: Vec<(Centicarats, StoneClass, String)>,
+    stones: Vec<Pending>,
     fix: Option<PositionFix>,
     correcting: Option<ProductionEntry>,
     entries: Vec<ProductionEntry>,
@@ -34,10 +34,45 @@ fn class_label(c: StoneClass) -> &'static str {
     }
 }
 
-/// "3 stones" and "1.25 ct" for the running totals.
-pub fn totals(stones: &[(Centicarats, StoneClass, String)]) -> (String, String) {
-    let total = Centicarats(stones.iter().map(|s| s.0.0).sum());
-    let n = stones.len();
+/// A stone or lot added to the form, not yet saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub weight: Centicarats,
+    pub class: StoneClass,
+    pub colour: String,
+    /// 1 for a stone, the number of stones of a lot.
+    pub count: u32,
+    pub sieve: Option<SieveClass>,
+}
+
+impl Pending {
+    fn of(s: &Stone) -> Pending {
+        Pending {
+            weight: s.weight,
+            class: s.class,
+            colour: s.colour.clone(),
+            count: s.count,
+            sieve: s.sieve,
+        }
+    }
+
+    fn record(&self, production_id: ProductionId) -> Stone {
+        Stone {
+            id: StoneId::new(),
+            production_id,
+            weight: self.weight,
+            class: self.class,
+            colour: self.colour.clone(),
+            count: self.count,
+            sieve: self.sieve,
+        }
+    }
+}
+
+/// "3 stones" and "1.25 ct" for the running totals (a lot counts all its stones).
+pub fn totals(stones: &[Pending]) -> (String, String) {
+    let total = Centicarats(stones.iter().map(|s| s.weight.0).sum());
+    let n: u64 = stones.iter().map(|s| u64::from(s.count)).sum();
     (
         format!("{n} stone{}", if n == 1 { "" } else { "s" }),
         format!("{total} ct"),
@@ -49,6 +84,8 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
     let state = Rc::new(RefCell::new(State::default()));
     let a = app.global::<ProductionAdapter>();
     a.set_day(ctx.today.get().to_string().into());
+    let sieves: Vec<SharedString> = SieveClass::ALL.iter().map(|c| c.as_str().into()).collect();
+    a.set_sieve_classes(ModelRc::new(VecModel::from(sieves)));
     show_stones(app, &state.borrow());
 
     let (weak, c, s) = (app.as_weak(), ctx.clone(), state.clone());
@@ -122,6 +159,8 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
                     weight: w,
                     class: StoneClass::Gem,
                     colour: String::new(),
+                    count: 1,
+                    sieve: None,
                 };
                 probe
                     .validate()
@@ -134,9 +173,13 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
                     .get(a.get_new_class_index().max(0) as usize)
                     .copied()
                     .unwrap_or_default();
-                s.borrow_mut()
-                    .stones
-                    .push((weight, class, a.get_new_colour().trim().to_string()));
+                s.borrow_mut().stones.push(Pending {
+                    weight,
+                    class,
+                    colour: a.get_new_colour().trim().to_string(),
+                    count: 1,
+                    sieve: None,
+                });
                 a.set_new_carats("".into());
                 a.set_e_carats("".into());
                 show_stones(&app, &s.borrow());
@@ -146,6 +189,26 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             } else {
                 e.into()
             }),
+        }
+    });
+
+    let (weak, s) = (app.as_weak(), state.clone());
+    a.on_add_lot(move || {
+        let Some(app) = weak.upgrade() else { return };
+        let a = app.global::<ProductionAdapter>();
+        match read_lot(&a) {
+            Ok(lot) => {
+                s.borrow_mut().stones.push(lot);
+                a.set_lot_count("".into());
+                a.set_lot_carats("".into());
+                a.set_e_lot_count("".into());
+                a.set_e_lot_carats("".into());
+                show_stones(&app, &s.borrow());
+            }
+            Err((count, carats)) => {
+                a.set_e_lot_count(count.into());
+                a.set_e_lot_carats(carats.into());
+            }
         }
     });
 
@@ -218,6 +281,61 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             show_entries(&app, &c, &s);
         }
     })
+}
+
+/// The lot typed in the form, checked by the record's own rules; else the messages for the
+/// count and carats fields (one may be empty).
+fn read_lot(a: &ProductionAdapter) -> Result<Pending, (String, String)> {
+    let count_text = a.get_lot_count();
+    let carats_text = a.get_lot_carats();
+    let count = match count_text.trim() {
+        "" => Err("Enter how many stones the lot holds, e.g. 25".to_string()),
+        t => t
+            .parse::<u32>()
+            .ok()
+            .filter(|&n| n >= 2)
+            .ok_or_else(|| format!("{t:?}: a lot holds 2 or more stones (a whole number)")),
+    };
+    let weight = match carats_text.trim() {
+        "" => Err("Enter the lot's total weight in carats, e.g. 1.20".to_string()),
+        t => t
+            .replace(',', ".")
+            .parse::<Centicarats>()
+            .map_err(|e| forms::capitalise(&e)),
+    };
+    let (count, weight) = match (count, weight) {
+        (Ok(c), Ok(w)) => (c, w),
+        (c, w) => {
+            return Err((c.err().unwrap_or_default(), w.err().unwrap_or_default()));
+        }
+    };
+    let lot = Pending {
+        weight,
+        class: StoneClass::ALL
+            .get(a.get_new_class_index().max(0) as usize)
+            .copied()
+            .unwrap_or_default(),
+        colour: a.get_new_colour().trim().to_string(),
+        count,
+        sieve: SieveClass::ALL
+            .get(a.get_lot_sieve_index().max(0) as usize)
+            .copied(),
+    };
+    match lot.record(ProductionId::new()).validate() {
+        Ok(()) => Ok(lot),
+        Err(inv) => Err((
+            forms::message(&inv, "count").to_string(),
+            [
+                forms::message(&inv, "carats"),
+                forms::message(&inv, "sieve"),
+            ]
+            .into_iter()
+            .filter(|m| !m.is_empty())
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+        )),
+    }
 }
 
 fn choose_site(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, site: SiteSummary) {
@@ -311,10 +429,16 @@ fn show_stones(app: &AppWindow, st: &State) {
     let rows: Vec<StoneRow> = st
         .stones
         .iter()
-        .map(|(w, c, colour)| StoneRow {
-            carats: w.to_string().into(),
-            class: class_label(*c).into(),
-            colour: colour.into(),
+        .map(|p| StoneRow {
+            carats: p.weight.to_string().into(),
+            class: match p.sieve {
+                Some(sieve) => {
+                    format!("lot of {} ({sieve} ct) · {}", p.count, class_label(p.class))
+                }
+                None => class_label(p.class).to_string(),
+            }
+            .into(),
+            colour: p.colour.clone().into(),
         })
         .collect();
     a.set_stones(ModelRc::new(VecModel::from(rows)));
@@ -358,10 +482,11 @@ fn show_entries(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
         .map(|e| {
             let stones = store.stones_of(e.id).unwrap_or_default();
             let total = Centicarats(stones.iter().map(|s| s.weight.0).sum());
+            let count: u64 = stones.iter().map(|s| u64::from(s.count)).sum();
             let versions = store.production_history(e.id).map(|h| h.len()).unwrap_or(1);
             EntryRow {
                 id: e.id.to_string().into(),
-                title: format!("{} stones · {total} ct", stones.len()).into(),
+                title: format!("{count} stones · {total} ct").into(),
                 detail: format!(
                     "{} workers · {} m³ · by {}",
                     e.crew_size,
@@ -407,7 +532,7 @@ fn open_for_correction(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, entry
                 i + 1,
                 v.crew_size,
                 v.gravel.to_m3_string(),
-                st.len(),
+                st.iter().map(|s| u64::from(s.count)).sum::<u64>(),
                 if v.notes.is_empty() {
                     String::new()
                 } else {
@@ -435,10 +560,7 @@ fn open_for_correction(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, entry
         for member in st.crew.iter_mut() {
             member.2 = entry.digger_ids.contains(&member.0);
         }
-        st.stones = stones
-            .iter()
-            .map(|s| (s.weight, s.class, s.colour.clone()))
-            .collect();
+        st.stones = stones.iter().map(Pending::of).collect();
         st.fix = entry.fix;
         st.correcting = Some(entry);
     }
@@ -463,6 +585,8 @@ fn clear_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     a.set_gravel("".into());
     a.set_notes("".into());
     a.set_new_carats("".into());
+    a.set_lot_count("".into());
+    a.set_lot_carats("".into());
     a.set_correcting("".into());
     a.set_history(ModelRc::default());
     for set in [
@@ -471,6 +595,8 @@ fn clear_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
         ProductionAdapter::set_e_workers,
         ProductionAdapter::set_e_gravel,
         ProductionAdapter::set_e_carats,
+        ProductionAdapter::set_e_lot_count,
+        ProductionAdapter::set_e_lot_carats,
     ] {
         set(&a, SharedString::new());
     }
@@ -499,6 +625,12 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     } else {
         "".into()
     });
+    if !a.get_lot_count().trim().is_empty() || !a.get_lot_carats().trim().is_empty() {
+        a.set_e_lot_carats("Add this lot or clear its fields before saving".into());
+        a.set_status("Not saved: a lot is typed but not added".into());
+        a.set_status_is_error(true);
+        return;
+    }
     if !a.get_new_carats().trim().is_empty() {
         a.set_e_carats("Add this stone or clear the field before saving".into());
         a.set_status("Not saved: a stone weight is typed but not added".into());
@@ -523,17 +655,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
         notes: a.get_notes().trim().to_string(),
         replaces: st.correcting.as_ref().map(|c| c.id),
     };
-    let stones: Vec<Stone> = st
-        .stones
-        .iter()
-        .map(|(w, c, colour)| Stone {
-            id: StoneId::new(),
-            production_id: entry.id,
-            weight: *w,
-            class: *c,
-            colour: colour.clone(),
-        })
-        .collect();
+    let stones: Vec<Stone> = st.stones.iter().map(|p| p.record(entry.id)).collect();
     drop(st);
     let result = ctx.store.borrow_mut().write(|w| {
         w.add_production(&entry)?;
@@ -559,6 +681,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             a.set_e_workers(forms::message(&inv, "crew_size"));
             a.set_e_gravel(forms::message(&inv, "gravel_m3"));
             a.set_e_carats(forms::message(&inv, "carats"));
+            a.set_e_lot_count(forms::message(&inv, "count"));
             a.set_status(format!("Not saved: {inv}").into());
             a.set_status_is_error(true);
         }

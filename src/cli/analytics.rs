@@ -11,6 +11,7 @@ use crate::store::{FactFilter, Store};
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -229,7 +230,7 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
 }
 
 /// `alluvium footprint compare`: the parcel against the region's reference, built from the
-/// region's stones that no check flags.
+/// region's stones that no check flags, less the parcel's own recorded stones.
 pub fn footprint(store: &Store, cmd: FootprintCommand) -> Result<()> {
     let FootprintCommand::Compare {
         region,
@@ -240,8 +241,8 @@ pub fn footprint(store: &Store, cmd: FootprintCommand) -> Result<()> {
         bail!("--false-alarm {false_alarm} must be between 0 and 0.5");
     }
     let parcel = read_parcel(&stones)?;
-    let reference = reference_of(store, &region)?;
-    let c = compare_parcel(&reference, &parcel, false_alarm)?;
+    let reference = reference_of(store, &region, &parcel.recorded)?;
+    let c = compare_parcel(&reference, &parcel.weights, false_alarm)?;
     writeln!(
         std::io::stdout().lock(),
         "{}",
@@ -250,8 +251,35 @@ pub fn footprint(store: &Store, cmd: FootprintCommand) -> Result<()> {
     Ok(())
 }
 
-/// The reference footprint of a region: its current production, less what the checks doubt.
-pub fn reference_of(store: &Store, region: &str) -> Result<ReferenceFootprint> {
+/// The records a parcel CSV names (`id` of stones, `production_id` of entries): stones on
+/// record here that are the parcel itself, and so never part of its reference.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ParcelRecords {
+    pub stones: HashSet<uuid::Uuid>,
+    pub entries: HashSet<uuid::Uuid>,
+}
+
+impl ParcelRecords {
+    fn names(&self, f: &crate::analytics::StoneFact) -> bool {
+        self.stones.contains(&f.stone_id.0) || self.entries.contains(&f.production_id.0)
+    }
+}
+
+/// A parcel read from CSV: every stone's weight (a lot's stones at its mean weight) and the
+/// records it names.
+struct Parcel {
+    weights: Vec<Centicarats>,
+    recorded: ParcelRecords,
+}
+
+/// The reference footprint of a region: its current production, less what the checks doubt
+/// and less the stones of the parcel being judged (`parcel`), so that a parcel is never
+/// compared with a reference made of itself.
+pub fn reference_of(
+    store: &Store,
+    region: &str,
+    parcel: &ParcelRecords,
+) -> Result<ReferenceFootprint> {
     let data = store.check_data(&FactFilter::default().in_region(Some(region)))?;
     if data.stones.is_empty() {
         bail!(
@@ -265,37 +293,76 @@ pub fn reference_of(store: &Store, region: &str) -> Result<ReferenceFootprint> {
     };
     let prices = PriceModel::standard();
     let flags = run_checks(&data, &config, &prices);
-    let clean = unflagged_stones(&data.stones, &flags);
+    let clean = unflagged_stones(&data.stones, &flags)
+        .into_iter()
+        .filter(|f| !parcel.names(f));
     Ok(ReferenceFootprint::from_facts(region, clean, &prices)?)
 }
 
-/// Reads the `carats` column of a parcel CSV; each bad row is reported as `FILE:LINE: reason`.
-fn read_parcel(path: &Path) -> Result<Vec<Centicarats>> {
+/// Reads a parcel CSV: the `carats` column, and the optional `count` (a lot of that many
+/// stones weighing `carats` together), `id` and `production_id` (the parcel's recorded stones
+/// or entries, left out of the reference). Each bad row is reported as `FILE:LINE: reason`.
+fn read_parcel(path: &Path) -> Result<Parcel> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut r = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(file);
-    let col = r
+    let headers = r
         .headers()
         .with_context(|| format!("{}: no header row", path.display()))?
-        .iter()
-        .position(|h| h.eq_ignore_ascii_case("carats"))
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let col = column("carats")
         .with_context(|| format!("{}: no `carats` column in the header", path.display()))?;
+    let (count_col, id_col, entry_col) = (column("count"), column("id"), column("production_id"));
     let mut out = Vec::new();
+    let mut recorded = ParcelRecords::default();
     let mut errors = Vec::new();
     for (i, rec) in r.records().enumerate() {
         let line = i + 2;
-        match rec {
-            Err(e) => errors.push(format!("{}:{line}: {e}", path.display())),
-            Ok(rec) => match rec.get(col).unwrap_or("").parse::<Centicarats>() {
-                Ok(c) if c.0 > 0 => out.push(c),
-                Ok(_) => errors.push(format!(
-                    "{}:{line}: a stone must weigh more than 0",
-                    path.display()
-                )),
-                Err(e) => errors.push(format!("{}:{line}: {e}", path.display())),
+        let rec = match rec {
+            Err(e) => {
+                errors.push(format!("{}:{line}: {e}", path.display()));
+                continue;
+            }
+            Ok(rec) => rec,
+        };
+        let cell = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("");
+        let count = match cell(count_col) {
+            "" => 1,
+            t => match t.parse::<u32>() {
+                Ok(n) if (1..=crate::domain::MAX_LOT_STONES).contains(&n) => n,
+                _ => {
+                    errors.push(format!(
+                        "{}:{line}: count {t:?} is not a number of stones from 1 to {}",
+                        path.display(),
+                        crate::domain::MAX_LOT_STONES
+                    ));
+                    continue;
+                }
             },
+        };
+        // An id that is not a UUID is the parcel's own label for a stone: it names no record.
+        for (c, set) in [
+            (id_col, &mut recorded.stones),
+            (entry_col, &mut recorded.entries),
+        ] {
+            if let Ok(u) = cell(c).parse::<uuid::Uuid>() {
+                set.insert(u);
+            }
+        }
+        match rec.get(col).unwrap_or("").parse::<Centicarats>() {
+            Ok(c) if c.0 > 0 => {
+                for (w, n) in crate::domain::spread_lot(c, count) {
+                    out.extend(std::iter::repeat_n(w, n as usize));
+                }
+            }
+            Ok(_) => errors.push(format!(
+                "{}:{line}: a stone must weigh more than 0",
+                path.display()
+            )),
+            Err(e) => errors.push(format!("{}:{line}: {e}", path.display())),
         }
     }
     if !errors.is_empty() {
@@ -304,5 +371,8 @@ fn read_parcel(path: &Path) -> Result<Vec<Centicarats>> {
     if out.is_empty() {
         bail!("{}: the parcel has no stones", path.display());
     }
-    Ok(out)
+    Ok(Parcel {
+        weights: out,
+        recorded,
+    })
 }

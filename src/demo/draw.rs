@@ -8,8 +8,8 @@
 
 use super::profile::{Profile, profile};
 use crate::domain::{
-    Centicarats, DiggerId, FixSource, Litres, Position, PositionFix, ProductionId, Stone,
-    StoneClass, StoneId,
+    Centicarats, DiggerId, FixSource, Litres, Position, PositionFix, ProductionId, SieveClass,
+    Stone, StoneClass, StoneId,
 };
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use rand::Rng;
@@ -32,7 +32,10 @@ pub struct StoneDraw {
 /// One stone's measured traits, before it has an id or a production entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrawnStone {
+    /// The weight recorded for the stone alone (whole centicarats, at least 0.01 ct).
     pub weight: Centicarats,
+    /// The weight drawn, in centicarats before rounding (what a lot of smalls adds up).
+    pub exact_centicarats: f64,
     pub class: StoneClass,
     pub colour: &'static str,
 }
@@ -82,6 +85,7 @@ impl Distribution<DrawnStone> for StoneDraw {
         DrawnStone {
             // Rounding can reach zero for the lightest stones; a recorded stone weighs something.
             weight: Centicarats(((ct * 100.0).round() as i64).max(1)),
+            exact_centicarats: ct * 100.0,
             class,
             colour,
         }
@@ -97,8 +101,66 @@ impl DrawnStone {
             weight: self.weight,
             class: self.class,
             colour: self.colour.into(),
+            count: 1,
+            sieve: None,
         }
     }
+}
+
+/// Smalls lighter than this many centicarats are recorded in lots of the finest sieve class
+/// (`<0.05`), as buyers take them, instead of one by one: weighed alone they would be rounded
+/// to 0.01–0.04 ct each (a fifth of a Ghana-like run would read 0.01 ct). Below 4.5 the lot's
+/// mean stays within the class.
+pub const LOT_BELOW_CENTICARATS: f64 = 4.5;
+
+/// The records of one washing's stones, drawn with their ids: each stone of
+/// [`LOT_BELOW_CENTICARATS`] or more on its own, the smalls below it as one lot per quality
+/// class weighing their drawn total, under the id of the lot's first stone (a lone small stays
+/// a stone).
+pub fn washing_records(
+    drawn: Vec<(DrawnStone, StoneId)>,
+    production_id: ProductionId,
+) -> Vec<Stone> {
+    let mut out = Vec::with_capacity(drawn.len());
+    let mut smalls: Vec<Vec<(DrawnStone, StoneId)>> = vec![Vec::new(); StoneClass::ALL.len()];
+    for (d, id) in drawn {
+        if d.exact_centicarats < LOT_BELOW_CENTICARATS {
+            let i = StoneClass::ALL
+                .iter()
+                .position(|c| *c == d.class)
+                .unwrap_or(0);
+            smalls[i].push((d, id));
+        } else {
+            out.push(d.into_stone(id, production_id));
+        }
+    }
+    for (class, group) in StoneClass::ALL.iter().zip(smalls) {
+        match group.len() {
+            0 => {}
+            1 => out.extend(
+                group
+                    .into_iter()
+                    .map(|(d, id)| d.into_stone(id, production_id)),
+            ),
+            n => {
+                let (lo, hi) = SieveClass::Below005.bounds();
+                let total: f64 = group.iter().map(|d| d.0.exact_centicarats).sum();
+                let n64 = n as i64;
+                out.push(Stone {
+                    id: group[0].1,
+                    production_id,
+                    weight: Centicarats(
+                        (total.round() as i64).clamp((lo * n64).max(1), (hi - 1) * n64),
+                    ),
+                    class: *class,
+                    colour: "mixed".into(),
+                    count: n as u32,
+                    sieve: Some(SieveClass::Below005),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Who worked a washing day and what they washed.
@@ -222,6 +284,41 @@ mod tests {
                 "{code} gem colours"
             );
         }
+    }
+
+    #[test]
+    fn smalls_are_recorded_in_lots_so_few_stones_read_as_a_hundredth_of_a_carat() {
+        // Ghana-like stones (median 0.03 ct), washed 20 at a time.
+        let draw = StoneDraw::for_region("GH-AKWATIA");
+        let mut rng = ChaCha8Rng::seed_from_u64(16);
+        let (mut stones, mut at_one_cc, mut drawn_cc, mut recorded_cc) = (0u64, 0u64, 0.0, 0i64);
+        let mut rounded_to_one = 0u64;
+        let production_id = ProductionId::new();
+        for _ in 0..1000 {
+            let washing: Vec<DrawnStone> = (0..20).map(|_| draw.sample(&mut rng)).collect();
+            rounded_to_one += washing.iter().filter(|d| d.weight.0 == 1).count() as u64;
+            drawn_cc += washing.iter().map(|d| d.exact_centicarats).sum::<f64>();
+            let washing = washing.into_iter().map(|d| (d, StoneId::new())).collect();
+            for s in washing_records(washing, production_id) {
+                assert!(s.validate().is_ok(), "{s:?}");
+                stones += u64::from(s.count);
+                recorded_cc += s.weight.0;
+                if s.count == 1 && s.weight.0 == 1 {
+                    at_one_cc += 1;
+                }
+                if s.count > 1 {
+                    assert_eq!(s.sieve, Some(SieveClass::Below005));
+                }
+            }
+        }
+        assert_eq!(stones, 20_000);
+        // Weighed one by one, about a fifth would read 0.01 ct; in lots, hardly any.
+        let before = rounded_to_one as f64 / stones as f64;
+        let after = at_one_cc as f64 / stones as f64;
+        assert!(before > 0.15, "{before}");
+        assert!(after < 0.01, "{after}");
+        // The lots keep the drawn weight (to the rounding of each lot's total).
+        assert!((recorded_cc as f64 - drawn_cc).abs() / drawn_cc < 0.005);
     }
 
     #[test]

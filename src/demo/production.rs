@@ -3,7 +3,7 @@
 //! overdispersion of real diggings (most days find little, a few a lot); each stone is drawn by
 //! [`StoneDraw`].
 
-use super::draw::{StoneDraw, day_notes, fix_at, turnout};
+use super::draw::{StoneDraw, day_notes, fix_at, turnout, washing_records};
 use super::region::RegionGen;
 use crate::domain::{DiggerId, LicenceHistory, ProductionEntry, Site};
 use chrono::{Datelike, Duration, Weekday};
@@ -65,12 +65,14 @@ impl RegionGen<'_> {
                     notes: notes.into(),
                     replaces: None,
                 };
-                let mut stones = Vec::with_capacity(count);
+                // Each stone and its id drawn in turn, as always, so a seed draws the same
+                // stones whether or not smalls are grouped into lots.
+                let mut drawn = Vec::with_capacity(count);
                 for k in 0..count {
-                    let drawn = stones_of.sample(self.rng);
-                    let sid = self.id(day, seq * 1000 + 1 + k as u64);
-                    stones.push(drawn.into_stone(sid, entry.id));
+                    let stone = stones_of.sample(self.rng);
+                    drawn.push((stone, self.id(day, seq * 1000 + 1 + k as u64)));
                 }
+                let stones = washing_records(drawn, entry.id);
                 self.data.production.push((entry, stones));
             }
             day += Duration::days(1);

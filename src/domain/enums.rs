@@ -95,6 +95,38 @@ text_enum!(
     StoneClass { Gem = "gem", NearGem = "near_gem", Industrial = "industrial" }
 );
 text_enum!(
+    /// The sieve class of a lot of small stones: one of the fixed size classes below 1 ct
+    /// (DOMAIN.md §5), spelled as the footprint labels them. Stones of 1 ct and more are
+    /// weighed one by one.
+    SieveClass {
+        /// Under 0.05 ct (the class below the finest sieve kept).
+        Below005 = "<0.05",
+        /// 0.05 ct up to (not including) 0.1 ct.
+        From005 = "0.05-0.1",
+        /// 0.1 ct up to 0.25 ct.
+        From010 = "0.1-0.25",
+        /// 0.25 ct up to 0.5 ct.
+        From025 = "0.25-0.5",
+        /// 0.5 ct up to 1 ct.
+        From050 = "0.5-1",
+    }
+);
+
+impl SieveClass {
+    /// The class's bounds in centicarats: a stone of the class weighs at least the first and
+    /// less than the second.
+    pub fn bounds(self) -> (i64, i64) {
+        match self {
+            SieveClass::Below005 => (0, 5),
+            SieveClass::From005 => (5, 10),
+            SieveClass::From010 => (10, 25),
+            SieveClass::From025 => (25, 50),
+            SieveClass::From050 => (50, 100),
+        }
+    }
+}
+
+text_enum!(
     /// Where a position came from.
     FixSource { Nmea = "nmea", Gpsd = "gpsd", Manual = "manual" }
 );

@@ -27,7 +27,7 @@ mod units;
 pub use digger::Digger;
 pub use enums::{
     DiggerStatus, FixSource, LicenceEventKind, LicenceKind, LicenceStatus, ReviewDecision, Role,
-    SaleKind, Sex, SiteKind, SiteStatus, StoneClass,
+    SaleKind, Sex, SieveClass, SiteKind, SiteStatus, StoneClass,
 };
 pub use error::{FieldError, Invalid};
 pub use hlc::{Hlc, HlcClock};
@@ -42,7 +42,7 @@ pub use licence::{
 pub use licence_event::{LicenceEvent, MAX_EVENT_REASON, MAX_TERM_DAYS};
 pub use licence_history::{HistoryEvent, HistoryLine, LicenceBook, LicenceHistory, implied_events};
 pub use officer::{Crew, MAX_REVIEW_COMMENT, Officer, Review};
-pub use production::{PositionFix, ProductionEntry, Stone};
+pub use production::{MAX_LOT_STONES, PositionFix, ProductionEntry, Stone, spread_lot};
 pub use record_kind::{Keeping, Placement, RecordKind};
 pub use region::Region;
 pub use sale::{HS_CODES, HS_GEM, HS_INDUSTRIAL, HS_UNSORTED, MAX_SALE_LINKS, Sale};

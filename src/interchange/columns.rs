@@ -88,7 +88,15 @@ pub fn header(entity: RecordKind) -> &'static [&'static str] {
             "fix_time",
             "replaces",
         ],
-        RecordKind::Stone => &["id", "production_id", "carats", "class", "colour"],
+        RecordKind::Stone => &[
+            "id",
+            "production_id",
+            "carats",
+            "class",
+            "colour",
+            "count",
+            "sieve",
+        ],
         RecordKind::Sale => &[
             "id",
             "slip_number",
@@ -123,6 +131,7 @@ fn optional(entity: RecordKind, col: &str) -> bool {
                 RecordKind::Production,
                 "fix_source" | "fix_time" | "replaces" | "notes"
             )
+            | (RecordKind::Stone, "count" | "sieve")
             | (
                 RecordKind::Sale,
                 "certificate_number"
@@ -240,6 +249,8 @@ impl Record {
                     s(&st.weight),
                     s(&st.class),
                     st.colour.clone(),
+                    s(&st.count),
+                    opt(st.sieve.map(|v| v.to_string())),
                 ]
             }
             Record::Sale(sa) => vec![
@@ -380,6 +391,16 @@ impl Record {
                 weight: p.parse::<Centicarats>("carats"),
                 class: p.parse("class"),
                 colour: p.text("colour"),
+                // A file from before lots carries no count: each row is one stone.
+                count: if row.get("count").is_empty() {
+                    1
+                } else {
+                    p.parse_with("count", |s| {
+                        s.parse::<u32>()
+                            .map_err(|_| format!("{s:?} is not a whole number of stones"))
+                    })
+                },
+                sieve: p.opt("sieve"),
             }),
             RecordKind::Sale => Record::Sale(Sale {
                 id: p.id("id"),

@@ -189,7 +189,7 @@ fn write(store: &Store, path: &Path) -> Result<GpkgSummary, GpkgError> {
     let mut found: HashMap<ProductionId, (i64, i64)> = HashMap::new();
     for st in store.stones()? {
         let f = found.entry(st.production_id).or_default();
-        f.0 += 1;
+        f.0 += i64::from(st.count);
         f.1 += st.weight.0;
     }
     let replaced: HashSet<ProductionId> = production.iter().filter_map(|p| p.replaces).collect();

@@ -71,7 +71,7 @@ pub fn sale_slip_text(store: &Store, id: SaleId) -> Result<Option<String>, Store
                     format!(
                         "  {}  {site}: {} stones, {} ct",
                         e.day,
-                        stones.len(),
+                        stones.iter().map(|s| u64::from(s.count)).sum::<u64>(),
                         crate::domain::Centicarats(cc)
                     )
                 }

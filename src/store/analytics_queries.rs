@@ -57,7 +57,8 @@ impl Store {
     /// The stones of current production entries matching `filter`, with site, region and day.
     pub fn stone_facts(&self, filter: &FactFilter) -> Result<Vec<StoneFact>, StoreError> {
         let sql = format!(
-            "SELECT st.id, st.production_id, p.site_id, l.region, p.day, st.centicarats, st.class
+            "SELECT st.id, st.production_id, p.site_id, l.region, p.day, st.centicarats, st.class,
+               st.stone_count
              FROM stones st JOIN production p ON p.id = st.production_id
              JOIN sites s ON s.id = p.site_id JOIN licences l ON l.id = s.licence_id
              WHERE {FILTER}"
@@ -110,6 +111,7 @@ impl Store {
                 day,
                 weight: Centicarats(r.get(5)?),
                 class: parsed(r, 6)?,
+                count: r.get(7)?,
             });
         }
         Ok(out)

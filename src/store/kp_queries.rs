@@ -31,7 +31,10 @@ pub(super) struct ReviewedStone {
     pub production_id: ProductionId,
     pub region: String,
     pub class: StoneClass,
+    /// The stone's weight, or a lot's total.
     pub weight: Centicarats,
+    /// 1, or the number of stones of a lot.
+    pub count: u32,
 }
 
 impl Store {
@@ -62,7 +65,7 @@ impl Store {
             "st.id"
         };
         let sql = format!(
-            "SELECT st.production_id, l.region, st.class, st.centicarats
+            "SELECT st.production_id, l.region, st.class, st.centicarats, st.stone_count
              FROM stones st JOIN production p ON p.id = st.production_id
              JOIN sites s ON s.id = p.site_id JOIN licences l ON l.id = s.licence_id
              WHERE {column} = ?5 AND {FILTER}"
@@ -79,6 +82,7 @@ impl Store {
                         region: r.get(1)?,
                         class: parsed(r, 2)?,
                         weight: Centicarats(r.get(3)?),
+                        count: r.get(4)?,
                     })
                 },
             )?;
@@ -184,7 +188,7 @@ impl Store {
             for s in &rejected {
                 if let Some(&i) = index.get(&s.production_id) {
                     out[i].weight.0 -= s.weight.0;
-                    out[i].stones = out[i].stones.saturating_sub(1);
+                    out[i].stones = out[i].stones.saturating_sub(u64::from(s.count));
                 }
             }
             for s in &queried {

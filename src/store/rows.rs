@@ -212,7 +212,8 @@ pub(super) fn production(r: &Row<'_>) -> rusqlite::Result<ProductionEntry> {
     })
 }
 
-pub(super) const STONE_COLS: &str = "st.id, st.production_id, st.centicarats, st.class, st.colour";
+pub(super) const STONE_COLS: &str =
+    "st.id, st.production_id, st.centicarats, st.class, st.colour, st.stone_count, st.sieve";
 
 pub(super) fn stone(r: &Row<'_>) -> rusqlite::Result<Stone> {
     Ok(Stone {
@@ -221,6 +222,15 @@ pub(super) fn stone(r: &Row<'_>) -> rusqlite::Result<Stone> {
         weight: Centicarats(r.get(2)?),
         class: parsed(r, 3)?,
         colour: r.get(4)?,
+        count: r.get(5)?,
+        sieve: {
+            let text: String = r.get(6)?;
+            if text.is_empty() {
+                None
+            } else {
+                Some(text.parse().map_err(|e| bad(6, e))?)
+            }
+        },
     })
 }
 

@@ -142,7 +142,7 @@ impl Store {
         since: NaiveDate,
     ) -> Result<Vec<ProductionOffer>, StoreError> {
         let sql = format!(
-            "SELECT {}, s.name, count(st.id), coalesce(sum(st.centicarats), 0),
+            "SELECT {}, s.name, coalesce(sum(st.stone_count), 0), coalesce(sum(st.centicarats), 0),
                (SELECT group_concat(sale_id, ';') FROM sale_production sp WHERE sp.production_id = p.id)
              FROM production p JOIN sites s ON s.id = p.site_id JOIN stones st ON st.production_id = p.id
              WHERE s.licence_id = ?1 AND p.day >= ?2

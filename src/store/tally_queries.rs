@@ -8,7 +8,7 @@
 use super::analytics_queries::FactFilter;
 use super::{Store, StoreError};
 use crate::analytics::StoneTally;
-use crate::domain::{Centicarats, StoneClass};
+use crate::domain::{Centicarats, StoneClass, spread_lot};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -59,7 +59,10 @@ impl Store {
         // What coordinators rejected leaves the statistics (few stones: taken out one by one).
         for s in self.rejected_stones(filter, &self.review_states()?)? {
             let index = counts.region_index(&s.region);
-            counts.remove(index, s.class, s.weight.0);
+            // A lot was counted at its mean weight (see `spread_lot`): taken out the same way.
+            for (weight, n) in spread_lot(s.weight, s.count) {
+                counts.remove(index, s.class, weight.0, u64::from(n));
+            }
         }
         Ok(counts.into_tallies())
     }
@@ -99,15 +102,18 @@ impl Counts {
         }
     }
 
-    fn remove(&mut self, region: usize, class: StoneClass, weight: i64) {
+    fn remove(&mut self, region: usize, class: StoneClass, weight: i64, stones: u64) {
+        if stones == 0 {
+            return;
+        }
         match usize::try_from(weight) {
             Ok(w) if w < DENSE_WEIGHTS => {
                 let slot = &mut self.dense[region][class_slot(class) * DENSE_WEIGHTS + w];
-                *slot = slot.saturating_sub(1);
+                *slot = slot.saturating_sub(stones);
             }
             _ => {
                 if let Some(n) = self.heavy.get_mut(&(region, class, weight)) {
-                    *n = n.saturating_sub(1);
+                    *n = n.saturating_sub(stones);
                 }
             }
         }

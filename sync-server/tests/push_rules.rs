@@ -328,6 +328,8 @@ fn device_and_server_refuse_the_same_records_with_the_same_reason() {
         weight: Centicarats(35),
         class: StoneClass::Gem,
         colour: String::new(),
+        count: 1,
+        sieve: None,
     };
     orphan_stone.colour = "white".into();
     let mut cross_border_first_sale = sale(&w.kono_mine, Some(&w.dealer), SaleKind::FirstSale);

@@ -141,6 +141,8 @@ pub fn stone(p: &ProductionEntry, centicarats: i64) -> Stone {
         weight: Centicarats(centicarats),
         class: StoneClass::Gem,
         colour: "white".into(),
+        count: 1,
+        sieve: None,
     }
 }
 

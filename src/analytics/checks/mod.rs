@@ -57,7 +57,7 @@ mod production;
 
 pub use flag::{Flag, FlagKind, Severity};
 
-use super::{PriceModel, SPECIAL_STONE, StoneFact};
+use super::{PriceModel, StoneFact};
 use crate::domain::{
     Licence, LicenceBook, LicenceEvent, LicenceId, ProductionEntry, ProductionId, Region, Site,
     SiteId,
@@ -140,7 +140,7 @@ pub fn run_checks(data: &CheckData, config: &CheckConfig, prices: &PriceModel) -
     double_booking(data, &mut flags);
     capacity(data, config, &licence_of, &stones_of, &mut flags);
     repeated_values(data, config, &stones_of, &mut flags);
-    for s in data.stones.iter().filter(|s| s.weight >= SPECIAL_STONE) {
+    for s in data.stones.iter().filter(|s| s.is_large()) {
         flags.push(Flag::new(
             FlagKind::SpecialStone,
             s.stone_id.0,

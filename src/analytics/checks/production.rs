@@ -4,7 +4,7 @@
 //! entries and their stones, so each is judged the same wherever the licence stands.
 
 use super::{CheckConfig, CheckData, Flag, FlagKind, Severity};
-use crate::analytics::{SPECIAL_STONE, StoneFact};
+use crate::analytics::StoneFact;
 use crate::domain::{Centicarats, DiggerId, Licence, ProductionEntry, ProductionId, SiteId};
 use chrono::NaiveDate;
 use serde_json::json;
@@ -79,12 +79,7 @@ pub(super) fn capacity<'a>(
     let ordinary_cc = |e: &ProductionEntry| -> i64 {
         stones_of
             .get(&e.id)
-            .map(|v| {
-                v.iter()
-                    .filter(|s| s.weight < SPECIAL_STONE)
-                    .map(|s| s.weight.0)
-                    .sum()
-            })
+            .map(|v| v.iter().filter(|s| !s.is_large()).map(|s| s.weight.0).sum())
             .unwrap_or(0)
     };
     let mut by_region: WorkerDays<'a> = HashMap::new();
@@ -173,7 +168,7 @@ pub(super) fn repeated_values(
         (
             e.crew_size,
             e.gravel.0,
-            st.map_or(0, Vec::len),
+            st.map_or(0, |v| v.iter().map(|s| s.count).sum::<u32>()),
             st.map_or(0, |v| v.iter().map(|s| s.weight.0).sum::<i64>()),
         )
     };

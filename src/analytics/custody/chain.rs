@@ -162,7 +162,7 @@ impl<'a> Chain<'a> {
 }
 
 fn add_stone(y: &mut Yield, s: &StoneFact) {
-    y.stones += 1;
+    y.stones += u64::from(s.count);
     y.centicarats += s.weight.0;
     y.by_class[class_index(s.class)] += s.weight.0;
 }

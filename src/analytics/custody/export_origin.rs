@@ -79,12 +79,9 @@ pub fn expected_stone_weight(
     for (region, cc) in &origin.regions {
         let r = references.get(region)?;
         let n = r.sorted_weights.len() as f64;
-        let mean = r
-            .sorted_weights
-            .iter()
-            .map(|&w| w as f64 / 100.0)
-            .sum::<f64>()
-            / n;
+        // The mean from the exact weights (the sorted ones read smalls at the finest sieve);
+        // the second moment hardly feels that.
+        let mean = r.footprint.mean_ct_per_stone;
         let second = r
             .sorted_weights
             .iter()

@@ -171,6 +171,8 @@ fn a_stone_takes_the_region_of_its_entry_and_an_unknown_entry_is_missing() {
         weight: Centicarats(35),
         class: StoneClass::Gem,
         colour: String::new(),
+        count: 1,
+        sieve: None,
     };
     let placed = super::stone(&stone, &mem).unwrap();
     assert_eq!(placed.region, "SL-KONO");

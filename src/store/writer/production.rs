@@ -46,15 +46,16 @@ impl Writer<'_> {
         self.log(RecordKind::Production, &id, &placed, hlc, 0, p)
     }
 
-    /// Records a stone found on a production day.
+    /// Records a stone found on a production day, or a lot of small stones.
     pub fn add_stone(&mut self, s: &Stone) -> Result<(), StoreError> {
         let placed = rules::stone(s, &self.lookup())?;
         let id = s.id.to_string();
         let hlc = self.stamp();
         self.tx
             .prepare_cached(
-                "INSERT INTO stones(id, production_id, centicarats, class, colour, hlc, origin, author)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO stones(id, production_id, centicarats, class, colour, stone_count, sieve,
+                   hlc, origin, author)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 id,
@@ -62,6 +63,8 @@ impl Writer<'_> {
                 s.weight.0,
                 s.class.as_str(),
                 s.colour,
+                s.count,
+                s.sieve.map_or("", |v| v.as_str()),
                 hlc.as_i64(),
                 self.origin(),
                 self.author()
