@@ -622,3 +622,86 @@ fn licence_events_through_the_cli_read_back_as_history_fees_and_csv() {
         csv
     );
 }
+
+#[test]
+fn supporters_export_as_csv_and_import_back_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = cli_db(dir.path());
+    let digger = "01900000-0000-7000-8000-000000000001";
+    ok(
+        &db,
+        &["licence", "support", "KONO/AM/1", "--digger", digger],
+    );
+    ok(
+        &db,
+        &[
+            "licence",
+            "support",
+            "KONO/AM/1",
+            "--name",
+            "Ibrahim Conteh",
+            "--national-id",
+            "SL-77",
+        ],
+    );
+    let csv = ok(&db, &["export", "supporters", "--format", "csv"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "id,licence_id,digger_id,full_name,national_id");
+    assert_eq!(lines.len(), 3, "{csv}");
+    let licence = "01900000-0000-7000-8000-0000000000a1";
+    assert!(
+        lines.contains(&format!("{},{licence},{digger},,", &lines[1][..36]).as_str())
+            || lines.contains(&format!("{},{licence},{digger},,", &lines[2][..36]).as_str()),
+        "the digger supporter names only the digger: {csv}"
+    );
+    assert!(
+        csv.contains(&format!(",{licence},,Ibrahim Conteh,SL-77")),
+        "{csv}"
+    );
+
+    // Into a second database with the same licence: the same rows come back out.
+    let file = dir.path().join("supporters.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let db2 = cli_db(other.path());
+    ok(
+        &db2,
+        &["import", "supporters", "--csv", file.to_str().unwrap()],
+    );
+    assert_eq!(ok(&db2, &["export", "supporters", "--format", "csv"]), csv);
+    assert_eq!(
+        ok(&db2, &["licence", "supporters", "KONO/AM/1"]),
+        ok(&db, &["licence", "supporters", "KONO/AM/1"])
+    );
+
+    // A row naming both a digger and a person: the file is refused with its line, nothing written.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "id,licence_id,digger_id,full_name,national_id\n\
+             ,{licence},,Fatu Kamara,SL-78\n\
+             ,{licence},{digger},Aiah Sesay,SL-1\n"
+        ),
+    )
+    .unwrap();
+    let third = tempfile::tempdir().unwrap();
+    let db3 = cli_db(third.path());
+    let out = alluvium(
+        &db3,
+        &["import", "supporters", "--csv", bad.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    let line = stderr_line(&out);
+    assert!(
+        line.contains(":3:") && line.contains("registered digger"),
+        "{line}"
+    );
+    assert_eq!(
+        ok(&db3, &["export", "supporters", "--format", "csv"])
+            .lines()
+            .count(),
+        1,
+        "nothing written"
+    );
+}

@@ -161,6 +161,7 @@ pub enum EntityArg {
     Licences,
     #[value(name = "licence_events")]
     LicenceEvents,
+    Supporters,
     Sites,
     Production,
     Stones,
@@ -173,6 +174,7 @@ impl From<EntityArg> for RecordKind {
             EntityArg::Diggers => RecordKind::Digger,
             EntityArg::Licences => RecordKind::Licence,
             EntityArg::LicenceEvents => RecordKind::LicenceEvent,
+            EntityArg::Supporters => RecordKind::Supporter,
             EntityArg::Sites => RecordKind::Site,
             EntityArg::Production => RecordKind::Production,
             EntityArg::Stones => RecordKind::Stone,
@@ -188,6 +190,7 @@ pub enum ExportArg {
     Licences,
     #[value(name = "licence_events")]
     LicenceEvents,
+    Supporters,
     Sites,
     Production,
     Stones,
@@ -377,6 +380,7 @@ fn export(db: &Path, entity: ExportArg, format: Format, out: Option<&Path>) -> R
         (ExportArg::Diggers, _) => RecordKind::Digger,
         (ExportArg::Licences, _) => RecordKind::Licence,
         (ExportArg::LicenceEvents, _) => RecordKind::LicenceEvent,
+        (ExportArg::Supporters, _) => RecordKind::Supporter,
         (ExportArg::Sites, _) => RecordKind::Site,
         (ExportArg::Production, _) => RecordKind::Production,
         (ExportArg::Stones, _) => RecordKind::Stone,

@@ -171,11 +171,10 @@ impl RecordKind {
             RecordKind::Production => Some("production"),
             RecordKind::Stone => Some("stones"),
             RecordKind::Sale => Some("sales"),
-            RecordKind::Region
-            | RecordKind::Officer
-            | RecordKind::Crew
-            | RecordKind::Supporter
-            | RecordKind::Review => None,
+            RecordKind::Supporter => Some("supporters"),
+            RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => {
+                None
+            }
         }
     }
 

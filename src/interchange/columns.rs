@@ -6,7 +6,7 @@
 use super::parser::Parser;
 use crate::domain::{
     Area, Centicarats, Cents, Digger, Licence, LicenceEvent, LicenceEventKind, Litres, PositionFix,
-    ProductionEntry, RecordKind, Sale, Sex, Site, Stone,
+    ProductionEntry, RecordKind, Sale, Sex, Site, Stone, Supporter,
 };
 use std::collections::HashMap;
 
@@ -20,11 +20,9 @@ pub fn file_name(kind: RecordKind) -> &'static str {
 /// kinds the CSV contract does not carry.
 pub fn header(entity: RecordKind) -> &'static [&'static str] {
     match entity {
-        RecordKind::Region
-        | RecordKind::Officer
-        | RecordKind::Crew
-        | RecordKind::Supporter
-        | RecordKind::Review => &[],
+        RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => &[],
+        // A supporter is a registered digger (`digger_id`) or a named person.
+        RecordKind::Supporter => &["id", "licence_id", "digger_id", "full_name", "national_id"],
         RecordKind::LicenceEvent => &[
             "id",
             "licence_id",
@@ -145,11 +143,16 @@ fn optional(entity: RecordKind, col: &str) -> bool {
                 RecordKind::LicenceEvent,
                 "until" | "fee_usd" | "receipt" | "reason"
             )
+            | (
+                RecordKind::Supporter,
+                "digger_id" | "full_name" | "national_id"
+            )
     )
 }
 
 /// The kinds the CSV contract carries, for messages.
-const CSV_KINDS: &str = "diggers, licences, licence_events, sites, production, stones, sales";
+const CSV_KINDS: &str =
+    "diggers, licences, licence_events, supporters, sites, production, stones, sales";
 
 /// A record of any importable entity.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,6 +160,7 @@ pub enum Record {
     Digger(Digger),
     Licence(Licence),
     LicenceEvent(LicenceEvent),
+    Supporter(Supporter),
     Site(Site),
     Production(ProductionEntry),
     Stone(Stone),
@@ -205,6 +209,13 @@ impl Record {
                 opt(e.fee_cents.map(|c| c.to_string())),
                 e.receipt.clone(),
                 e.reason.clone(),
+            ],
+            Record::Supporter(x) => vec![
+                s(&x.id),
+                s(&x.licence_id),
+                opt(x.digger_id.map(|d| d.to_string())),
+                x.full_name.clone(),
+                x.national_id.clone(),
             ],
             Record::Site(t) => vec![
                 s(&t.id),
@@ -289,11 +300,7 @@ impl Record {
             errors: Vec::new(),
         };
         let rec = match entity {
-            RecordKind::Region
-            | RecordKind::Officer
-            | RecordKind::Crew
-            | RecordKind::Supporter
-            | RecordKind::Review => {
+            RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => {
                 return Err(format!(
                     "{entity} records are not imported from CSV (the contract carries {})",
                     CSV_KINDS
@@ -341,6 +348,13 @@ impl Record {
                 }
                 Record::LicenceEvent(e)
             }
+            RecordKind::Supporter => Record::Supporter(Supporter {
+                id: p.id("id"),
+                licence_id: p.parse("licence_id"),
+                digger_id: p.opt("digger_id"),
+                full_name: p.text("full_name"),
+                national_id: p.text("national_id"),
+            }),
             RecordKind::Site => Record::Site(Site {
                 id: p.id("id"),
                 licence_id: p.parse("licence_id"),
@@ -437,6 +451,7 @@ impl Record {
             Record::Digger(x) => x.id.to_string(),
             Record::Licence(x) => x.id.to_string(),
             Record::LicenceEvent(x) => x.id.to_string(),
+            Record::Supporter(x) => x.id.to_string(),
             Record::Site(x) => x.id.to_string(),
             Record::Production(x) => x.id.to_string(),
             Record::Stone(x) => x.id.to_string(),

@@ -8,11 +8,7 @@ use std::io::Write;
 /// Every record of `entity`, as rows.
 pub fn records_of(store: &Store, entity: RecordKind) -> Result<Vec<Record>, StoreError> {
     Ok(match entity {
-        RecordKind::Region
-        | RecordKind::Officer
-        | RecordKind::Crew
-        | RecordKind::Supporter
-        | RecordKind::Review => {
+        RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => {
             return Err(StoreError::NotFound(format!(
                 "{entity} records are not exported as CSV"
             )));
@@ -23,6 +19,11 @@ pub fn records_of(store: &Store, entity: RecordKind) -> Result<Vec<Record>, Stor
             .all_licence_events()?
             .into_iter()
             .map(Record::LicenceEvent)
+            .collect(),
+        RecordKind::Supporter => store
+            .all_supporters()?
+            .into_iter()
+            .map(Record::Supporter)
             .collect(),
         RecordKind::Site => store.sites()?.into_iter().map(Record::Site).collect(),
         RecordKind::Production => store

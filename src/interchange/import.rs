@@ -236,7 +236,9 @@ fn stored_twin(store: &Store, rec: &Record) -> Result<Twin, StoreError> {
             same(stored.is_some(), stored.as_ref() == Some(e))
         }
         // Registries are mutable: an existing id is an update.
-        Record::Digger(_) | Record::Licence(_) | Record::Site(_) => Twin::None,
+        Record::Digger(_) | Record::Licence(_) | Record::Supporter(_) | Record::Site(_) => {
+            Twin::None
+        }
     })
 }
 
@@ -251,6 +253,7 @@ fn write_record(w: &mut Writer<'_>, rec: &Record) -> Result<(), StoreError> {
             w.put_licence(l)
         }
         Record::LicenceEvent(e) => w.add_licence_event(e),
+        Record::Supporter(s) => w.put_supporter(s),
         Record::Site(s) => w.put_site(s),
         Record::Production(p) => w.add_production(p),
         Record::Stone(s) => w.add_stone(s),

@@ -23,9 +23,11 @@ fn geometry(record: &Record) -> Value {
             Some(f) => json!({"type": "Point", "coordinates": [f.lon, f.lat]}),
             None => Value::Null,
         },
-        Record::Digger(_) | Record::LicenceEvent(_) | Record::Stone(_) | Record::Sale(_) => {
-            Value::Null
-        }
+        Record::Digger(_)
+        | Record::LicenceEvent(_)
+        | Record::Supporter(_)
+        | Record::Stone(_)
+        | Record::Sale(_) => Value::Null,
     }
 }
 

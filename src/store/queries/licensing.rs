@@ -46,6 +46,18 @@ impl Store {
         )
     }
 
+    /// Every supporter on record, in id order (the CSV export).
+    pub fn all_supporters(&self) -> Result<Vec<Supporter>, StoreError> {
+        self.all(
+            &format!(
+                "SELECT {} FROM supporters s ORDER BY s.id",
+                rows::SUPPORTER_COLS
+            ),
+            [],
+            rows::supporter,
+        )
+    }
+
     /// The stored events of one licence, oldest first.
     pub fn licence_events(&self, licence: LicenceId) -> Result<Vec<LicenceEvent>, StoreError> {
         self.all(
