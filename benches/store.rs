@@ -37,6 +37,7 @@ fn main() {
     // Writes: a production entry with three stones per transaction, durable (synchronous=FULL).
     let site = data.sites[0].id;
     let entry = |i: i64| ProductionEntry {
+        seal: String::new(),
         id: ProductionId::new(),
         site_id: site,
         day: end,

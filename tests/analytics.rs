@@ -138,6 +138,7 @@ impl Injector {
 
 fn entry(site: &Site, day: NaiveDate, crew: u32, gravel_m3: i64) -> ProductionEntry {
     ProductionEntry {
+        seal: String::new(),
         id: ProductionId::new(),
         site_id: site.id,
         day,
@@ -929,6 +930,8 @@ fn counted_stones_report_exactly_what_the_stones_do() {
              DROP INDEX sales_kind_id; DROP INDEX sales_kind_day; ALTER TABLE sales DROP COLUMN hs_code;
              ALTER TABLE sales DROP COLUMN importer; ALTER TABLE sales DROP COLUMN origin_country;
              ALTER TABLE stones DROP COLUMN stone_count; ALTER TABLE stones DROP COLUMN sieve;
+             DROP INDEX production_seal; ALTER TABLE production DROP COLUMN seal;
+             ALTER TABLE sales DROP COLUMN seals;
              PRAGMA user_version = 4;",
         )
         .unwrap();

@@ -92,6 +92,7 @@ fn clean_days_are_flagged_at_most_half_a_percent_and_an_impossible_day_is_flagge
         })
         .unwrap();
     let e = ProductionEntry {
+        seal: String::new(),
         id: ProductionId::new(),
         site_id: kono_site.id,
         day: NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),

@@ -59,6 +59,7 @@ fn crash_child() {
     for i in 0u64.. {
         let k = rng.random_range(1..=6);
         let p = ProductionEntry {
+            seal: String::new(),
             id: ProductionId::new(),
             site_id,
             day: today(),

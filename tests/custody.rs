@@ -154,7 +154,19 @@ impl World {
 
     /// A production entry with stones of the given weights and class.
     fn dig(&mut self, site: SiteId, day: NaiveDate, stones: &[(i64, StoneClass)]) -> ProductionId {
+        self.dig_sealed(site, day, stones, "")
+    }
+
+    /// A production entry whose stones were sealed in the bag `seal` (empty: not sealed).
+    fn dig_sealed(
+        &mut self,
+        site: SiteId,
+        day: NaiveDate,
+        stones: &[(i64, StoneClass)],
+        seal: &str,
+    ) -> ProductionId {
         let e = ProductionEntry {
+            seal: seal.into(),
             id: ProductionId::new(),
             site_id: site,
             day,
@@ -198,6 +210,7 @@ fn slip(
     cc: i64,
 ) -> Sale {
     Sale {
+        seals: vec![],
         id: SaleId::new(),
         slip_number: format!("S-{}", Uuid::now_v7().simple()),
         day,
@@ -832,7 +845,8 @@ fn sales_round_trip_through_csv_in_any_order_and_report_kp_shows_trade() {
     let sales = ok(&a, &["export", "sales", "--format", "csv"]);
     let mut lines: Vec<&str> = sales.lines().collect();
     assert!(
-        lines[0].ends_with("destination_country,source_sale_ids,hs_code,importer,origin_country"),
+        lines[0]
+            .ends_with("destination_country,source_sale_ids,hs_code,importer,origin_country,seals"),
         "{}",
         lines[0]
     );
@@ -985,4 +999,133 @@ fn the_sales_page_api_lists_searches_prefills_and_prints() {
             .unwrap()
             .is_none()
     );
+}
+
+#[test]
+fn sealed_bags_are_followed_from_the_pit_to_the_slip_that_moves_them() {
+    const SEALS: [FlagKind; 3] = [
+        FlagKind::SealInTwoOpenBags,
+        FlagKind::SealNeverSealed,
+        FlagKind::SealWithoutItsCarats,
+    ];
+    let mut w = World::new();
+    let (miner, site) = w.miner();
+    let dealer = w.trader(LicenceKind::Dealer, d(2026, 1, 1), d(2026, 12, 31));
+    // Bag K-1 sealed on 2 March with 5.00 ct, moved whole on 10 March.
+    let a = w.dig_sealed(site, d(2026, 3, 2), &[(300, G), (200, I)], "K-1");
+    let whole = {
+        let mut s = first(d(2026, 3, 10), miner, dealer, 500, &[a]);
+        s.seals = vec!["K-1".into()];
+        s
+    };
+    w.write(|x| x.add_sale(&whole));
+    // The same number on a bag of 20 March, after K-1 was moved: not two open bags.
+    let after = w.dig_sealed(site, d(2026, 3, 20), &[(100, G)], "K-1");
+    // Bag K-2 of 4 April, and a second K-2 on 6 April while the first is still open.
+    let b = w.dig_sealed(site, d(2026, 4, 4), &[(250, G), (250, G)], "K-2");
+    let copy = w.dig_sealed(site, d(2026, 4, 6), &[(80, I)], "K-2");
+    // K-2 (the bag of 6 April, the latest sealed by the slip's day) moved short of its carats,
+    // and a seal never sealed at any pit.
+    let short = {
+        let mut s = first(d(2026, 4, 12), miner, dealer, 60, &[copy]);
+        s.seals = vec!["K-2".into()];
+        s
+    };
+    let stranger = {
+        let mut s = first(d(2026, 4, 12), miner, dealer, 500, &[b]);
+        s.seals = vec!["Z-9".into()];
+        s
+    };
+    // A bag listed before it was sealed is not yet a bag.
+    let early = {
+        let mut s = first(d(2026, 3, 15), miner, dealer, 100, &[after]);
+        s.seals = vec!["K-3".into()];
+        s
+    };
+    w.dig_sealed(site, d(2026, 3, 16), &[(100, G)], "K-3");
+    for s in [&short, &stranger, &early] {
+        w.write(|x| x.add_sale(s));
+    }
+
+    let data = w.store.check_data(&FactFilter::default()).unwrap();
+    let flags = run_checks(&data, &CheckConfig::default(), &PriceModel::standard());
+    let got: BTreeSet<(FlagKind, Uuid)> = flags
+        .iter()
+        .filter(|f| SEALS.contains(&f.kind))
+        .map(|f| (f.kind, f.record_id))
+        .collect();
+    let want: BTreeSet<(FlagKind, Uuid)> = [
+        (FlagKind::SealInTwoOpenBags, copy.0),
+        (FlagKind::SealNeverSealed, stranger.id.0),
+        (FlagKind::SealNeverSealed, early.id.0),
+        (FlagKind::SealWithoutItsCarats, short.id.0),
+    ]
+    .into();
+    assert_eq!(got, want);
+    let short_flag = flags
+        .iter()
+        .find(|f| f.kind == FlagKind::SealWithoutItsCarats)
+        .unwrap();
+    assert_eq!(short_flag.evidence["sealed_carats"], "0.80");
+    assert_eq!(short_flag.evidence["carats"], "0.60");
+    assert_eq!(
+        short_flag.target_entity(),
+        alluvium::domain::RecordKind::Sale
+    );
+    assert_eq!(
+        FlagKind::SealInTwoOpenBags.as_str(),
+        "seal_in_two_open_bags"
+    );
+}
+
+#[test]
+fn seals_round_trip_through_csv_and_bad_seals_are_refused_in_words() {
+    let mut w = World::new();
+    let (miner, site) = w.miner();
+    let dealer = w.trader(LicenceKind::Dealer, d(2026, 1, 1), d(2026, 12, 31));
+    let a = w.dig_sealed(site, d(2026, 3, 2), &[(300, G)], "KONO/B-000042");
+    let mut s = first(d(2026, 3, 10), miner, dealer, 300, &[a]);
+    s.seals = vec!["KONO/B-000042".into()];
+    w.write(|x| x.add_sale(&s));
+    let mut out = Vec::new();
+    alluvium::interchange::export_csv(&w.store, alluvium::domain::RecordKind::Production, &mut out)
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.lines().next().unwrap().ends_with(",replaces,seal"),
+        "{text}"
+    );
+    assert!(text.contains(",KONO/B-000042"), "{text}");
+    assert_eq!(w.store.sale(s.id).unwrap().unwrap().seals, s.seals);
+
+    let bad_entry = |seal: &str| {
+        let mut w2 = World::new();
+        let (_, site) = w2.miner();
+        let e = ProductionEntry {
+            seal: seal.into(),
+            id: ProductionId::new(),
+            site_id: site,
+            day: d(2026, 3, 2),
+            officer: "fo.kono".into(),
+            fix: None,
+            crew_size: 10,
+            digger_ids: vec![],
+            gravel: Litres(10_000),
+            notes: String::new(),
+            replaces: None,
+        };
+        w2.try_write(|x| x.add_production(&e))
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(
+        bad_entry("K 1").contains("seal \"K 1\" may hold only"),
+        "{}",
+        bad_entry("K 1")
+    );
+    assert!(bad_entry(&"9".repeat(41)).contains("1 to 40 characters"));
+    let mut twice = first(d(2026, 3, 11), miner, dealer, 300, &[a]);
+    twice.seals = vec!["A1".into(), "A1".into()];
+    let e = w.try_write(|x| x.add_sale(&twice)).unwrap_err().to_string();
+    assert!(e.contains("names a seal twice"), "{e}");
 }

@@ -102,6 +102,7 @@ fn region(store: &mut Store, code: &str, country: &str) -> (Site, LicenceId, Lic
 /// An entry at `site` on `day` with stones of these weights.
 fn produce(store: &mut Store, site: &Site, day: NaiveDate, weights: &[i64]) -> ProductionEntry {
     let e = ProductionEntry {
+        seal: String::new(),
         id: ProductionId::new(),
         site_id: site.id,
         day,
@@ -143,6 +144,7 @@ fn first_sale(
     entries: &[&ProductionEntry],
 ) {
     let s = Sale {
+        seals: vec![],
         id: SaleId::new(),
         slip_number: format!("FS-{price}"),
         day,

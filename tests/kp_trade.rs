@@ -118,6 +118,7 @@ fn region(store: &mut Store, code: &str, country: &str) -> Parties {
 
 fn produce(store: &mut Store, site: &Site, day: NaiveDate, weights: &[i64]) -> ProductionEntry {
     let e = ProductionEntry {
+        seal: String::new(),
         id: ProductionId::new(),
         site_id: site.id,
         day,
@@ -160,6 +161,7 @@ fn slip(
     cents: i64,
 ) -> Sale {
     Sale {
+        seals: vec![],
         id: SaleId::new(),
         slip_number: format!("S-{}", uuid::Uuid::now_v7().simple()),
         day,
@@ -671,12 +673,12 @@ fn an_export_or_import_without_its_hs_code_is_refused_by_line() {
     let csv = ok(&db, &["export", "sales", "--format", "csv"]);
     assert!(
         csv.lines()
-            .any(|l| l.ends_with(",7102.10,Antwerp Rough,") && l.contains(",EX-9,")),
+            .any(|l| l.ends_with(",7102.10,Antwerp Rough,,") && l.contains(",EX-9,")),
         "{csv}"
     );
     assert!(
         csv.lines().any(|l| l.contains(",import,CD-2026-0001,")
-            && l.ends_with(",7102.10,the importing exporter,CD")),
+            && l.ends_with(",7102.10,the importing exporter,CD,")),
         "{csv}"
     );
 }

@@ -135,6 +135,7 @@ impl World {
 
     fn dig(&mut self, site: SiteId, day: NaiveDate) -> Uuid {
         let e = ProductionEntry {
+            seal: String::new(),
             id: ProductionId::new(),
             site_id: site,
             day,
@@ -181,6 +182,7 @@ impl World {
 
     fn buy(&mut self, seller: &Licence, buyer: &Licence, day: NaiveDate, from: Uuid) -> Uuid {
         let s = Sale {
+            seals: vec![],
             id: SaleId::new(),
             slip_number: format!("S-{}", Uuid::now_v7().simple()),
             day,

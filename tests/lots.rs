@@ -91,6 +91,7 @@ fn region(store: &mut Store, code: &str, country: &str, sites: usize) -> Vec<Sit
 
 fn entry(site: &Site, day: NaiveDate, crew: u32) -> ProductionEntry {
     ProductionEntry {
+        seal: String::new(),
         id: ProductionId::new(),
         site_id: site.id,
         day,

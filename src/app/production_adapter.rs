@@ -644,6 +644,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     };
     let st = state.borrow();
     let entry = ProductionEntry {
+        seal: String::new(),
         id: ProductionId::new(),
         site_id: site.site.id,
         day,

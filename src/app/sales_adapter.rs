@@ -441,6 +441,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
         return;
     };
     let sale = Sale {
+        seals: vec![],
         id: SaleId::new(),
         slip_number: a.get_slip_number().trim().to_string(),
         day,

@@ -100,6 +100,7 @@ impl RegionGen<'_> {
             hs_code: String::new(),
             importer: String::new(),
             origin_country: String::new(),
+            seals: vec![],
         }
     }
 
@@ -187,6 +188,12 @@ impl RegionGen<'_> {
                 s.production_ids = batch
                     .iter()
                     .map(|&k| self.data.production[k].0.id)
+                    .collect();
+                // The holder hands over the bags sealed at the pit; the dealer opens them.
+                s.seals = batch
+                    .iter()
+                    .map(|&k| self.data.production[k].0.seal.clone())
+                    .filter(|seal| !seal.is_empty())
                     .collect();
                 sales.push(s);
                 batch.clear();

@@ -64,6 +64,7 @@ impl RegionGen<'_> {
                     gravel: turnout.gravel,
                     notes: notes.into(),
                     replaces: None,
+                    seal: String::new(),
                 };
                 // Each stone and its id drawn in turn, as always, so a seed draws the same
                 // stones whether or not smalls are grouped into lots.
@@ -73,6 +74,15 @@ impl RegionGen<'_> {
                     drawn.push((stone, self.id(day, seq * 1000 + 1 + k as u64)));
                 }
                 let stones = washing_records(drawn, entry.id);
+                // A day that found stones seals them in a numbered bag at the pit.
+                let mut entry = entry;
+                if !stones.is_empty() {
+                    entry.seal = format!(
+                        "{}-{:07}",
+                        self.p.licence_prefix,
+                        self.data.production.len() + 1
+                    );
+                }
                 self.data.production.push((entry, stones));
             }
             day += Duration::days(1);

@@ -20,6 +20,7 @@ mod record_kind;
 mod region;
 pub mod rules;
 mod sale;
+mod seal;
 mod site;
 mod supporter;
 mod units;
@@ -46,6 +47,7 @@ pub use production::{MAX_LOT_STONES, PositionFix, ProductionEntry, Stone, spread
 pub use record_kind::{Keeping, Placement, RecordKind};
 pub use region::Region;
 pub use sale::{HS_CODES, HS_GEM, HS_INDUSTRIAL, HS_UNSORTED, MAX_SALE_LINKS, Sale};
+pub use seal::{MAX_SEAL_LEN, check_seal, check_seals};
 pub use site::{Position, Site};
 pub use supporter::Supporter;
 pub use units::{Centicarats, Cents, Litres};

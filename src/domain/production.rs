@@ -3,7 +3,7 @@
 
 use super::{
     Centicarats, DiggerId, FixSource, Invalid, Litres, ProductionId, SieveClass, SiteId,
-    StoneClass, StoneId, check_position, check_text,
+    StoneClass, StoneId, check_position, check_seal, check_text,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,11 @@ pub struct ProductionEntry {
     pub notes: String,
     /// The earlier version this one corrects.
     pub replaces: Option<ProductionId>,
+    /// The number of the seal on the bag the day's stones were sealed in at the pit; empty
+    /// when the bag was not sealed (and absent from the JSON then, so entries of earlier
+    /// versions read and hash as they did).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub seal: String,
 }
 
 impl ProductionEntry {
@@ -95,6 +100,9 @@ impl ProductionEntry {
         }
         if self.replaces == Some(self.id) {
             e.push("replaces", "an entry cannot replace itself");
+        }
+        if !self.seal.is_empty() {
+            check_seal(&mut e, "seal", &self.seal);
         }
         e.into_result()
     }

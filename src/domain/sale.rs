@@ -16,7 +16,8 @@
 //! that brings in (an importer holds an exporter's licence) — and the buyer is empty.
 
 use super::{
-    Centicarats, Cents, Invalid, LicenceId, LicenceKind, ProductionId, SaleId, SaleKind, check_text,
+    Centicarats, Cents, Invalid, LicenceId, LicenceKind, ProductionId, SaleId, SaleKind,
+    check_seals, check_text,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,10 @@ pub struct Sale {
     /// ISO 3166-1 alpha-2 country of origin of an import (empty on other slips).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub origin_country: String,
+    /// The seals of the sealed bags the slip moves (as recorded on the production entries
+    /// they were sealed on). Absent from payloads of earlier versions and when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seals: Vec<String>,
 }
 
 fn check_country(e: &mut Invalid, field: &'static str, c: &str) {
@@ -104,6 +109,7 @@ impl Sale {
                 );
             }
         }
+        check_seals(&mut e, "seals", &self.seals, MAX_SALE_LINKS);
         let mut prods = self.production_ids.clone();
         prods.sort();
         prods.dedup();
@@ -262,6 +268,7 @@ mod tests {
 
     fn slip(kind: SaleKind) -> Sale {
         Sale {
+            seals: vec![],
             id: SaleId::new(),
             slip_number: "KONO/BA/000001".into(),
             day: d(2026, 5, 4),

@@ -85,6 +85,7 @@ pub fn header(entity: RecordKind) -> &'static [&'static str] {
             "fix_source",
             "fix_time",
             "replaces",
+            "seal",
         ],
         RecordKind::Stone => &[
             "id",
@@ -112,6 +113,7 @@ pub fn header(entity: RecordKind) -> &'static [&'static str] {
             "hs_code",
             "importer",
             "origin_country",
+            "seals",
         ],
     }
 }
@@ -127,7 +129,7 @@ fn optional(entity: RecordKind, col: &str) -> bool {
             )
             | (
                 RecordKind::Production,
-                "fix_source" | "fix_time" | "replaces" | "notes"
+                "fix_source" | "fix_time" | "replaces" | "notes" | "seal"
             )
             | (RecordKind::Stone, "count" | "sieve")
             | (
@@ -138,6 +140,7 @@ fn optional(entity: RecordKind, col: &str) -> bool {
                     | "hs_code"
                     | "importer"
                     | "origin_country"
+                    | "seals"
             )
             | (
                 RecordKind::LicenceEvent,
@@ -251,6 +254,7 @@ impl Record {
                         .and_then(|f| f.time)
                         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))),
                     opt(p.replaces.map(|r| r.to_string())),
+                    p.seal.clone(),
                 ]
             }
             Record::Stone(st) => {
@@ -289,6 +293,7 @@ impl Record {
                 sa.hs_code.clone(),
                 sa.importer.clone(),
                 sa.origin_country.clone(),
+                sa.seals.join(";"),
             ],
         }
     }
@@ -397,6 +402,7 @@ impl Record {
                     gravel: p.parse_with("gravel_m3", Litres::from_m3),
                     notes: p.text("notes"),
                     replaces: p.opt("replaces"),
+                    seal: p.text("seal"),
                 })
             }
             RecordKind::Stone => Record::Stone(Stone {
@@ -436,6 +442,13 @@ impl Record {
                 hs_code: p.text("hs_code"),
                 importer: p.text("importer"),
                 origin_country: p.text("origin_country"),
+                seals: row
+                    .get("seals")
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
             }),
         };
         if p.errors.is_empty() {

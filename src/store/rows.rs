@@ -171,7 +171,10 @@ pub(super) fn crew(r: &Row<'_>) -> rusqlite::Result<Crew> {
 pub(super) const PRODUCTION_COLS: &str = "p.id, p.site_id, p.day, p.officer, p.lat, p.lon, p.accuracy_m, \
      p.fix_source, p.fix_time, p.crew_size, p.gravel_litres, p.notes, p.replaces, \
      (SELECT group_concat(digger_id, ';') FROM (SELECT digger_id FROM production_diggers pd \
-       WHERE pd.production_id = p.id ORDER BY position))";
+       WHERE pd.production_id = p.id ORDER BY position)), p.seal";
+
+/// Columns [`PRODUCTION_COLS`] selects; a query's own columns follow from this index on.
+pub(super) const PRODUCTION_COL_COUNT: usize = 15;
 
 pub(super) fn production(r: &Row<'_>) -> rusqlite::Result<ProductionEntry> {
     let lat: Option<f64> = r.get(4)?;
@@ -209,6 +212,7 @@ pub(super) fn production(r: &Row<'_>) -> rusqlite::Result<ProductionEntry> {
             .filter(|s| !s.is_empty())
             .map(|s| s.parse().map_err(|e| bad(13, e)))
             .collect::<Result<_, _>>()?,
+        seal: r.get(14)?,
     })
 }
 
@@ -240,10 +244,10 @@ pub(super) const SALE_COLS: &str = "sa.id, sa.slip_number, sa.day, sa.seller_lic
        WHERE sp.sale_id = sa.id ORDER BY position)), \
      (SELECT group_concat(source_sale_id, ';') FROM (SELECT source_sale_id FROM sale_sources ss \
        WHERE ss.sale_id = sa.id ORDER BY position)), \
-     sa.hs_code, sa.importer, sa.origin_country";
+     sa.hs_code, sa.importer, sa.origin_country, sa.seals";
 
 /// Columns [`SALE_COLS`] selects; a query's own columns follow from this index on.
-pub(super) const SALE_COL_COUNT: usize = 16;
+pub(super) const SALE_COL_COUNT: usize = 17;
 
 pub(super) fn sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
     let prods: Option<String> = r.get(11)?;
@@ -275,5 +279,11 @@ pub(super) fn sale(r: &Row<'_>) -> rusqlite::Result<Sale> {
         hs_code: r.get(13)?,
         importer: r.get(14)?,
         origin_country: r.get(15)?,
+        seals: r
+            .get::<_, String>(16)?
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
     })
 }

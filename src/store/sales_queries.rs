@@ -77,6 +77,7 @@ fn split_ids<T: std::str::FromStr<Err = String>>(text: Option<String>) -> Vec<T>
 
 /// Where a query's own columns start, after the slip's.
 const N: usize = rows::SALE_COL_COUNT;
+const P: usize = rows::PRODUCTION_COL_COUNT;
 
 const HOLDER: &str = "coalesce(nullif({l}.holder_name, ''), (SELECT full_name FROM diggers WHERE id = {l}.holder_digger_id), '')";
 
@@ -156,10 +157,10 @@ impl Store {
             |r| {
                 Ok(ProductionOffer {
                     entry: rows::production(r)?,
-                    site_name: r.get(14)?,
-                    stones: r.get(15)?,
-                    weight: Centicarats(r.get(16)?),
-                    sold_on: split_ids(r.get(17)?),
+                    site_name: r.get(P)?,
+                    stones: r.get(P + 1)?,
+                    weight: Centicarats(r.get(P + 2)?),
+                    sold_on: split_ids(r.get(P + 3)?),
                 })
             },
         )?;

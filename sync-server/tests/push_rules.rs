@@ -80,6 +80,7 @@ fn site(licence: &Licence) -> Site {
 
 fn production(site: &Site) -> ProductionEntry {
     ProductionEntry {
+        seal: String::new(),
         id: ProductionId::new(),
         site_id: site.id,
         day: day("2026-03-02"),
@@ -95,6 +96,7 @@ fn production(site: &Site) -> ProductionEntry {
 
 fn sale(seller: &Licence, buyer: Option<&Licence>, kind: SaleKind) -> Sale {
     Sale {
+        seals: vec![],
         id: SaleId::new(),
         slip_number: format!("S-{}", SaleId::new()),
         day: day("2026-03-05"),
@@ -405,6 +407,14 @@ fn device_and_server_refuse_the_same_records_with_the_same_reason() {
             "a correction that moves an entry to another site",
             Record::Production(correction_elsewhere),
             "a correction keeps its site",
+        ),
+        (
+            "a bag sealed with a seal number holding a space",
+            Record::Production(ProductionEntry {
+                seal: "K 12".into(),
+                ..production(&w.other_kono_site)
+            }),
+            "seal \"K 12\" may hold only letters, digits",
         ),
         (
             "a stone of an unknown entry",

@@ -298,6 +298,7 @@ fn a_sale_reaches_the_coordinator_and_a_query_reaches_the_field_officer() {
     let p = production(&si, "field_a", &[&dg]);
     let st = stone(&p, 150);
     let sale = Sale {
+        seals: vec![],
         id: SaleId::new(),
         slip_number: "BA-0001".into(),
         day: p.day,

@@ -120,6 +120,7 @@ pub fn site(l: &Licence, name: &str) -> Site {
 /// Today's production at site `s`, recorded by `officer`, with `diggers` in the crew.
 pub fn production(s: &Site, officer: &str, diggers: &[&Digger]) -> ProductionEntry {
     ProductionEntry {
+        seal: String::new(),
         id: ProductionId::new(),
         site_id: s.id,
         day: today(),

@@ -22,11 +22,14 @@ pub enum FlagKind {
     ResaleExceedsPurchases,
     ExportExceedsPurchases,
     UnlicensedBuyer,
+    SealInTwoOpenBags,
+    SealNeverSealed,
+    SealWithoutItsCarats,
 }
 
 impl FlagKind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [FlagKind; 14] = [
+    pub const ALL: [FlagKind; 17] = [
         FlagKind::NoLicence,
         FlagKind::LicenceExpired,
         FlagKind::LicenceSuspended,
@@ -41,6 +44,9 @@ impl FlagKind {
         FlagKind::ResaleExceedsPurchases,
         FlagKind::ExportExceedsPurchases,
         FlagKind::UnlicensedBuyer,
+        FlagKind::SealInTwoOpenBags,
+        FlagKind::SealNeverSealed,
+        FlagKind::SealWithoutItsCarats,
     ];
 
     /// The contract's spelling, e.g. `no_licence`.
@@ -60,6 +66,9 @@ impl FlagKind {
             FlagKind::ResaleExceedsPurchases => "resale_exceeds_purchases",
             FlagKind::ExportExceedsPurchases => "export_exceeds_purchases",
             FlagKind::UnlicensedBuyer => "unlicensed_buyer",
+            FlagKind::SealInTwoOpenBags => "seal_in_two_open_bags",
+            FlagKind::SealNeverSealed => "seal_never_sealed",
+            FlagKind::SealWithoutItsCarats => "seal_without_its_carats",
         }
     }
 
@@ -72,7 +81,9 @@ impl FlagKind {
             | FlagKind::SaleWithoutProduction
             | FlagKind::ResaleExceedsPurchases
             | FlagKind::ExportExceedsPurchases
-            | FlagKind::UnlicensedBuyer => RecordKind::Sale,
+            | FlagKind::UnlicensedBuyer
+            | FlagKind::SealNeverSealed
+            | FlagKind::SealWithoutItsCarats => RecordKind::Sale,
             _ => RecordKind::Production,
         }
     }

@@ -36,6 +36,9 @@
 //!   declared stone count is too high for its carats given where the chain says the goods came
 //!   from (see `super::custody`).
 //!
+//! * `seal_in_two_open_bags`, `seal_never_sealed`, `seal_without_its_carats`: sealed bags from
+//!   the pit to the slip that moves them (see `seals`).
+//!
 //! The chain-of-custody kinds (`sale_exceeds_production`, `sale_without_production`,
 //! `resale_exceeds_purchases`, `export_exceeds_purchases`, `unlicensed_buyer`) are computed in
 //! `super::custody` over the sale slips; their `record_id` is the slip and their evidence names
@@ -44,6 +47,7 @@
 //! - `flag`: the finding kinds, their severity and the [`Flag`] record.
 //! - `licence`: the licence in force on the day, and the fix inside its area.
 //! - `production`: double-booked diggers, output above capacity, repeated values.
+//! - `seals`: sealed bags, open until a slip moves them.
 //! - `footprint_mismatch`: site-months against their region's reference footprint.
 //!
 //! This module holds what they all read ([`CheckData`], [`CheckConfig`]) and [`run_checks`],
@@ -54,6 +58,7 @@ mod flag;
 mod footprint_mismatch;
 mod licence;
 mod production;
+mod seals;
 
 pub use flag::{Flag, FlagKind, Severity};
 
@@ -65,6 +70,7 @@ use crate::domain::{
 use footprint_mismatch::footprints;
 use licence::licence_checks;
 use production::{capacity, double_booking, repeated_values};
+use seals::seal_checks;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -155,6 +161,7 @@ pub fn run_checks(data: &CheckData, config: &CheckConfig, prices: &PriceModel) -
             }),
         ));
     }
+    seal_checks(data, &stones_of, &mut flags);
     footprints(data, config, prices, &mut flags);
     super::custody::custody_checks(data, config, &mut flags);
     flags.sort_by_key(|f| (f.kind, f.record_id));

@@ -84,6 +84,7 @@ fn sale_links_are_checked_against_the_records_they_name() {
         },
     );
     let base = Sale {
+        seals: vec![],
         id: SaleId::new(),
         slip_number: "S-1".into(),
         day: day("2026-03-02"),

@@ -16,8 +16,8 @@ impl Writer<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO production(id, site_id, day, officer, lat, lon, accuracy_m, fix_source, fix_time,
-                   crew_size, gravel_litres, notes, replaces, hlc, origin, author)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                   crew_size, gravel_litres, notes, replaces, hlc, origin, author, seal)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 id,
@@ -35,7 +35,8 @@ impl Writer<'_> {
                 p.replaces.map(|r| r.to_string()),
                 hlc.as_i64(),
                 self.origin(),
-                self.author()
+                self.author(),
+                p.seal.trim()
             ])?;
         let mut link = self
             .tx

@@ -19,8 +19,8 @@ impl Writer<'_> {
             .prepare_cached(
                 "INSERT INTO sales(id, slip_number, day, seller_licence_id, buyer_licence_id, centicarats, stone_count,
                    price_cents, kind, certificate_number, destination_country, hlc, origin, author,
-                   hs_code, importer, origin_country)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                   hs_code, importer, origin_country, seals)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             )?
             .execute(params![
                 id,
@@ -39,7 +39,8 @@ impl Writer<'_> {
                 self.author(),
                 s.hs_code,
                 s.importer,
-                s.origin_country
+                s.origin_country,
+                s.seals.join(";")
             ])?;
         let mut link = self.tx.prepare_cached(
             "INSERT INTO sale_production(sale_id, production_id, position) VALUES (?1, ?2, ?3)",

@@ -159,6 +159,7 @@ impl<R: Rng> FieldWeeks<R> {
                 let turnout = demo::turnout(rng, crew);
                 let fix = demo::fix_at(rng, &site.position, day, self.utc_offset_minutes);
                 let entry = ProductionEntry {
+                    seal: String::new(),
                     id: ProductionId::new(),
                     site_id: site.id,
                     day,
