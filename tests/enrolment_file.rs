@@ -4,15 +4,17 @@
 //! against the real server binary on 127.0.0.1 over TLS with a private CA. Errors in plain
 //! words: unreadable, not an enrolment file, code used, code expired.
 
-use alluvium::app::{App, SessionAdapter, SettingsAdapter};
+use alluvium::app::{SessionAdapter, SettingsAdapter};
 use alluvium::store::Store;
-use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use slint::ComponentHandle;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use test_kit::cli::ALLUVIUM;
 use test_kit::server::TestServer;
 use test_kit::tls::PrivateCa;
+
+mod ui_kit;
+use ui_kit::{tap, type_into, wait_for, window as app};
 
 /// A server on TLS signed by a private CA, seeded, and the CA's PEM file.
 fn tls_server(dir: &Path) -> (TestServer, PathBuf) {
@@ -129,48 +131,6 @@ fn the_admin_writes_one_file_and_a_device_enrols_from_it_on_the_command_line() {
         .unwrap_err();
     assert!(e.contains("no PEM certificate"), "{e}");
     assert!(!dir.path().join("x.enrol").exists());
-}
-
-fn app(store: Store) -> App {
-    slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
-        i_slint_backend_testing::TestingBackendOptions {
-            mock_time: true,
-            threading: false,
-            renderer_name: Some("software".into()),
-        },
-    )))
-    .expect("one platform per test thread");
-    let app = App::new(store).unwrap();
-    app.window()
-        .window()
-        .set_size(slint::PhysicalSize::new(1024, 600));
-    app
-}
-
-fn with_role(app: &App, label: &str, role: AccessibleRole) -> ElementHandle {
-    app.window().window().take_snapshot().expect("renders");
-    ElementHandle::find_by_accessible_label(app.window(), label)
-        .find(|e| e.accessible_role() == Some(role))
-        .unwrap_or_else(|| panic!("no {role:?} labelled {label:?}"))
-}
-
-fn type_into(app: &App, label: &str, text: &str) {
-    with_role(app, label, AccessibleRole::TextInput).set_accessible_value(text);
-}
-
-fn tap(app: &App, label: &str) {
-    with_role(app, label, AccessibleRole::Button).invoke_accessible_default_action();
-}
-
-fn wait_for(app: &App, what: &str, done: impl Fn(&App) -> bool) {
-    for _ in 0..600 {
-        if done(app) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(100));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[test]

@@ -7,11 +7,12 @@
 //! Needs the Debian packages `gpsd` and `socat` (`cargo xtask test` installs them).
 
 mod common;
+mod ui_kit;
 
 use alluvium::app::{App, GpsAdapter, SessionAdapter, SettingsAdapter};
 use alluvium::domain::{Officer, OfficerId, Role};
 use alluvium::store::Store;
-use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use i_slint_backend_testing::AccessibleRole;
 use slint::{ComponentHandle, Model};
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+use ui_kit::{tap, type_into, wait_for};
 
 const PASSWORD: &str = "a long enough password";
 
@@ -129,14 +131,6 @@ fn pseudo_terminal(link: &Path, other: &str) -> Running {
 }
 
 fn app() -> App {
-    slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
-        i_slint_backend_testing::TestingBackendOptions {
-            mock_time: true,
-            threading: false,
-            renderer_name: Some("software".into()),
-        },
-    )))
-    .expect("one platform per test thread");
     let mut store = Store::open_in_memory().unwrap();
     store.write(|w| w.ensure_known_region("SL-KONO")).unwrap();
     let officer = Officer {
@@ -147,43 +141,12 @@ fn app() -> App {
         regions: vec!["SL-KONO".into()],
     };
     alluvium::sync::add_local_officer(&mut store, &officer, PASSWORD).unwrap();
-    let app = App::new(store).unwrap();
-    app.window()
-        .window()
-        .set_size(slint::PhysicalSize::new(1024, 600));
+    let app = ui_kit::window(store);
     type_into(&app, "User name", "officer");
     type_into(&app, "Password", PASSWORD);
     tap(&app, "Log in");
     assert_eq!(app.window().global::<SessionAdapter>().get_gate(), 0);
     app
-}
-
-fn with_role(app: &App, label: &str, role: AccessibleRole) -> ElementHandle {
-    app.window().window().take_snapshot().expect("renders");
-    ElementHandle::find_by_accessible_label(app.window(), label)
-        .find(|e| e.accessible_role() == Some(role))
-        .unwrap_or_else(|| panic!("no {role:?} labelled {label:?}"))
-}
-
-fn type_into(app: &App, label: &str, text: &str) {
-    with_role(app, label, AccessibleRole::TextInput).set_accessible_value(text);
-}
-
-fn tap(app: &App, label: &str) {
-    with_role(app, label, AccessibleRole::Button).invoke_accessible_default_action();
-}
-
-/// Lets the window's timers run (a worker's result is picked up by one) until `done`.
-fn wait_for(app: &App, what: &str, done: impl Fn(&App) -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(30) {
-        if done(app) {
-            return;
-        }
-        thread::sleep(Duration::from_millis(20));
-        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(100));
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn found(app: &App) -> Vec<String> {
@@ -240,7 +203,7 @@ fn settings_finds_gpsd_and_serial_receivers_and_production_shows_the_fix() {
 
     // The Production page shows gpsd's fix: a position gpsd itself decoded from the log.
     app.show_page(3);
-    with_role(&app, "Use GPS fix", AccessibleRole::Button);
+    ui_kit::find(&app, "Use GPS fix", &[AccessibleRole::Button]);
     wait_for(&app, "a fix from gpsd", |a| {
         a.window()
             .global::<GpsAdapter>()

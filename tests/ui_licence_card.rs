@@ -6,9 +6,12 @@ use alluvium::domain::card_statement::{CardStatement, area_hash};
 use alluvium::domain::{Officer, OfficerId, Role};
 use alluvium::store::Store;
 use ed25519_dalek::SigningKey;
-use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use i_slint_backend_testing::AccessibleRole;
 use slint::ComponentHandle;
 use test_kit::fixtures::{digger, licence, plot, today};
+
+mod ui_kit;
+use ui_kit::find;
 
 const NUMBER: &str = "KONO/AM/2026/0042";
 
@@ -43,18 +46,7 @@ fn store() -> (Store, CardStatement) {
 }
 
 fn app(store: Store) -> App {
-    slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
-        i_slint_backend_testing::TestingBackendOptions {
-            mock_time: true,
-            threading: false,
-            renderer_name: Some("software".into()),
-        },
-    )))
-    .expect("one platform per test thread");
-    let app = App::new(store).unwrap();
-    app.window()
-        .window()
-        .set_size(slint::PhysicalSize::new(1024, 600));
+    let app = ui_kit::window(store);
     app.set_today(today());
     // Log in through the login screen, as the officer would.
     find(&app, "User name", &[AccessibleRole::TextInput]).set_accessible_value("officer");
@@ -62,13 +54,6 @@ fn app(store: Store) -> App {
         .set_accessible_value("card officer password");
     tap(&app, "Log in");
     app
-}
-
-fn find(app: &App, label: &str, roles: &[AccessibleRole]) -> ElementHandle {
-    app.window().window().take_snapshot().unwrap();
-    ElementHandle::find_by_accessible_label(app.window(), label)
-        .find(|e| e.accessible_role().is_some_and(|r| roles.contains(&r)))
-        .unwrap_or_else(|| panic!("no {roles:?} labelled {label:?}"))
 }
 
 fn tap(app: &App, label: &str) {

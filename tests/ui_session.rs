@@ -8,69 +8,16 @@
 use alluvium::app::{App, AppAdapter, SessionAdapter, SettingsAdapter};
 use alluvium::domain::{Officer, OfficerId, Role};
 use alluvium::store::Store;
-use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
 use std::time::Duration;
 use test_kit::server::{PASSWORD, TestServer};
 
-fn app(store: Store) -> App {
-    slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
-        i_slint_backend_testing::TestingBackendOptions {
-            mock_time: true,
-            threading: false,
-            renderer_name: Some("software".into()),
-        },
-    )))
-    .expect("one platform per test thread");
-    let app = App::new(store).unwrap();
-    app.window()
-        .window()
-        .set_size(slint::PhysicalSize::new(1024, 600));
-    app
-}
-
-fn settle(app: &App) {
-    app.window().window().take_snapshot().expect("renders");
-}
-
-fn with_role(app: &App, label: &str, roles: &[AccessibleRole]) -> ElementHandle {
-    settle(app);
-    ElementHandle::find_by_accessible_label(app.window(), label)
-        .find(|e| e.accessible_role().is_some_and(|r| roles.contains(&r)))
-        .unwrap_or_else(|| panic!("no {roles:?} labelled {label:?}"))
-}
-
-fn type_into(app: &App, label: &str, text: &str) {
-    with_role(app, label, &[AccessibleRole::TextInput]).set_accessible_value(text);
-}
-
-fn tap(app: &App, label: &str) {
-    with_role(app, label, &[AccessibleRole::Button]).invoke_accessible_default_action();
-}
-
-/// Lets the window's timers run (a worker's result is picked up by one) until `done`.
-fn wait_for(app: &App, what: &str, done: impl Fn(&App) -> bool) {
-    for _ in 0..600 {
-        if done(app) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(100));
-    }
-    panic!("timed out waiting for {what}");
-}
+mod ui_kit;
+use ui_kit::{log_in, settle, tap, type_into, wait_for, window as app};
 
 fn session(app: &App) -> SessionAdapter<'_> {
     app.window().global::<SessionAdapter>()
-}
-
-fn log_in(app: &App, user: &str, password: &str) {
-    type_into(app, "User name", user);
-    type_into(app, "Password", password);
-    tap(app, "Log in");
-    wait_for(app, "the login to be checked", |a| {
-        !session(a).get_working()
-    });
 }
 
 /// No page of the records is reachable: every navigation entry hidden, no officer line.

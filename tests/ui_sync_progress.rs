@@ -7,7 +7,6 @@
 
 use alluvium::app::{App, SessionAdapter, SyncAdapter};
 use alluvium::store::Store;
-use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use slint::ComponentHandle;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,6 +15,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 use test_kit::fixtures::digger;
 use test_kit::server::{PASSWORD, TestServer};
+
+mod ui_kit;
+use ui_kit::{tap, type_into, window as app};
 
 /// How long the proxy holds each request.
 const HOLD: Duration = Duration::from_millis(700);
@@ -59,37 +61,6 @@ fn pass(mut from: TcpStream, mut to: TcpStream, hold_requests: bool) {
         }
     }
     let _ = to.shutdown(std::net::Shutdown::Both);
-}
-
-fn app(store: Store) -> App {
-    slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
-        i_slint_backend_testing::TestingBackendOptions {
-            mock_time: true,
-            threading: false,
-            renderer_name: Some("software".into()),
-        },
-    )))
-    .expect("one platform per test thread");
-    let app = App::new(store).unwrap();
-    app.window()
-        .window()
-        .set_size(slint::PhysicalSize::new(1024, 600));
-    app
-}
-
-fn with_role(app: &App, label: &str, role: AccessibleRole) -> ElementHandle {
-    app.window().window().take_snapshot().expect("renders");
-    ElementHandle::find_by_accessible_label(app.window(), label)
-        .find(|e| e.accessible_role() == Some(role))
-        .unwrap_or_else(|| panic!("no {role:?} labelled {label:?}"))
-}
-
-fn type_into(app: &App, label: &str, text: &str) {
-    with_role(app, label, AccessibleRole::TextInput).set_accessible_value(text);
-}
-
-fn tap(app: &App, label: &str) {
-    with_role(app, label, AccessibleRole::Button).invoke_accessible_default_action();
 }
 
 /// Lets the window's timers run until `done`; what the page said on the way, in order.
