@@ -167,12 +167,16 @@ impl RegionGen<'_> {
                 let (mut cc, mut count, mut value) = (0i64, 0u32, 0.0f64);
                 for &k in &batch {
                     for st in &self.data.production[k].1 {
+                        // A lot sells as its stones, each priced at the lot's mean weight.
+                        let n = st.count.max(1);
+                        let mean = st.weight.carats_f64() / f64::from(n);
                         cc += st.weight.0;
-                        count += 1;
+                        count += n;
                         value += base
-                            * st.weight.carats_f64().powf(SIZE_EXPONENT)
+                            * mean.powf(SIZE_EXPONENT)
                             * quality_factor(st.class)
-                            * st.weight.carats_f64();
+                            * mean
+                            * f64::from(n);
                     }
                 }
                 let price = (value * self.rng.random_range(0.55..0.75)).round() as i64;
