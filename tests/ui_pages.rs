@@ -733,6 +733,14 @@ fn a_field_officer_records_a_first_sale_prefilled_from_unsold_production() {
         "a bad price is refused beside its field"
     );
     type_into(&app, "Price (USD)", "1250.50");
+    type_into(&app, "Seals of the bags moved", "K-1; K-1");
+    tap(&app, "Save slip");
+    assert!(
+        s.get_e_seals().contains("seal twice"),
+        "{}",
+        s.get_e_seals()
+    );
+    type_into(&app, "Seals of the bags moved", "K-1; K-2");
     tap(&app, "Save slip");
     assert!(
         s.get_status().starts_with("Saved slip BA-2026-0999"),
@@ -747,6 +755,7 @@ fn a_field_officer_records_a_first_sale_prefilled_from_unsold_production() {
     assert_eq!(sale.production_ids, vec![offers.entry.id]);
     assert_eq!(sale.price.0, 125_050);
     assert_eq!(sale.buyer_licence_id, Some(dealer.id));
+    assert_eq!(sale.seals, ["K-1", "K-2"]);
 }
 
 fn store_pick(store: &Store) -> (Licence, Licence, alluvium::store::ProductionOffer) {
@@ -777,4 +786,41 @@ fn store_pick(store: &Store) -> (Licence, Licence, alluvium::store::ProductionOf
         }
     }
     panic!("no unsold production in the demo data");
+}
+
+#[test]
+fn a_field_officer_records_the_bag_seal_and_a_bad_seal_is_refused_beside_its_field() {
+    let mut store = store_with(Role::FieldOfficer);
+    let field = with_a_site(&mut store);
+    let app = app(store);
+    app.show_page(3);
+    type_into(&app, "Site search", "tombodu");
+    tap(&app, "Tombodu pit 3 (KONO/AM/2026/0007, SL-KONO)");
+    let a = app.window().global::<ProductionAdapter>();
+    type_into(&app, "Gravel washed (m³)", "4");
+    type_into(&app, "Carats", "1.20");
+    tap(&app, "Add stone");
+
+    type_into(&app, "Bag seal number", "KONO 77");
+    tap(&app, "Save production");
+    assert!(
+        a.get_e_seal().contains("may hold only letters"),
+        "{}",
+        a.get_e_seal()
+    );
+    assert!(
+        a.get_status().starts_with("Not saved"),
+        "{}",
+        a.get_status()
+    );
+    let saved =
+        |app: &App| app.with_store(|s| s.production_at(field.site.id, day(2026, 9, 15)).unwrap());
+    assert!(saved(&app).is_empty(), "nothing written");
+
+    type_into(&app, "Bag seal number", "KONO-000077");
+    tap(&app, "Save production");
+    assert_eq!(a.get_e_seal(), "");
+    assert!(a.get_status().starts_with("Saved"), "{}", a.get_status());
+    assert_eq!(saved(&app)[0].seal, "KONO-000077");
+    assert_eq!(a.get_seal(), "", "the form is cleared for the next entry");
 }

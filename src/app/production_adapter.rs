@@ -555,6 +555,7 @@ fn open_for_correction(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, entry
     a.set_workers(entry.crew_size.to_string().into());
     a.set_gravel(entry.gravel.to_m3_string().into());
     a.set_notes(entry.notes.clone().into());
+    a.set_seal(entry.seal.clone().into());
     {
         let mut st = state.borrow_mut();
         for member in st.crew.iter_mut() {
@@ -584,6 +585,7 @@ fn clear_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     }
     a.set_gravel("".into());
     a.set_notes("".into());
+    a.set_seal("".into());
     a.set_new_carats("".into());
     a.set_lot_count("".into());
     a.set_lot_carats("".into());
@@ -594,6 +596,7 @@ fn clear_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
         ProductionAdapter::set_e_day,
         ProductionAdapter::set_e_workers,
         ProductionAdapter::set_e_gravel,
+        ProductionAdapter::set_e_seal,
         ProductionAdapter::set_e_carats,
         ProductionAdapter::set_e_lot_count,
         ProductionAdapter::set_e_lot_carats,
@@ -644,7 +647,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     };
     let st = state.borrow();
     let entry = ProductionEntry {
-        seal: String::new(),
+        seal: a.get_seal().trim().to_string(),
         id: ProductionId::new(),
         site_id: site.site.id,
         day,
@@ -681,6 +684,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             a.set_e_day(forms::message(&inv, "day"));
             a.set_e_workers(forms::message(&inv, "crew_size"));
             a.set_e_gravel(forms::message(&inv, "gravel_m3"));
+            a.set_e_seal(forms::message(&inv, "seal"));
             a.set_e_carats(forms::message(&inv, "carats"));
             a.set_e_lot_count(forms::message(&inv, "count"));
             a.set_status(format!("Not saved: {inv}").into());

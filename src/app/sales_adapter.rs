@@ -111,6 +111,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             SalesAdapter::set_hs_code,
             SalesAdapter::set_importer,
             SalesAdapter::set_origin,
+            SalesAdapter::set_seals,
             SalesAdapter::set_status,
         ] {
             set(&a, SharedString::new());
@@ -405,6 +406,7 @@ fn clear_errors(a: &SalesAdapter<'_>) {
         SalesAdapter::set_e_hs_code,
         SalesAdapter::set_e_importer,
         SalesAdapter::set_e_origin,
+        SalesAdapter::set_e_seals,
     ] {
         set(a, SharedString::new());
     }
@@ -441,7 +443,13 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
         return;
     };
     let sale = Sale {
-        seals: vec![],
+        seals: a
+            .get_seals()
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
         id: SaleId::new(),
         slip_number: a.get_slip_number().trim().to_string(),
         day,
@@ -518,6 +526,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             a.set_e_carats(forms::message(&inv, "carats"));
             a.set_e_stones(forms::message(&inv, "stone_count"));
             a.set_e_price(forms::message(&inv, "price_usd"));
+            a.set_e_seals(forms::message(&inv, "seals"));
             a.set_e_buyer(forms::message(&inv, "buyer_licence_id"));
             a.set_e_seller(forms::message(&inv, "seller_licence_id"));
             a.set_e_certificate(forms::message(&inv, "certificate_number"));
