@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_declared_trade.sql"),
     include_str!("migrations/0010_first_sale_index.sql"),
     include_str!("migrations/0011_stone_lots.sql"),
+    include_str!("migrations/0012_canonical_form.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

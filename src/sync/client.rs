@@ -3,9 +3,10 @@
 //! changes are marked sent only after the server's answer, the pull cursor moves in the same
 //! transaction as the page it ends, and a retried push changes nothing on the server.
 
-use super::canonical::{Link, Signed, decode_b64, decode_signature, link_of};
-use super::chain;
+use super::canonical::{Form, Signed, decode_b64, decode_signature};
+use super::chain::{self, Standing};
 use super::codec;
+use super::form::{needs_sig, scope_class};
 use super::error::SyncError;
 use super::progress::SyncProgress;
 use super::wire::{
@@ -34,6 +35,11 @@ pub struct SyncReport {
     pub pulled: usize,
     /// Local changes the server rejected (kept with reasons; see `Store::rejected_changes`).
     pub rejected: usize,
+    /// Received changes of a device whose key is known here that were applied as the server
+    /// vouches for them because their run's signature was not received: form-2 changes
+    /// without a signature of their own whose successors up to the next signature did not
+    /// come (see `sync::form::scope_class` for why a puller normally gets them).
+    pub vouched_by_server: usize,
 }
 
 /// Exponential back-off between attempts after transient failures.
@@ -386,6 +392,9 @@ impl SyncClient {
     ) -> Result<(), SyncError> {
         let author = officer.officer_id.to_string();
         let origin = store.device_id().0;
+        let own_key = store
+            .device_signing_key()?
+            .map(|(_, k)| k.verifying_key());
         loop {
             let batch = store.unsent_changes_by(&author, PUSH_BATCH)?;
             if batch.is_empty() {
@@ -395,7 +404,7 @@ impl SyncClient {
                 .iter()
                 .map(|row| to_wire(row, origin, officer.officer_id))
                 .collect::<Result<Vec<_>, _>>()?;
-            leave_out_derivable_prevs(&batch, &mut changes);
+            leave_out_what_the_server_derives(&batch, &mut changes, own_key.as_ref());
             let req = PushRequest { changes };
             let resp = self.retry(|| self.push(token, &req))?;
             // One answer per change, in order; a rejection also names its change.
@@ -471,7 +480,8 @@ impl SyncClient {
                 )));
             }
             let wire: Vec<&Change> = page.changes.iter().map(|p| &p.change).collect();
-            let refused = signature_problems(&wire, store)?;
+            let (refused, vouched_by_server) = signature_problems(&wire, store)?;
+            report.vouched_by_server += vouched_by_server;
             let changes: Vec<RemoteChange> = wire
                 .into_iter()
                 .zip(refused)
@@ -510,55 +520,102 @@ fn to_wire(row: &OutboxRow, origin: uuid::Uuid, author: OfficerId) -> Result<Cha
         author: Some(author.0),
         op: Op::of(row.entity),
         payload: serde_json::from_str(&row.payload).map_err(|_| bad("payload"))?,
+        form: row.chain.as_ref().map_or(Form::V1, |c| c.form),
         chain_seq: chain.as_ref().map(|c| c.0),
         prev: chain.as_ref().map(|c| c.1.clone()),
         sig: chain.map(|c| c.2),
     })
 }
 
-/// Leaves out each `prev` the server can compute: the link of the change just before it in
-/// the push, when that is its predecessor and the link matches (a row edited since it was
-/// signed keeps its successor's `prev` on the wire, so the successor still verifies).
-fn leave_out_derivable_prevs(rows: &[OutboxRow], changes: &mut [Change]) {
-    let links: Vec<Option<(u64, Link)>> = rows
+/// Leaves out the chain fields a push need not carry (see `canonical`'s documentation):
+/// each `prev` the server can compute (the link of the change just before it in the push,
+/// when that is its predecessor and the link matches: a row edited since it was signed keeps
+/// its successor's `prev` on the wire, so the successor still verifies), a form-2 `chain_seq`
+/// with it, and each form-2 `sig` that no run, pull scope class or checkpoint needs. A
+/// signature that must go but does not hold (a row edited since it was signed) takes the
+/// signature of the row before it along, so the edited row is refused alone.
+fn leave_out_what_the_server_derives(
+    rows: &[OutboxRow],
+    changes: &mut [Change],
+    key: Option<&ed25519_dalek::VerifyingKey>,
+) {
+    let n = rows.len();
+    let built: Vec<Option<chain::Candidate>> = rows
         .iter()
         .zip(changes.iter())
         .map(|(row, c)| {
             let f = row.chain.as_ref()?;
-            let bytes = Signed::of_change(c, f.chain_seq, &f.prev).canonical_bytes();
-            Some((
-                f.chain_seq,
-                link_of(&bytes, &ed25519_dalek::Signature::from_bytes(&f.sig)),
-            ))
+            chain::Candidate::of(
+                &Signed::of_change(c, f.chain_seq, &f.prev),
+                Some(f.signature()),
+            )
         })
         .collect();
-    for i in 1..rows.len() {
-        if let (Some((n, link)), Some(f)) = (links[i - 1], rows[i].chain.as_ref())
-            && n + 1 == f.chain_seq
-            && link == f.prev
-        {
+    let linked: Vec<bool> = (0..n)
+        .map(|i| match (&built[i], built.get(i + 1).and_then(|b| b.as_ref())) {
+            (Some(a), Some(b)) => {
+                b.linked.chain_seq == a.linked.chain_seq + 1 && b.linked.prev == a.linked.link
+            }
+            _ => false,
+        })
+        .collect();
+    let seqs: Vec<u64> = rows
+        .iter()
+        .map(|r| r.chain.as_ref().map_or(0, |f| f.chain_seq))
+        .collect();
+    let classes: Vec<(u32, Option<&str>)> = rows
+        .iter()
+        .map(|r| (scope_class(r.entity), r.region.as_deref()))
+        .collect();
+    let mut need = needs_sig(&seqs, &classes, &linked);
+    for i in (1..n).rev() {
+        let fails = || match (&built[i], key) {
+            (Some(c), Some(k)) => !c.holds(k),
+            _ => false,
+        };
+        if need[i] && linked[i - 1] && fails() {
+            need[i - 1] = true;
+        }
+    }
+    for i in 0..n {
+        let Some(f) = rows[i].chain.as_ref() else {
+            continue;
+        };
+        let v2 = f.form == Form::V2;
+        if v2 && !need[i] {
+            changes[i].sig = None;
+        }
+        if i > 0 && linked[i - 1] {
             changes[i].prev = None;
+            if v2 {
+                changes[i].chain_seq = None;
+            }
         }
     }
 }
 
 /// Why each pulled change's signature does not hold, when its origin's key is known here
-/// (one Ed25519 check per run of linked changes of a device, see [`chain::vouched`]). A change
-/// from a device whose key this device does not know (yet) cannot be checked and is applied as
-/// the server vouches for it; so is an unsigned change of a legacy device.
+/// (one Ed25519 check per run of linked changes of a device, see [`chain::vouched`]), and how
+/// many were applied as the server vouches for them. A change from a device whose key this
+/// device does not know (yet) cannot be checked and is applied as the server vouches for it;
+/// so is an unsigned change of a legacy device, and a form-2 change without a signature whose
+/// successors up to the next signature were not sent here (counted).
 fn signature_problems(
     changes: &[&Change],
     store: &Store,
-) -> Result<Vec<Option<String>>, SyncError> {
+) -> Result<(Vec<Option<String>>, usize), SyncError> {
     let mut refused = vec![None; changes.len()];
+    let mut vouched_by_server = 0;
     let mut by_origin: std::collections::BTreeMap<uuid::Uuid, Vec<usize>> = Default::default();
     for (i, c) in changes.iter().enumerate() {
         by_origin.entry(c.origin).or_default().push(i);
     }
-    for (origin, indices) in by_origin {
+    for (origin, mut indices) in by_origin {
         let Some(key) = store.known_device_key(origin)? else {
             continue;
         };
+        // Chain order: a device's changes reach the server in the order its officers push.
+        indices.sort_by_key(|&i| changes[i].chain_seq.unwrap_or(0));
         let (mut candidates, mut malformed) = (Vec::new(), Vec::new());
         for &i in &indices {
             let (c, m) = match pulled_candidate(changes[i]) {
@@ -568,31 +625,48 @@ fn signature_problems(
             candidates.push(c);
             malformed.push(m);
         }
-        let ok = chain::vouched_candidates(&candidates, &key);
-        for (((&i, c), malformed), ok) in indices.iter().zip(&candidates).zip(malformed).zip(ok) {
-            refused[i] = malformed.or_else(|| {
-                (c.is_some() && !ok).then(|| format!(
+        let standings = chain::candidate_standings(&candidates, &key);
+        for (((&i, c), malformed), standing) in indices
+            .iter()
+            .zip(&candidates)
+            .zip(malformed)
+            .zip(standings)
+        {
+            refused[i] = match (malformed, c, standing) {
+                (Some(why), _, _) => Some(why),
+                (None, None, _) | (None, Some(_), Standing::Holds(_)) => None,
+                (None, Some(_), Standing::Unproven { missing: true, .. }) => {
+                    vouched_by_server += 1;
+                    None
+                }
+                (None, Some(_), Standing::Unproven { at, .. }) => Some(format!(
+                    "nothing from device {origin} vouches for the change as received: change #{at} of its chain, which follows it before the next signature, does not hold"
+                )),
+                (None, Some(_), _) => Some(format!(
                     "the signature of device {origin} does not match the change as received; it was altered after it was signed"
-                ))
-            });
+                )),
+            };
         }
     }
-    Ok(refused)
+    Ok((refused, vouched_by_server))
 }
 
 /// A pulled change's canonical bytes and signature: `Ok(None)` for an unsigned change, `Err`
 /// for malformed chain fields.
 fn pulled_candidate(c: &Change) -> Result<Option<chain::Candidate>, String> {
-    let (Some(n), Some(prev), Some(sig)) = (c.chain_seq, &c.prev, &c.sig) else {
+    let (Some(n), Some(prev)) = (c.chain_seq, &c.prev) else {
         return Ok(None);
     };
-    let (Some(prev), Some(sig)) = (decode_b64::<32>(prev), decode_signature(sig)) else {
-        return Err("the change's chain fields are malformed".into());
+    let malformed = || "the change's chain fields are malformed".to_string();
+    let prev = decode_b64::<32>(prev).ok_or_else(malformed)?;
+    let sig = match &c.sig {
+        Some(s) => Some(decode_signature(s).ok_or_else(malformed)?),
+        None => None,
     };
-    Ok(Some(chain::Candidate::of(
-        &Signed::of_change(c, n, &prev),
-        sig,
-    )))
+    // A form-1 change cannot be linked without its signature.
+    chain::Candidate::of(&Signed::of_change(c, n, &prev), sig)
+        .map(Some)
+        .ok_or_else(malformed)
 }
 
 fn to_remote(c: &Change, refused: Option<String>) -> RemoteChange {

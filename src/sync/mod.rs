@@ -10,6 +10,7 @@ pub mod codec;
 mod enrolment;
 pub mod enrolment_file;
 mod error;
+pub mod form;
 pub mod limits;
 mod progress;
 pub mod scope;

@@ -236,6 +236,7 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
                 author: Some(officer.id.0),
                 op,
                 payload,
+                form: Default::default(),
                 chain_seq: None,
                 prev: None,
                 sig: None,
