@@ -499,9 +499,6 @@ mod tests {
                 standing: *s,
             })
             .collect();
-        assert_eq!(
-            kinds(&walk(&stored)),
-            vec![(5, "unproven"), (7, "removed")]
-        );
+        assert_eq!(kinds(&walk(&stored)), vec![(5, "unproven"), (7, "removed")]);
     }
 }

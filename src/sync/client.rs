@@ -6,8 +6,8 @@
 use super::canonical::{Form, Signed, decode_b64, decode_signature};
 use super::chain::{self, Standing};
 use super::codec;
-use super::form::{needs_sig, scope_class};
 use super::error::SyncError;
+use super::form::{needs_sig, scope_class};
 use super::progress::SyncProgress;
 use super::wire::{
     Change, DeviceKeyRequest, DeviceKeysResponse, ErrorBody, Health, Op, PullRequest, PullResponse,
@@ -38,7 +38,8 @@ pub struct SyncReport {
     /// Received changes of a device whose key is known here that were applied as the server
     /// vouches for them because their run's signature was not received: form-2 changes
     /// without a signature of their own whose successors up to the next signature did not
-    /// come (see `sync::form::scope_class` for why a puller normally gets them).
+    /// come (see `sync::form::scope_class` for why a puller normally gets them; a run cut by
+    /// a page's end waits for the next page instead).
     pub vouched_by_server: usize,
 }
 
@@ -392,9 +393,7 @@ impl SyncClient {
     ) -> Result<(), SyncError> {
         let author = officer.officer_id.to_string();
         let origin = store.device_id().0;
-        let own_key = store
-            .device_signing_key()?
-            .map(|(_, k)| k.verifying_key());
+        let own_key = store.device_signing_key()?.map(|(_, k)| k.verifying_key());
         loop {
             let batch = store.unsent_changes_by(&author, PUSH_BATCH)?;
             if batch.is_empty() {
@@ -480,14 +479,23 @@ impl SyncClient {
                 )));
             }
             let wire: Vec<&Change> = page.changes.iter().map(|p| &p.change).collect();
-            let (refused, vouched_by_server) = signature_problems(&wire, store)?;
-            report.vouched_by_server += vouched_by_server;
+            let (refused, open) = signature_problems(&wire, store)?;
+            // A run cut by the page's end is vouched for by the next page: the page is applied
+            // up to its first open change, and the cursor stops just before it, so that change
+            // comes again with its run. (Not when that is the page's first change: the cursor
+            // must move; it is then applied as the server vouches for it.)
+            let (take, new_cursor) = match open.iter().position(|&o| o) {
+                Some(i) if page.has_more && i > 0 => (i, page.changes[i].seq - 1),
+                _ => (wire.len(), page.cursor),
+            };
+            report.vouched_by_server += open[..take].iter().filter(|&&o| o).count();
             let changes: Vec<RemoteChange> = wire
                 .into_iter()
                 .zip(refused)
+                .take(take)
                 .map(|(c, refused)| to_remote(c, refused))
                 .collect();
-            store.apply_remote(&changes, Some(page.cursor))?;
+            store.apply_remote(&changes, Some(new_cursor))?;
             report.pulled += changes.len();
             if let Some(waiting) = page.waiting {
                 p.to_receive = Some(waiting);
@@ -552,12 +560,14 @@ fn leave_out_what_the_server_derives(
         })
         .collect();
     let linked: Vec<bool> = (0..n)
-        .map(|i| match (&built[i], built.get(i + 1).and_then(|b| b.as_ref())) {
-            (Some(a), Some(b)) => {
-                b.linked.chain_seq == a.linked.chain_seq + 1 && b.linked.prev == a.linked.link
-            }
-            _ => false,
-        })
+        .map(
+            |i| match (&built[i], built.get(i + 1).and_then(|b| b.as_ref())) {
+                (Some(a), Some(b)) => {
+                    b.linked.chain_seq == a.linked.chain_seq + 1 && b.linked.prev == a.linked.link
+                }
+                _ => false,
+            },
+        )
         .collect();
     let seqs: Vec<u64> = rows
         .iter()
@@ -595,17 +605,17 @@ fn leave_out_what_the_server_derives(
 }
 
 /// Why each pulled change's signature does not hold, when its origin's key is known here
-/// (one Ed25519 check per run of linked changes of a device, see [`chain::vouched`]), and how
-/// many were applied as the server vouches for them. A change from a device whose key this
-/// device does not know (yet) cannot be checked and is applied as the server vouches for it;
-/// so is an unsigned change of a legacy device, and a form-2 change without a signature whose
-/// successors up to the next signature were not sent here (counted).
+/// (one Ed25519 check per run of linked changes of a device, see [`chain::vouched`]), and
+/// which are open: form-2 changes without a signature whose successors up to the next
+/// signature did not come. A change from a device whose key this device does not know (yet)
+/// cannot be checked and is applied as the server vouches for it; so is an unsigned change of
+/// a legacy device, and an open change that cannot wait for its run (counted).
 fn signature_problems(
     changes: &[&Change],
     store: &Store,
-) -> Result<(Vec<Option<String>>, usize), SyncError> {
+) -> Result<(Vec<Option<String>>, Vec<bool>), SyncError> {
     let mut refused = vec![None; changes.len()];
-    let mut vouched_by_server = 0;
+    let mut open = vec![false; changes.len()];
     let mut by_origin: std::collections::BTreeMap<uuid::Uuid, Vec<usize>> = Default::default();
     for (i, c) in changes.iter().enumerate() {
         by_origin.entry(c.origin).or_default().push(i);
@@ -636,7 +646,7 @@ fn signature_problems(
                 (Some(why), _, _) => Some(why),
                 (None, None, _) | (None, Some(_), Standing::Holds(_)) => None,
                 (None, Some(_), Standing::Unproven { missing: true, .. }) => {
-                    vouched_by_server += 1;
+                    open[i] = true;
                     None
                 }
                 (None, Some(_), Standing::Unproven { at, .. }) => Some(format!(
@@ -648,7 +658,7 @@ fn signature_problems(
             };
         }
     }
-    Ok((refused, vouched_by_server))
+    Ok((refused, open))
 }
 
 /// A pulled change's canonical bytes and signature: `Ok(None)` for an unsigned change, `Err`

@@ -113,11 +113,7 @@ pub fn scope_class(kind: RecordKind) -> u32 {
 /// the push is its chain successor carrying its link (`linked[i]`, about change `i + 1`):
 /// on the last change, on a change not linked to the next, on the last change before a
 /// change of another scope class or region, and on every [`CHECKPOINT`].
-pub fn needs_sig(
-    chain_seq: &[u64],
-    class: &[(u32, Option<&str>)],
-    linked: &[bool],
-) -> Vec<bool> {
+pub fn needs_sig(chain_seq: &[u64], class: &[(u32, Option<&str>)], linked: &[bool]) -> Vec<bool> {
     let n = chain_seq.len();
     (0..n)
         .map(|i| {

@@ -243,7 +243,37 @@ fn a_form_1_chain_stays_verifiable_and_may_switch_to_form_2() {
         .collect();
     assert_eq!(named.len(), 2, "{named:?}");
     assert_eq!(named[0].0, changes[1].change_id.to_string());
-    assert!(named[0].1.starts_with("altered: the signature"), "{named:?}");
+    assert!(
+        named[0].1.starts_with("altered: the signature"),
+        "{named:?}"
+    );
     assert_eq!(named[1].0, changes[2].change_id.to_string());
-    assert!(named[1].1.starts_with("altered: the stored change"), "{named:?}");
+    assert!(
+        named[1].1.starts_with("altered: the stored change"),
+        "{named:?}"
+    );
+}
+
+#[test]
+fn a_run_cut_by_the_end_of_a_pull_page_waits_for_the_next_page() {
+    let server = TestServer::start();
+    server.seed();
+    let (dg, _, si) = licensed_site(&server);
+    let mut field = server.device("SL-KONO", "field_a");
+    let mut coord = server.device("SL-KONO", "coord_a");
+    let p = production(&si, "field_a", &[&dg]);
+    // More than a pull page (1 000): the first page ends inside a run.
+    let stones: Vec<_> = (0..1_099).map(|i| stone(&p, 100 + i)).collect();
+    field
+        .store
+        .write(|w| {
+            w.add_production(&p)?;
+            stones.iter().try_for_each(|s| w.add_stone(s))
+        })
+        .unwrap();
+    let r = field.sync();
+    assert_eq!((r.pushed, r.rejected), (1_100, 0), "{r:?}");
+    let r = coord.sync();
+    assert_eq!((r.pulled, r.vouched_by_server), (1_100, 0), "{r:?}");
+    assert_eq!(apply_failures(&coord), 0);
 }
