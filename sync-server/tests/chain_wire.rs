@@ -277,3 +277,50 @@ fn a_run_cut_by_the_end_of_a_pull_page_waits_for_the_next_page() {
     assert_eq!((r.pulled, r.vouched_by_server), (1_100, 0), "{r:?}");
     assert_eq!(apply_failures(&coord), 0);
 }
+
+#[test]
+fn a_device_chain_switching_from_form_1_to_form_2_verifies_and_names_an_altered_row() {
+    let server = TestServer::start();
+    server.seed();
+    let mut lic = server.device("SL-KONO", "lic_a");
+    let path = lic.path.clone();
+    let first = digger("SL-KONO", "SL-920", "Mariama Bangura");
+    lic.store.write(|w| w.put_digger(&first)).unwrap();
+    // What a release before form 2 wrote: the same change signed in form 1.
+    let (origin, key) = lic.store.device_signing_key().unwrap().unwrap();
+    let row = lic.store.unsent_changes(10).unwrap().pop().unwrap();
+    let f = row.chain.clone().unwrap();
+    assert_eq!(f.form, Form::V2, "every new change is form 2");
+    let c = wire_change(&row, origin, Form::V1);
+    let (sig, v1_link) = Signed::of_change(&c, f.chain_seq, &f.prev).sign(&key);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute(
+        "UPDATE outbox SET form = 1, sig = ?1, link = ?2 WHERE change_id = ?3",
+        rusqlite::params![sig.to_bytes().to_vec(), v1_link.to_vec(), row.change_id],
+    )
+    .unwrap();
+    // The next change is form 2, linked to the form-1 change before it.
+    lic.store
+        .write(|w| w.put_digger(&digger("SL-KONO", "SL-921", "Sahr Kamara")))
+        .unwrap();
+    let rows = lic.store.unsent_changes(10).unwrap();
+    let next = rows[1].chain.clone().unwrap();
+    assert_eq!((next.form, next.prev), (Form::V2, v1_link));
+    assert_eq!(rows[0].chain.as_ref().unwrap().form, Form::V1);
+    assert!(lic.store.audit_chain().unwrap().is_empty());
+    // The server takes the switch as it is, and its audit finds the chain whole.
+    let r = lic.sync();
+    assert_eq!((r.pushed, r.rejected), (2, 0), "{r:?}");
+    let (problems, ok) = server_audit(&server);
+    assert!(ok && problems.is_empty(), "{problems:?}");
+    // The form-1 row edited by hand: named alone.
+    db.execute(
+        "UPDATE outbox SET payload = replace(payload, 'Mariama', 'Marian') WHERE change_id = ?1",
+        [&row.change_id],
+    )
+    .unwrap();
+    let problems = lic.store.audit_chain().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].change_id, row.change_id);
+    assert!(problems[0].problem.starts_with("altered"), "{problems:?}");
+}
