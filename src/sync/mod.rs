@@ -15,6 +15,7 @@ pub mod limits;
 mod progress;
 pub mod scope;
 pub mod wire;
+mod wire_chain;
 
 pub use client::{Backoff, SyncClient, SyncReport};
 pub use enrolment::{
