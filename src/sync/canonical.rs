@@ -58,7 +58,10 @@
 //!     vouched for by the run after it in the same request, and stores `sig` only where it
 //!     was received.
 //!   - A pull gives `form`, `chain_seq` and `prev` as stored, and `sig` where the server holds
-//!     one.
+//!     one. A puller applies a change it cannot vouch for only because its run's signature
+//!     did not reach it as the server vouches for it, and counts it; that happens when the
+//!     server refused the run's signed last change by its record rules (kept, never pulled),
+//!     or when the device's idea of a record's region differs from the server's.
 
 pub use super::form::Form;
 use super::wire::{Change, Op};
