@@ -926,7 +926,7 @@ fn counted_stones_report_exactly_what_the_stones_do() {
              DROP TABLE production_totals;
              DROP INDEX outbox_chain; ALTER TABLE outbox DROP COLUMN chain_seq;
              ALTER TABLE outbox DROP COLUMN prev; ALTER TABLE outbox DROP COLUMN sig;
-             ALTER TABLE outbox DROP COLUMN link; DROP TABLE device_key; DROP TABLE device_keys;
+             ALTER TABLE outbox DROP COLUMN link; ALTER TABLE outbox DROP COLUMN form; DROP TABLE device_key; DROP TABLE device_keys;
              DROP INDEX sales_kind_id; DROP INDEX sales_kind_day; ALTER TABLE sales DROP COLUMN hs_code;
              ALTER TABLE sales DROP COLUMN importer; ALTER TABLE sales DROP COLUMN origin_country;
              ALTER TABLE stones DROP COLUMN stone_count; ALTER TABLE stones DROP COLUMN sieve;

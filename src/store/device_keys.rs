@@ -10,7 +10,7 @@
 use super::outbox::{self, ChainFields};
 use super::{Store, StoreError};
 use crate::domain::{Hlc, RecordKind};
-use crate::sync::canonical::{Link, Signed, new_signing_key};
+use crate::sync::canonical::{Form, Link, Signed, new_signing_key};
 use crate::sync::chain::{self, ChainWalk};
 use crate::sync::wire::{DeviceKey, Op};
 use chrono::Utc;
@@ -97,6 +97,7 @@ fn sign_backlog(tx: &Connection, key: &SigningKey, device: Uuid) -> Result<(), S
             serde_json::from_str(&payload).map_err(|e| bad(&change_id, &e.to_string()))?;
         let (chain_seq, prev) = outbox::chain_tip(tx)?;
         let (sig, link) = Signed {
+            form: Form::LATEST,
             change_id: change_id.parse().map_err(|_| bad(&change_id, "bad id"))?,
             origin: device,
             chain_seq,
@@ -115,13 +116,14 @@ fn sign_backlog(tx: &Connection, key: &SigningKey, device: Uuid) -> Result<(), S
         }
         .sign(key);
         tx.execute(
-            "UPDATE outbox SET chain_seq = ?2, prev = ?3, sig = ?4, link = ?5 WHERE seq = ?1",
+            "UPDATE outbox SET chain_seq = ?2, prev = ?3, sig = ?4, link = ?5, form = ?6 WHERE seq = ?1",
             params![
                 seq,
                 chain_seq as i64,
                 &prev[..],
                 &sig.to_bytes()[..],
-                &link[..]
+                &link[..],
+                Form::LATEST.number()
             ],
         )?;
     }
@@ -222,7 +224,7 @@ impl Store {
         let mut problems = Vec::new();
         let mut walk = ChainWalk::new();
         let mut st = self.conn().prepare(
-            "SELECT seq, change_id, entity, record_id, hlc, base_hlc, author, payload, chain_seq, prev, sig
+            "SELECT seq, change_id, entity, record_id, hlc, base_hlc, author, payload, chain_seq, prev, sig, form
              FROM outbox ORDER BY chain_seq IS NULL, chain_seq, seq",
         )?;
         let mut rows = st.query([])?;
@@ -233,14 +235,12 @@ impl Store {
                          problems: &mut Vec<ChainProblem>| {
             let candidates: Vec<Option<chain::Candidate>> =
                 chunk.iter_mut().map(|c| c.3.take()).collect();
-            let ok = chain::vouched_candidates(&candidates, &public);
-            for (((change_id, chain_seq, prev, _), c), ok) in
-                chunk.drain(..).zip(candidates).zip(ok)
-            {
+            let standings = chain::candidate_standings(&candidates, &public);
+            for ((change_id, chain_seq, prev, _), standing) in chunk.drain(..).zip(standings) {
                 let stored = chain::Stored {
                     chain_seq,
                     prev,
-                    link: c.filter(|_| ok).map(|c| c.linked.link),
+                    standing,
                 };
                 if let Some(problem) = walk.step(&stored) {
                     problems.push(ChainProblem { change_id, problem });
@@ -297,8 +297,10 @@ fn candidate(
         Some(a) => Some(a.parse().ok()?),
         None => None,
     };
-    Some(chain::Candidate::of(
+    let form = Form::from_number(r.get(11).ok()?)?;
+    chain::Candidate::of(
         &Signed {
+            form,
             change_id,
             origin,
             chain_seq,
@@ -311,8 +313,9 @@ fn candidate(
             payload: &payload,
             prev: prev?,
         },
-        Signature::from_bytes(sig?),
-    ))
+        // Every change this device wrote carries its signature in the outbox.
+        Some(Signature::from_bytes(sig?)),
+    )
 }
 
 impl ChainFields {
@@ -324,5 +327,10 @@ impl ChainFields {
             encode_b64(&self.prev),
             encode_b64(&self.sig),
         )
+    }
+
+    /// The signature as Ed25519 bytes.
+    pub fn signature(&self) -> Signature {
+        Signature::from_bytes(&self.sig)
     }
 }

@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_first_sale_index.sql"),
     include_str!("migrations/0011_stone_lots.sql"),
     include_str!("migrations/0012_seals.sql"),
+    include_str!("migrations/0013_canonical_form.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -2,7 +2,7 @@
 
 use super::{Store, StoreError};
 use crate::domain::{Hlc, RecordKind};
-use crate::sync::canonical::{GENESIS, Link, Signed};
+use crate::sync::canonical::{Form, GENESIS, Link, Signed};
 use crate::sync::wire::Op;
 use chrono::Utc;
 use ed25519_dalek::SigningKey;
@@ -43,6 +43,8 @@ pub struct OutboxRow {
 /// The chain fields of a signed change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainFields {
+    /// The canonical form it was signed in.
+    pub form: Form,
     /// Position in the device's chain (1 for the first signed change).
     pub chain_seq: u64,
     /// The link of the previous signed change.
@@ -82,6 +84,7 @@ pub(super) fn append<T: Serialize>(
     })?;
     let (chain_seq, prev) = chain_tip(tx)?;
     let (sig, link) = Signed {
+        form: Form::LATEST,
         change_id,
         origin: signer.origin,
         chain_seq,
@@ -97,8 +100,8 @@ pub(super) fn append<T: Serialize>(
     .sign(signer.key);
     tx.prepare_cached(
         "INSERT INTO outbox(change_id, entity, record_id, region, hlc, op, payload, created_at, author, base_hlc,
-                            chain_seq, prev, sig, link)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                            chain_seq, prev, sig, link, form)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         change_id.to_string(),
@@ -115,6 +118,7 @@ pub(super) fn append<T: Serialize>(
         &prev[..],
         &sig.to_bytes()[..],
         &link[..],
+        Form::LATEST.number(),
     ])?;
     Ok(())
 }
@@ -141,7 +145,7 @@ pub(super) fn chain_tip(tx: &rusqlite::Connection) -> Result<(u64, Link), StoreE
     })
 }
 
-const COLS: &str = "seq, change_id, entity, record_id, region, hlc, op, payload, sent_at IS NOT NULL, author, base_hlc, chain_seq, prev, sig";
+const COLS: &str = "seq, change_id, entity, record_id, region, hlc, op, payload, sent_at IS NOT NULL, author, base_hlc, chain_seq, prev, sig, form";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
     Ok(OutboxRow {
@@ -165,15 +169,19 @@ fn row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
             let seq: Option<i64> = r.get(11)?;
             let prev: Option<Vec<u8>> = r.get(12)?;
             let sig: Option<Vec<u8>> = r.get(13)?;
+            // An unknown number is a damaged row: sent as form 2, which its signature refutes.
+            let form = Form::from_number(r.get(14)?).unwrap_or(Form::LATEST);
             match (seq, prev, sig) {
                 (Some(n), Some(p), Some(s)) => match (p.try_into(), s.try_into()) {
                     (Ok(prev), Ok(sig)) => Some(ChainFields {
+                        form,
                         chain_seq: n as u64,
                         prev,
                         sig,
                     }),
                     // A damaged row goes out as it is; the server and `audit verify` name it.
                     _ => Some(ChainFields {
+                        form,
                         chain_seq: n as u64,
                         prev: [0; 32],
                         sig: [0; 64],

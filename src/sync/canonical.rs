@@ -2,14 +2,14 @@
 //! server and other devices verify, and what chains a device's changes together. Defined once,
 //! here, and used unchanged by the device, the server and `audit verify` on both.
 //!
-//! # Canonical form (version 1)
+//! # Canonical form (versions 1 and 2)
 //!
 //! The canonical bytes of a change are the concatenation of twelve fields, each written as its
 //! length in bytes (unsigned 32-bit, big-endian) followed by the bytes themselves:
 //!
 //! | # | field | bytes |
 //! | - | ----- | ----- |
-//! | 1 | domain tag | the 18 ASCII bytes `alluvium-change-v1` |
+//! | 1 | domain tag | the 18 ASCII bytes `alluvium-change-v1` (form 1) or `alluvium-change-v2` (form 2) |
 //! | 2 | `change_id` | the UUID's 16 bytes (RFC 9562 order) |
 //! | 3 | `origin` (device) | the UUID's 16 bytes |
 //! | 4 | `chain_seq` | unsigned 64-bit big-endian (1 for a device's first signed change) |
@@ -31,22 +31,45 @@
 //! canonical bytes. The change's `region` is not signed: the server derives the region itself.
 //!
 //! * **Signature**: Ed25519 (RFC 8032) by the origin device's key over the canonical bytes.
-//! * **Link** of a change: SHA-256 of its canonical bytes followed by its 64-byte signature.
-//!   The next change of the same device carries it as `prev`, so altering, removing or
-//!   inserting a change anywhere breaks the chain at that point.
+//!   The device signs every change when it writes it and keeps the signature in its outbox.
+//! * **Link** of a change ([`Form::link`]): form 1, SHA-256 of its canonical bytes followed by
+//!   its 64-byte signature; form 2, SHA-256 of its canonical bytes only. The next change of
+//!   the same device carries it as `prev`, so altering, removing or inserting a change
+//!   anywhere breaks the chain at that point. A device's chain may switch from form 1 to form 2
+//!   at any position (the first form-2 change's `prev` is the form-1 link before it); every
+//!   change written now is form 2.
+//! * Since the canonical bytes include `prev`, a signature vouches for the change before it
+//!   and, through its link, for every change before that up to a change whose link does not
+//!   match (form 2 links need no signature to be computed).
 //! * Signatures are checked with `verify_strict` (no small-order keys, no malleable forms).
-//! * On the wire, `prev` and `sig` are unpadded base64url text ([`encode_b64`]). In a push,
-//!   `prev` is left out when the change just before it in the same request is its predecessor
-//!   and its link is that `prev`: the server computes it.
+//! * On the wire, `prev` and `sig` are unpadded base64url text ([`encode_b64`]) and `form` a
+//!   number (`2`; absent is 1). What a push may leave out:
+//!   - `prev`, when the change just before it in the same request is its predecessor
+//!     (`chain_seq` one less) and that change's link is this `prev`: the server computes it.
+//!   - `chain_seq` (form 2), only when `prev` is left out: it is then the previous change's
+//!     + 1.
+//!   - `sig` (form 2), except on: the last change of the request; a change whose next change
+//!     in the request is not its successor carrying its link; the last change before a change
+//!     of another pull scope class or region ([`super::form::scope_class`]), so a puller that
+//!     receives a change also receives the changes up to its run's signature; every change
+//!     whose `chain_seq` is a multiple of [`super::form::CHECKPOINT`]; and a change just before
+//!     one whose own signature does not hold (so a change altered in the outbox is refused
+//!     alone). The server accepts a change when its own signature holds or when it is
+//!     vouched for by the run after it in the same request, and stores `sig` only where it
+//!     was received.
+//!   - A pull gives `form`, `chain_seq` and `prev` as stored, and `sig` where the server holds
+//!     one. A puller applies a change it cannot vouch for only because its run's signature
+//!     did not reach it as the server vouches for it, and counts it; that happens when the
+//!     server refused the run's signed last change by its record rules (kept, never pulled),
+//!     or when the device's idea of a record's region differs from the server's.
 
+pub use super::form::Form;
 use super::wire::{Change, Op};
 use crate::domain::{Hlc, RecordKind};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-/// The first field of every canonical form: names the format and its version.
-pub const DOMAIN_TAG: &[u8] = b"alluvium-change-v1";
 /// The `prev` of a device's first signed change.
 pub const GENESIS: Link = [0u8; 32];
 
@@ -57,6 +80,7 @@ pub type Link = [u8; 32];
 /// wire change, a server row).
 #[derive(Debug, Clone, Copy)]
 pub struct Signed<'a> {
+    pub form: Form,
     pub change_id: Uuid,
     pub origin: Uuid,
     pub chain_seq: u64,
@@ -74,6 +98,7 @@ impl<'a> Signed<'a> {
     /// The signed fields of a wire change, with its `prev` already decoded.
     pub fn of_change(c: &'a Change, chain_seq: u64, prev: &'a Link) -> Signed<'a> {
         Signed {
+            form: c.form,
             change_id: c.change_id,
             origin: c.origin,
             chain_seq,
@@ -93,7 +118,7 @@ impl<'a> Signed<'a> {
         let mut out = Vec::with_capacity(256 + self.record_id.len());
         let mut json = Vec::with_capacity(256);
         write_json(&mut json, self.payload);
-        field(&mut out, DOMAIN_TAG);
+        field(&mut out, self.form.tag());
         field(&mut out, self.change_id.as_bytes());
         field(&mut out, self.origin.as_bytes());
         field(&mut out, &self.chain_seq.to_be_bytes());
@@ -115,7 +140,7 @@ impl<'a> Signed<'a> {
     pub fn sign(&self, key: &SigningKey) -> (Signature, Link) {
         let bytes = self.canonical_bytes();
         let sig = key.sign(&bytes);
-        let link = link_of(&bytes, &sig);
+        let link = link_of(self.form, &bytes, &sig);
         (sig, link)
     }
 
@@ -123,15 +148,17 @@ impl<'a> Signed<'a> {
     pub fn verify(&self, key: &VerifyingKey, sig: &Signature) -> Option<Link> {
         let bytes = self.canonical_bytes();
         key.verify_strict(&bytes, sig).ok()?;
-        Some(link_of(&bytes, sig))
+        Some(link_of(self.form, &bytes, sig))
     }
 }
 
-/// The link of a change from its canonical bytes and signature.
-pub fn link_of(canonical: &[u8], sig: &Signature) -> Link {
+/// The link of a signed change of `form` from its canonical bytes and signature.
+pub fn link_of(form: Form, canonical: &[u8], sig: &Signature) -> Link {
     let mut h = Sha256::new();
     h.update(canonical);
-    h.update(sig.to_bytes());
+    if form == Form::V1 {
+        h.update(sig.to_bytes());
+    }
     h.finalize().into()
 }
 
@@ -260,6 +287,7 @@ mod tests {
 
     fn sample<'a>(payload: &'a serde_json::Value, prev: &'a Link) -> Signed<'a> {
         Signed {
+            form: Form::V1,
             change_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001),
             origin: Uuid::from_u128(2),
             chain_seq: 1,
@@ -424,17 +452,34 @@ mod tests {
     }
 
     #[test]
-    fn the_link_covers_the_signature() {
+    fn the_link_covers_the_signature_in_form_1_only() {
         let payload = json!({"id": "r"});
         let c = sample(&payload, &GENESIS);
         let (sig, link) = c.sign(&key(1));
         let bytes = c.canonical_bytes();
-        assert_eq!(link, link_of(&bytes, &sig));
+        assert_eq!(link, link_of(Form::V1, &bytes, &sig));
         let mut h = Sha256::new();
         h.update(&bytes);
         h.update(sig.to_bytes());
         assert_eq!(link, <[u8; 32]>::from(h.finalize()));
-        assert_ne!(link, link_of(&bytes, &Signature::from_bytes(&[0; 64])));
+        assert_ne!(
+            link,
+            link_of(Form::V1, &bytes, &Signature::from_bytes(&[0; 64]))
+        );
+        // Form 2: the tag names it, and the link is the hash of the bytes alone.
+        let v2 = Signed {
+            form: Form::V2,
+            ..c
+        };
+        let bytes2 = v2.canonical_bytes();
+        assert_eq!(&bytes2[4..22], b"alluvium-change-v2");
+        assert_eq!(bytes2[22..], bytes[22..]);
+        let (sig2, link2) = v2.sign(&key(1));
+        assert_eq!(link2, <[u8; 32]>::from(Sha256::digest(&bytes2)));
+        assert_eq!(v2.verify(&key(1).verifying_key(), &sig2), Some(link2));
+        // A form-1 signature does not hold for the same change as form 2, nor the reverse.
+        assert_eq!(v2.verify(&key(1).verifying_key(), &sig), None);
+        assert_eq!(c.verify(&key(1).verifying_key(), &sig2), None);
     }
 
     #[test]

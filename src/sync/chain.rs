@@ -5,13 +5,17 @@
 //!
 //! It also holds the rule that keeps checking cheap ([`vouched`]): a signature covers the
 //! change's `prev`, the SHA-256 link of the change before it, and that link covers the earlier
-//! change's canonical bytes and signature. So when a device's changes come in a run of
-//! consecutive positions, each carrying its predecessor's link, the signature of the run's last
-//! change vouches for every change in the run — one Ed25519 check per run instead of one per
-//! change. A run whose last signature fails is checked change by change, so a refusal or an
-//! audit problem still names the very change that was altered.
+//! change's canonical bytes (and, in form 1, its signature). So when a device's changes come in
+//! a run of consecutive positions, each carrying its predecessor's link, the signature of the
+//! run's last change vouches for every change in the run — one Ed25519 check per run instead
+//! of one per change, and in form 2 the other changes of the run need no signature at all. A
+//! run whose last signature fails is checked change by change, so a refusal or an audit
+//! problem still names the very change that was altered; where a form-2 change without a
+//! signature of its own no longer matches the link its vouched successor carries, that change
+//! is the altered one, and the unsigned changes before it up to the previous signature are
+//! reported as unproven ([`standings`]).
 
-use super::canonical::{GENESIS, Link, Signed, link_of};
+use super::canonical::{GENESIS, Link, Signed};
 use ed25519_dalek::{Signature, VerifyingKey};
 
 /// What the walk is told about one stored change.
@@ -21,8 +25,23 @@ pub struct Stored {
     pub chain_seq: u64,
     /// The link it carries to the change before it.
     pub prev: Link,
-    /// Its own link when its signature verifies over its stored content; `None` when not.
-    pub link: Option<Link>,
+    /// What its device's signatures say of its stored content ([`standings`]).
+    pub standing: Standing,
+}
+
+/// What the signatures of a device say of one stored change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Vouched for (its own signature, or a run ending in one): its link.
+    Holds(Link),
+    /// Its own signature does not hold over its stored content, or its fields are malformed.
+    BadSignature,
+    /// No signature of its own (form 2), and the change after it carries another link: the
+    /// chain was altered here (its content is not what was signed, when that change holds).
+    Mismatch,
+    /// No signature of its own, and the change at position `at` — after it, before the next
+    /// signature — is missing (`missing`) or does not hold, so nothing vouches for it.
+    Unproven { at: u64, missing: bool },
 }
 
 /// A walk over one device's chain, in chain order.
@@ -51,8 +70,13 @@ impl ChainWalk {
                 "inserted: another change already holds position {} of the chain",
                 c.chain_seq
             ))
-        } else if c.link.is_none() {
+        } else if c.standing == Standing::BadSignature {
             Some("altered: the signature does not match the stored change".to_string())
+        } else if c.standing == Standing::Mismatch {
+            Some(
+                "altered: the stored change no longer matches the link the change after it carries"
+                    .to_string(),
+            )
         } else if c.chain_seq > self.next {
             Some(if c.chain_seq == self.next + 1 {
                 format!(
@@ -66,6 +90,16 @@ impl ChainWalk {
                     c.chain_seq - 1
                 )
             })
+        } else if let Standing::Unproven { at, missing } = c.standing {
+            Some(if missing {
+                format!(
+                    "unproven: it has no signature of its own, and change #{at}, which follows it before the next signature, is missing"
+                )
+            } else {
+                format!(
+                    "unproven: it has no signature of its own, and change #{at}, which follows it before the next signature, does not hold"
+                )
+            })
         } else if self.last.is_some_and(|l| l != c.prev) {
             Some(if c.chain_seq == 1 {
                 "inserted: the chain's first change does not start from the beginning".to_string()
@@ -77,11 +111,43 @@ impl ChainWalk {
         };
         if c.chain_seq >= self.next {
             self.next = c.chain_seq + 1;
-            // After a change that does not verify, its successor's link cannot be checked.
-            self.last = c.link;
+            // After a change that does not hold, its successor's link cannot be checked.
+            self.last = match c.standing {
+                Standing::Holds(link) => Some(link),
+                _ => None,
+            };
         }
         problem
     }
+}
+
+/// What [`vouched`] found, per change, for the audit walk: `signed[i]` whether change `i`
+/// carries a signature of its own, `ok` [`vouched`]'s answer.
+pub fn standings(items: &[Option<Linked>], signed: &[bool], ok: &[bool]) -> Vec<Standing> {
+    let n = items.len();
+    let mut out = vec![Standing::BadSignature; n];
+    for i in (0..n).rev() {
+        out[i] = match items[i] {
+            Some(a) if ok[i] => Standing::Holds(a.link),
+            None => Standing::BadSignature,
+            Some(_) if signed[i] => Standing::BadSignature,
+            Some(a) => match items.get(i + 1).copied().flatten() {
+                Some(b) if b.chain_seq == a.chain_seq + 1 => match out[i + 1] {
+                    _ if b.prev != a.link => Standing::Mismatch,
+                    Standing::Unproven { at, missing } => Standing::Unproven { at, missing },
+                    _ => Standing::Unproven {
+                        at: b.chain_seq,
+                        missing: false,
+                    },
+                },
+                _ => Standing::Unproven {
+                    at: a.chain_seq + 1,
+                    missing: true,
+                },
+            },
+        };
+    }
+    out
 }
 
 /// One change of a device's chain as [`vouched`] sees it: its position, the link it carries
@@ -135,20 +201,21 @@ pub fn vouched(items: &[Option<Linked>], verify: impl Fn(usize) -> bool + Sync) 
     ok
 }
 
-/// A change's canonical bytes and signature, as stored or received, with the links they make:
-/// what [`vouched`] needs of each change wherever it lives.
+/// A change's canonical bytes and signature (if it carries one), as stored or received, with
+/// the links they make: what [`vouched`] needs of each change wherever it lives.
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub canonical: Vec<u8>,
-    pub sig: Signature,
+    pub sig: Option<Signature>,
     pub linked: Linked,
 }
 
 impl Candidate {
-    pub fn of(signed: &Signed<'_>, sig: Signature) -> Candidate {
+    /// `None` when the change cannot be linked: a form-1 change needs its signature.
+    pub fn of(signed: &Signed<'_>, sig: Option<Signature>) -> Option<Candidate> {
         let canonical = signed.canonical_bytes();
-        let link = link_of(&canonical, &sig);
-        Candidate {
+        let link = signed.form.link(&canonical, sig.as_ref())?;
+        Some(Candidate {
             canonical,
             sig,
             linked: Linked {
@@ -156,12 +223,13 @@ impl Candidate {
                 prev: *signed.prev,
                 link,
             },
-        }
+        })
     }
 
-    /// Whether its own signature holds under `key`.
+    /// Whether it carries a signature and that signature holds under `key`.
     pub fn holds(&self, key: &VerifyingKey) -> bool {
-        key.verify_strict(&self.canonical, &self.sig).is_ok()
+        self.sig
+            .is_some_and(|sig| key.verify_strict(&self.canonical, &sig).is_ok())
     }
 }
 
@@ -174,6 +242,20 @@ pub fn vouched_candidates(candidates: &[Option<Candidate>], key: &VerifyingKey) 
     vouched(&items, |i| {
         candidates[i].as_ref().is_some_and(|c| c.holds(key))
     })
+}
+
+/// [`standings`] of candidates of one device, checked against its key.
+pub fn candidate_standings(candidates: &[Option<Candidate>], key: &VerifyingKey) -> Vec<Standing> {
+    let ok = vouched_candidates(candidates, key);
+    let items: Vec<Option<Linked>> = candidates
+        .iter()
+        .map(|c| c.as_ref().map(|c| c.linked))
+        .collect();
+    let signed: Vec<bool> = candidates
+        .iter()
+        .map(|c| c.as_ref().is_some_and(|c| c.sig.is_some()))
+        .collect();
+    standings(&items, &signed, &ok)
 }
 
 /// `verify` of each index, spread over the machine's cores when there are many.
@@ -212,7 +294,7 @@ mod tests {
         Stored {
             chain_seq,
             prev,
-            link,
+            standing: link.map_or(Standing::BadSignature, Standing::Holds),
         }
     }
 
@@ -360,5 +442,63 @@ mod tests {
         // A forged last signature leaves the whole run unvouched unless each holds alone.
         let (ok, _) = run(&chain, &[0]);
         assert_eq!(ok, vec![true, false, false, false, false]);
+    }
+
+    #[test]
+    fn an_unsigned_altered_change_is_named_and_the_run_before_it_unproven() {
+        // Form 2: only 4 and 8 carry signatures. 6's content was changed: its link is 66,
+        // not the 6 that 7 carries.
+        let mut chain: Vec<_> = (1..=8u8).map(|n| linked(n as u64, n - 1, n)).collect();
+        chain[5] = Some(Linked {
+            link: l(66),
+            ..chain[5].unwrap()
+        });
+        let signed: Vec<bool> = (1..=8).map(|n| n % 4 == 0).collect();
+        let (ok, _) = run(&chain, &[3, 7]);
+        assert_eq!(ok, vec![true, true, true, true, false, false, true, true]);
+        let st = standings(&chain, &signed, &ok);
+        assert_eq!(st[5], Standing::Mismatch);
+        assert_eq!(
+            st[4],
+            Standing::Unproven {
+                at: 6,
+                missing: false
+            }
+        );
+        let stored: Vec<Stored> = chain
+            .iter()
+            .zip(&st)
+            .map(|(c, s)| Stored {
+                chain_seq: c.unwrap().chain_seq,
+                prev: c.unwrap().prev,
+                standing: *s,
+            })
+            .collect();
+        let found = walk(&stored);
+        assert_eq!(kinds(&found), vec![(5, "unproven"), (6, "altered")]);
+        assert!(found[0].1.contains("#6"), "{found:?}");
+        // 6 removed instead: 5 is unproven (its successor is missing), 7 names the gap.
+        let mut gone = chain.clone();
+        gone.remove(5);
+        let signed: Vec<bool> = [1, 2, 3, 4, 5, 7, 8].iter().map(|n| n % 4 == 0).collect();
+        let (ok, _) = run(&gone, &[3, 6]);
+        let st = standings(&gone, &signed, &ok);
+        assert_eq!(
+            st[4],
+            Standing::Unproven {
+                at: 6,
+                missing: true
+            }
+        );
+        let stored: Vec<Stored> = gone
+            .iter()
+            .zip(&st)
+            .map(|(c, s)| Stored {
+                chain_seq: c.unwrap().chain_seq,
+                prev: c.unwrap().prev,
+                standing: *s,
+            })
+            .collect();
+        assert_eq!(kinds(&walk(&stored)), vec![(5, "unproven"), (7, "removed")]);
     }
 }

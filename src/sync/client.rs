@@ -3,8 +3,7 @@
 //! changes are marked sent only after the server's answer, the pull cursor moves in the same
 //! transaction as the page it ends, and a retried push changes nothing on the server.
 
-use super::canonical::{Link, Signed, decode_b64, decode_signature, link_of};
-use super::chain;
+use super::canonical::Form;
 use super::codec;
 use super::error::SyncError;
 use super::progress::SyncProgress;
@@ -12,6 +11,7 @@ use super::wire::{
     Change, DeviceKeyRequest, DeviceKeysResponse, ErrorBody, Health, Op, PullRequest, PullResponse,
     PushRequest, PushResponse, Verdict,
 };
+use super::wire_chain::{leave_out_what_the_server_derives, signature_problems};
 use crate::domain::OfficerId;
 use crate::store::{CachedOfficer, OutboxRow, RemoteChange, Store};
 use serde::Serialize;
@@ -34,6 +34,12 @@ pub struct SyncReport {
     pub pulled: usize,
     /// Local changes the server rejected (kept with reasons; see `Store::rejected_changes`).
     pub rejected: usize,
+    /// Received changes of a device whose key is known here that were applied as the server
+    /// vouches for them because their run's signature was not received: form-2 changes
+    /// without a signature of their own whose successors up to the next signature did not
+    /// come (see `sync::form::scope_class` for why a puller normally gets them; a run cut by
+    /// a page's end waits for the next page instead).
+    pub vouched_by_server: usize,
 }
 
 /// Exponential back-off between attempts after transient failures.
@@ -386,6 +392,7 @@ impl SyncClient {
     ) -> Result<(), SyncError> {
         let author = officer.officer_id.to_string();
         let origin = store.device_id().0;
+        let own_key = store.device_signing_key()?.map(|(_, k)| k.verifying_key());
         loop {
             let batch = store.unsent_changes_by(&author, PUSH_BATCH)?;
             if batch.is_empty() {
@@ -395,7 +402,7 @@ impl SyncClient {
                 .iter()
                 .map(|row| to_wire(row, origin, officer.officer_id))
                 .collect::<Result<Vec<_>, _>>()?;
-            leave_out_derivable_prevs(&batch, &mut changes);
+            leave_out_what_the_server_derives(&batch, &mut changes, own_key.as_ref());
             let req = PushRequest { changes };
             let resp = self.retry(|| self.push(token, &req))?;
             // One answer per change, in order; a rejection also names its change.
@@ -471,13 +478,23 @@ impl SyncClient {
                 )));
             }
             let wire: Vec<&Change> = page.changes.iter().map(|p| &p.change).collect();
-            let refused = signature_problems(&wire, store)?;
+            let (refused, open) = signature_problems(&wire, store)?;
+            // A run cut by the page's end is vouched for by the next page: the page is applied
+            // up to its first open change, and the cursor stops just before it, so that change
+            // comes again with its run. (Not when that is the page's first change: the cursor
+            // must move; it is then applied as the server vouches for it.)
+            let (take, new_cursor) = match open.iter().position(|&o| o) {
+                Some(i) if page.has_more && i > 0 => (i, page.changes[i].seq - 1),
+                _ => (wire.len(), page.cursor),
+            };
+            report.vouched_by_server += open[..take].iter().filter(|&&o| o).count();
             let changes: Vec<RemoteChange> = wire
                 .into_iter()
                 .zip(refused)
+                .take(take)
                 .map(|(c, refused)| to_remote(c, refused))
                 .collect();
-            store.apply_remote(&changes, Some(page.cursor))?;
+            store.apply_remote(&changes, Some(new_cursor))?;
             report.pulled += changes.len();
             if let Some(waiting) = page.waiting {
                 p.to_receive = Some(waiting);
@@ -510,89 +527,11 @@ fn to_wire(row: &OutboxRow, origin: uuid::Uuid, author: OfficerId) -> Result<Cha
         author: Some(author.0),
         op: Op::of(row.entity),
         payload: serde_json::from_str(&row.payload).map_err(|_| bad("payload"))?,
+        form: row.chain.as_ref().map_or(Form::V1, |c| c.form),
         chain_seq: chain.as_ref().map(|c| c.0),
         prev: chain.as_ref().map(|c| c.1.clone()),
         sig: chain.map(|c| c.2),
     })
-}
-
-/// Leaves out each `prev` the server can compute: the link of the change just before it in
-/// the push, when that is its predecessor and the link matches (a row edited since it was
-/// signed keeps its successor's `prev` on the wire, so the successor still verifies).
-fn leave_out_derivable_prevs(rows: &[OutboxRow], changes: &mut [Change]) {
-    let links: Vec<Option<(u64, Link)>> = rows
-        .iter()
-        .zip(changes.iter())
-        .map(|(row, c)| {
-            let f = row.chain.as_ref()?;
-            let bytes = Signed::of_change(c, f.chain_seq, &f.prev).canonical_bytes();
-            Some((
-                f.chain_seq,
-                link_of(&bytes, &ed25519_dalek::Signature::from_bytes(&f.sig)),
-            ))
-        })
-        .collect();
-    for i in 1..rows.len() {
-        if let (Some((n, link)), Some(f)) = (links[i - 1], rows[i].chain.as_ref())
-            && n + 1 == f.chain_seq
-            && link == f.prev
-        {
-            changes[i].prev = None;
-        }
-    }
-}
-
-/// Why each pulled change's signature does not hold, when its origin's key is known here
-/// (one Ed25519 check per run of linked changes of a device, see [`chain::vouched`]). A change
-/// from a device whose key this device does not know (yet) cannot be checked and is applied as
-/// the server vouches for it; so is an unsigned change of a legacy device.
-fn signature_problems(
-    changes: &[&Change],
-    store: &Store,
-) -> Result<Vec<Option<String>>, SyncError> {
-    let mut refused = vec![None; changes.len()];
-    let mut by_origin: std::collections::BTreeMap<uuid::Uuid, Vec<usize>> = Default::default();
-    for (i, c) in changes.iter().enumerate() {
-        by_origin.entry(c.origin).or_default().push(i);
-    }
-    for (origin, indices) in by_origin {
-        let Some(key) = store.known_device_key(origin)? else {
-            continue;
-        };
-        let (mut candidates, mut malformed) = (Vec::new(), Vec::new());
-        for &i in &indices {
-            let (c, m) = match pulled_candidate(changes[i]) {
-                Ok(c) => (c, None),
-                Err(why) => (None, Some(why)),
-            };
-            candidates.push(c);
-            malformed.push(m);
-        }
-        let ok = chain::vouched_candidates(&candidates, &key);
-        for (((&i, c), malformed), ok) in indices.iter().zip(&candidates).zip(malformed).zip(ok) {
-            refused[i] = malformed.or_else(|| {
-                (c.is_some() && !ok).then(|| format!(
-                    "the signature of device {origin} does not match the change as received; it was altered after it was signed"
-                ))
-            });
-        }
-    }
-    Ok(refused)
-}
-
-/// A pulled change's canonical bytes and signature: `Ok(None)` for an unsigned change, `Err`
-/// for malformed chain fields.
-fn pulled_candidate(c: &Change) -> Result<Option<chain::Candidate>, String> {
-    let (Some(n), Some(prev), Some(sig)) = (c.chain_seq, &c.prev, &c.sig) else {
-        return Ok(None);
-    };
-    let (Some(prev), Some(sig)) = (decode_b64::<32>(prev), decode_signature(sig)) else {
-        return Err("the change's chain fields are malformed".into());
-    };
-    Ok(Some(chain::Candidate::of(
-        &Signed::of_change(c, n, &prev),
-        sig,
-    )))
 }
 
 fn to_remote(c: &Change, refused: Option<String>) -> RemoteChange {

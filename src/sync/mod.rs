@@ -10,10 +10,12 @@ pub mod codec;
 mod enrolment;
 pub mod enrolment_file;
 mod error;
+pub mod form;
 pub mod limits;
 mod progress;
 pub mod scope;
 pub mod wire;
+mod wire_chain;
 
 pub use client::{Backoff, SyncClient, SyncReport};
 pub use enrolment::{

@@ -61,16 +61,19 @@ pub struct Change {
     pub op: Op,
     /// The record itself, as the domain type serialises it.
     pub payload: serde_json::Value,
-    /// Position in the origin device's chain of signed changes (1 for its first). The three
-    /// chain fields are absent on an unsigned change, which the server takes only from a
-    /// device that has registered no key (see [`canonical`]).
+    /// The canonical form the change is signed in (`2`; absent: 1), see [`canonical`].
+    #[serde(default, skip_serializing_if = "canonical::Form::is_v1")]
+    pub form: canonical::Form,
+    /// Position in the origin device's chain of signed changes (1 for its first). The chain
+    /// fields are absent on an unsigned change, which the server takes only from a device
+    /// that has registered no key; [`canonical`] says when a signed change may leave them out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain_seq: Option<u64>,
     /// The link of the device's previous signed change (unpadded base64url of 32 bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev: Option<String>,
     /// Ed25519 signature of the change's canonical bytes by the origin device (unpadded
-    /// base64url of 64 bytes).
+    /// base64url of 64 bytes); in form 2, only where a run of changes needs it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sig: Option<String>,
 }

@@ -236,6 +236,7 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
                 author: Some(officer.id.0),
                 op,
                 payload,
+                form: canonical::Form::V2,
                 chain_seq: None,
                 prev: None,
                 sig: None,
@@ -269,8 +270,25 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
             Op::Upsert,
             serde_json::to_value(si).unwrap(),
         ));
-        // As the client sends them: `prev` only on the first change of a push.
-        reg.iter_mut().skip(1).for_each(|c| c.prev = None);
+        // As the client sends them: `prev` and `chain_seq` only on the first change of a
+        // push, `sig` only on its last (one scope class here) and at checkpoints.
+        let trim = |changes: &mut [Change]| {
+            let last = changes.len() - 1;
+            for (i, c) in changes.iter_mut().enumerate() {
+                if i != last
+                    && !c
+                        .chain_seq
+                        .is_some_and(|n| n.is_multiple_of(alluvium::sync::form::CHECKPOINT))
+                {
+                    c.sig = None;
+                }
+                if i > 0 {
+                    c.prev = None;
+                    c.chain_seq = None;
+                }
+            }
+        };
+        trim(&mut reg);
         store.push(&session, &reg).unwrap();
         let (ps, ss) = records(si, diggers, n, n as u64 + 7);
         let mut batch = Vec::with_capacity(n);
@@ -291,11 +309,7 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
                 ));
             }
         }
-        for (i, c) in batch.iter_mut().enumerate() {
-            if i % 2000 != 0 {
-                c.prev = None;
-            }
-        }
+        batch.chunks_mut(2000).for_each(trim);
         let t = Instant::now();
         for chunk in batch.chunks(2000) {
             let res = store.push(&session, chunk).unwrap();

@@ -164,6 +164,7 @@ fn the_server_refuses_an_invalid_licence_event_with_the_device_s_reason() {
             author: Some(officer.0),
             op: Op::Insert,
             payload: serde_json::to_value(&bad).unwrap(),
+            form: alluvium::sync::canonical::Form::V2,
             chain_seq: None,
             prev: None,
             sig: None,

@@ -107,6 +107,7 @@ fn a_lot_goes_through_the_server_and_a_bad_one_is_refused_with_the_device_s_reas
             author: Some(officer.0),
             op: Op::Insert,
             payload: serde_json::to_value(&bad).unwrap(),
+            form: alluvium::sync::canonical::Form::V2,
             chain_seq: None,
             prev: None,
             sig: None,

@@ -282,6 +282,7 @@ fn change_of(s: &Session, record: &Record) -> Change {
             Record::Review(r) => serde_json::to_value(r),
         }
         .unwrap(),
+        form: Default::default(),
         chain_seq: None,
         prev: None,
         sig: None,

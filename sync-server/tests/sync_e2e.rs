@@ -136,6 +136,7 @@ fn wire_batch(d: &Device) -> PushRequest {
                     Op::Upsert
                 },
                 payload: serde_json::from_str(&row.payload).unwrap(),
+                form: row.chain.as_ref().map(|c| c.form).unwrap_or_default(),
                 chain_seq: chain.as_ref().map(|c| c.0),
                 prev: chain.as_ref().map(|c| c.1.clone()),
                 sig: chain.map(|c| c.2),

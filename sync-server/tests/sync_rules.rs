@@ -62,6 +62,7 @@ fn change(
         author: Some(d.store.session().unwrap().unwrap().officer_id.0),
         op,
         payload,
+        form: alluvium::sync::canonical::Form::V2,
         chain_seq: None,
         prev: None,
         sig: None,

@@ -5,14 +5,19 @@
 //! Speed: the walk streams each chain in position order from its index, 4 096 changes at a
 //! time: their canonical bytes and links are built on every core, and one signature per run of
 //! linked changes is checked (a change altered in the database breaks the run, so it is checked
-//! on its own and named); memory stays flat however long the chain. A chain's tail removed from the server shows once the device pushes its next change
+//! on its own and named); memory stays flat however long the chain. Form-2 changes stored
+//! without a signature are vouched for by the signature that ends their run, so the unsigned
+//! changes at the end of a batch wait for the next batch. A form-2 change altered in the
+//! database is named `altered` (its content no longer makes the link its successor carries),
+//! and the unsigned changes before it, back to the previous signature (at most
+//! `sync::form::CHECKPOINT`), `unproven`: nothing proves them any more. A chain's tail removed from the server shows once the device pushes its next change
 //! (the gap); until then only the device's own `audit verify` can tell.
 
 use super::accounts::stored_key;
 use crate::db::{AuditProblem, AuditReport, DbError, DeviceInfo, Session};
 use alluvium::domain::{Hlc, RecordKind};
-use alluvium::sync::canonical::{Link, Signed};
-use alluvium::sync::chain::{self, Candidate, ChainWalk, vouched_candidates};
+use alluvium::sync::canonical::{Form, Link, Signed};
+use alluvium::sync::chain::{self, Candidate, ChainWalk, Standing, candidate_standings};
 use alluvium::sync::scope;
 use alluvium::sync::wire::{DeviceKey, Op};
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -34,11 +39,12 @@ struct Row {
     payload: String,
     prev: Option<Vec<u8>>,
     sig: Option<Vec<u8>>,
+    form: i64,
 }
 
 /// The columns every table of the chain shares, in [`Row`]'s order.
 const ROW_COLS: &str =
-    "change_id, chain_seq, entity, record_id, hlc, base_hlc, author, payload, prev, sig";
+    "change_id, chain_seq, entity, record_id, hlc, base_hlc, author, payload, prev, sig, form";
 
 /// Walks every chain; see the module documentation.
 pub(super) fn audit(conn: &Connection) -> Result<AuditReport, DbError> {
@@ -120,17 +126,24 @@ fn walk_device(
                 payload: r.get(7)?,
                 prev: r.get(8)?,
                 sig: r.get(9)?,
+                form: r.get(10)?,
             });
         }
         let last = next.is_none();
-        if chunk.len() == CHUNK || (last && !chunk.is_empty()) {
-            let links = verify_all(device, key, &chunk);
-            for (row, link) in chunk.drain(..).zip(links) {
+        if chunk.len() >= CHUNK || (last && !chunk.is_empty()) {
+            // The unsigned changes after the batch's last signature are vouched for by the
+            // next batch: they wait for it (a batch without any signature goes as it is).
+            let rest = match chunk.iter().rposition(|r| r.sig.is_some()) {
+                Some(p) if !last => chunk.split_off(p + 1),
+                _ => Vec::new(),
+            };
+            let standings = verify_all(device, key, &chunk);
+            for (row, standing) in chunk.drain(..).zip(standings) {
                 report.changes += 1;
                 let stored = chain::Stored {
                     chain_seq: row.chain_seq as u64,
                     prev: row.prev.and_then(|p| p.try_into().ok()).unwrap_or([0; 32]),
-                    link,
+                    standing,
                 };
                 if let Some(problem) = walk.step(&stored) {
                     report.problems.push(AuditProblem {
@@ -140,6 +153,7 @@ fn walk_device(
                     });
                 }
             }
+            chunk = rest;
         }
         if last {
             return Ok(());
@@ -147,10 +161,10 @@ fn walk_device(
     }
 }
 
-/// The link of each row whose stored content its device's signature vouches for: one
-/// Ed25519 check per run of linked rows (see `alluvium::sync::chain::vouched`); the
-/// canonical bytes and links are built on every core.
-fn verify_all(device: Uuid, key: &VerifyingKey, rows: &[Row]) -> Vec<Option<Link>> {
+/// What its device's signatures say of each row's stored content: one Ed25519 check per run
+/// of linked rows (see `alluvium::sync::chain::vouched`); the canonical bytes and links are
+/// built on every core.
+fn verify_all(device: Uuid, key: &VerifyingKey, rows: &[Row]) -> Vec<Standing> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per = rows.len().div_ceil(threads).max(1);
     let candidates: Vec<Option<Candidate>> = std::thread::scope(|scope| {
@@ -171,25 +185,25 @@ fn verify_all(device: Uuid, key: &VerifyingKey, rows: &[Row]) -> Vec<Option<Link
             .flat_map(|(len, h)| h.join().unwrap_or_else(|_| vec![None; len]))
             .collect()
     });
-    let ok = vouched_candidates(&candidates, key);
-    candidates
-        .into_iter()
-        .zip(ok)
-        .map(|(c, ok)| c.filter(|_| ok).map(|c| c.linked.link))
-        .collect()
+    candidate_standings(&candidates, key)
 }
 
 fn candidate(device: Uuid, r: &Row) -> Option<Candidate> {
     let entity: RecordKind = r.entity.parse().ok()?;
     let payload: serde_json::Value = serde_json::from_str(&r.payload).ok()?;
     let prev: Link = r.prev.clone()?.try_into().ok()?;
-    let sig = Signature::from_bytes(&r.sig.clone()?.try_into().ok()?);
+    let sig = match &r.sig {
+        Some(s) => Some(Signature::from_bytes(&s.clone().try_into().ok()?)),
+        None => None,
+    };
+    let form = Form::from_number(r.form)?;
     let author = match &r.author {
         Some(a) => Some(a.parse().ok()?),
         None => None,
     };
-    Some(Candidate::of(
+    Candidate::of(
         &Signed {
+            form,
             change_id: r.change_id.parse().ok()?,
             origin: device,
             chain_seq: r.chain_seq as u64,
@@ -203,7 +217,7 @@ fn candidate(device: Uuid, r: &Row) -> Option<Candidate> {
             prev: &prev,
         },
         sig,
-    ))
+    )
 }
 
 /// Every enrolled device, with whether it signs and how many unsigned changes it has.

@@ -9,7 +9,11 @@
 //!   by `admin device list`, until it registers a key at its next sync.
 //! - `prev` may be left out when the change right before it in the same push is its
 //!   predecessor in the chain: the server computes that link itself (it saves 43 bytes a
-//!   change on the wire).
+//!   change on the wire); a form-2 change then leaves out `chain_seq` too.
+//! - A form-2 change may come without `sig`: it is accepted when the run of linked changes
+//!   after it in the same push ends in a signature that holds, and stored without one (NULL).
+//!   A run whose last change has no signature, or one that fails, is refused change by change
+//!   (only a change whose own signature holds is kept).
 //! - One change per position of a device's chain; its `prev` must be the link of the change
 //!   at the position before (when the server has it) and its own link the `prev` of the change
 //!   after (when the server has it). A gap — a predecessor not received yet, like another
@@ -17,7 +21,7 @@
 //!   allowed; `audit verify` names gaps that stay.
 
 use crate::db::{DbError, Session};
-use alluvium::sync::canonical::{GENESIS, Link, Signed, decode_b64, decode_signature, link_of};
+use alluvium::sync::canonical::{Form, GENESIS, Link, Signed, decode_b64, decode_signature};
 use alluvium::sync::chain::{Linked, vouched};
 use alluvium::sync::wire::Change;
 use ed25519_dalek::Signature;
@@ -27,9 +31,11 @@ use std::cell::RefCell;
 /// The chain fields of a change whose signature verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Verified {
+    pub form: Form,
     pub chain_seq: u64,
     pub prev: Link,
-    pub sig: [u8; 64],
+    /// As received: a form-2 change vouched for by its run may have none.
+    pub sig: Option<[u8; 64]>,
     pub link: Link,
 }
 
@@ -39,9 +45,10 @@ pub(super) type Checked = Result<Option<Verified>, String>;
 
 /// A change's fields once decoded, before its signature is checked.
 struct Decoded {
+    form: Form,
     chain_seq: u64,
     prev: Link,
-    sig: Signature,
+    sig: Option<Signature>,
     canonical: Vec<u8>,
     /// The link its content and signature make, whether or not the signature holds.
     link: Link,
@@ -78,7 +85,11 @@ pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> 
         })
         .collect();
     let ok = vouched(&items, |i| match &decoded[i] {
-        Ok(Some(d)) => key.verify_strict(&d.canonical, &d.sig).is_ok(),
+        Ok(Some(Decoded {
+            sig: Some(sig),
+            canonical,
+            ..
+        })) => key.verify_strict(canonical, sig).is_ok(),
         _ => false,
     });
     decoded
@@ -86,13 +97,17 @@ pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> 
         .zip(ok)
         .map(|(d, ok)| {
             let Some(d) = d? else { return Ok(None) };
+            if !ok && d.sig.is_none() {
+                return Err("the change carries no signature, and the run of changes after it in the push does not end in one that holds: it was altered after it was signed, or its run's signature is missing".to_string());
+            }
             if !ok {
                 return Err("the signature does not match the change: it was altered after it was signed, or signed with another key".to_string());
             }
             Ok(Some(Verified {
+                form: d.form,
                 chain_seq: d.chain_seq,
                 prev: d.prev,
-                sig: d.sig.to_bytes(),
+                sig: d.sig.map(|s| s.to_bytes()),
                 link: d.link,
             }))
         })
@@ -109,35 +124,56 @@ fn decode(s: &Session, c: &Change, last: Option<(u64, Link)>) -> Result<Option<D
             c.origin
         ));
     }
-    let (chain_seq, sig) = match (c.chain_seq, &c.sig, s.device.public_key) {
-        (None, None, None) => return Ok(None),
-        (None, None, Some(_)) => {
-            return Err(
+    if c.form == Form::V1 && c.chain_seq.is_none() && c.sig.is_none() && c.prev.is_none() {
+        return match s.device.public_key {
+            None => Ok(None),
+            Some(_) => Err(
                 "the change is not signed, and this device signs its changes; update the app"
                     .into(),
-            );
-        }
-        (Some(_), Some(_), None) => {
-            return Err(
-                "the change is signed with a key the server does not know; sync again so the device registers its key"
-                    .into(),
-            );
-        }
-        (Some(n), Some(sig), Some(_)) => (n, sig),
+            ),
+        };
+    }
+    if s.device.public_key.is_none() {
+        return Err(
+            "the change is signed with a key the server does not know; sync again so the device registers its key"
+                .into(),
+        );
+    }
+    let follows = |what: &str| match last {
+        Some((n, link)) => Ok((n + 1, link)),
+        None => Err(format!(
+            "the change has no {what}, and the change before it in the push is not its predecessor"
+        )),
+    };
+    let chain_seq = match (c.chain_seq, &c.prev, c.form) {
+        (Some(n), _, _) => n,
+        (None, None, Form::V2) => follows("chain_seq")?.0,
         _ => {
             return Err(
-                "the change's chain fields are incomplete (chain_seq and sig go together)".into(),
+                "the change's chain fields are incomplete (chain_seq may be left out only with prev, in form 2)"
+                    .into(),
             );
         }
     };
     if chain_seq == 0 {
         return Err("chain positions start at 1".into());
     }
-    let sig = decode_signature(sig).ok_or("the change's signature is not 64 bytes of base64url")?;
+    let sig = match (&c.sig, c.form) {
+        (Some(sig), _) => Some(
+            decode_signature(sig).ok_or("the change's signature is not 64 bytes of base64url")?,
+        ),
+        (None, Form::V2) => None,
+        (None, Form::V1) => {
+            return Err(
+                "the change's chain fields are incomplete (a form-1 change carries its signature)"
+                    .into(),
+            );
+        }
+    };
     let prev = match &c.prev {
         Some(p) => decode_b64::<32>(p).ok_or("the change's prev is not 32 bytes of base64url")?,
-        None => match last {
-            Some((n, link)) if n + 1 == chain_seq => link,
+        None => match follows("prev")? {
+            (n, link) if n == chain_seq => link,
             _ => {
                 return Err(
                     "the change has no prev, and the change before it in the push is not its predecessor"
@@ -147,10 +183,15 @@ fn decode(s: &Session, c: &Change, last: Option<(u64, Link)>) -> Result<Option<D
         },
     };
     let canonical = Signed::of_change(c, chain_seq, &prev).canonical_bytes();
+    let link = c
+        .form
+        .link(&canonical, sig.as_ref())
+        .ok_or("a form-1 change carries its signature")?;
     Ok(Some(Decoded {
+        form: c.form,
         chain_seq,
         prev,
-        link: link_of(&canonical, &sig),
+        link,
         sig,
         canonical,
     }))

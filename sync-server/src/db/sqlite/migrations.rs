@@ -14,9 +14,10 @@ use rusqlite_migration::{M, Migrations};
 
 /// Every migration, in order; its position + 1 is the version it brings the file to.
 fn list() -> Vec<M<'static>> {
-    vec![M::up_with_hook("", |tx: &rusqlite::Transaction| {
-        schema::adopt(tx)
-    })]
+    vec![
+        M::up_with_hook("", |tx: &rusqlite::Transaction| schema::adopt(tx)),
+        M::up(include_str!("0002_canonical_form.sql")),
+    ]
 }
 
 fn migrations() -> Migrations<'static> {

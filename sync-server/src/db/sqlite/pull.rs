@@ -2,7 +2,7 @@
 
 use crate::db::{DbError, Session};
 use alluvium::domain::{Hlc, Role};
-use alluvium::sync::canonical::encode_b64;
+use alluvium::sync::canonical::{Form, encode_b64};
 use alluvium::sync::limits::MAX_PULL_PAGE_BYTES;
 use alluvium::sync::scope;
 use alluvium::sync::wire::{Change, Op, PullResponse, PulledChange};
@@ -54,7 +54,7 @@ pub(super) fn pull(
     };
     let sql = format!(
         "SELECT seq, change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload,
-                chain_seq, prev, sig
+                chain_seq, prev, sig, form
          FROM changes WHERE {visible}
          ORDER BY seq LIMIT ?4"
     );
@@ -102,7 +102,8 @@ pub(super) fn pull(
                         },
                         payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
                         // The chain fields go down as stored, so the receiver can check the
-                        // signature against the origin's key.
+                        // signatures against the origin's key (see `canonical`).
+                        form: Form::from_number(r.get(14)?).unwrap_or_default(),
                         chain_seq: r.get::<_, Option<i64>>(11)?.map(|n| n as u64),
                         prev: r.get::<_, Option<Vec<u8>>>(12)?.map(|p| encode_b64(&p)),
                         sig: r.get::<_, Option<Vec<u8>>>(13)?.map(|p| encode_b64(&p)),

@@ -237,8 +237,8 @@ fn apply_change(
             // fields), so the device's later changes still link up.
             b.tx.prepare_cached(
                 "INSERT INTO rejected(change_id, entity, record_id, origin, author, reason, payload, at,
-                                      hlc, base_hlc, chain_seq, prev, sig, link)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                      hlc, base_hlc, chain_seq, prev, sig, link, form)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(params![
                 id,
@@ -253,8 +253,9 @@ fn apply_change(
                 c.base_hlc.as_i64(),
                 verified.as_ref().map(|v| v.chain_seq as i64),
                 verified.as_ref().map(|v| v.prev.to_vec()),
-                verified.as_ref().map(|v| v.sig.to_vec()),
+                verified.as_ref().and_then(|v| v.sig.map(|s| s.to_vec())),
                 verified.as_ref().map(|v| v.link.to_vec()),
+                verified.as_ref().map_or(1, |v| v.form.number()),
             ])?;
             Ok(Verdict::Rejected { reason })
         }
@@ -287,8 +288,8 @@ fn decide(
             // the device's chain needs it.
             tx.prepare_cached(
                 "INSERT INTO acknowledged(change_id, entity, record_id, origin, author, payload, at,
-                                          hlc, base_hlc, chain_seq, prev, sig, link)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                          hlc, base_hlc, chain_seq, prev, sig, link, form)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
                 c.change_id.to_string(),
@@ -302,8 +303,9 @@ fn decide(
                 c.base_hlc.as_i64(),
                 verified.map(|v| v.chain_seq as i64),
                 verified.map(|v| v.prev.to_vec()),
-                verified.map(|v| v.sig.to_vec()),
+                verified.and_then(|v| v.sig.map(|s| s.to_vec())),
                 verified.map(|v| v.link.to_vec()),
+                verified.map_or(1, |v| v.form.number()),
             ])?;
             Ok(())
         } else {
@@ -393,8 +395,8 @@ fn decide(
     // review); `records` follows the winner.
     tx.prepare_cached(
         "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload,
-                             chain_seq, prev, sig, link)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                             chain_seq, prev, sig, link, form)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         c.change_id.to_string(),
@@ -409,8 +411,9 @@ fn decide(
         c.payload.to_string(),
         verified.map(|v| v.chain_seq as i64),
         verified.map(|v| v.prev.to_vec()),
-        verified.map(|v| v.sig.to_vec()),
+        verified.and_then(|v| v.sig.map(|s| s.to_vec())),
         verified.map(|v| v.link.to_vec()),
+        verified.map_or(1, |v| v.form.number()),
     ])?;
     Ok(Ok(()))
 }
