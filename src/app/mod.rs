@@ -12,6 +12,7 @@ mod enrol_form;
 mod forms;
 mod gps_discovery;
 mod gps_feed;
+mod language;
 mod licence_area;
 mod licence_card_adapter;
 mod licence_history_panel;
@@ -66,6 +67,17 @@ impl App {
         let gps = gps_feed::start(&window, ctx.clone());
         shell_adapter::connect(&window, ctx.clone(), refresh.clone());
         session_adapter::connect(&window, ctx.clone(), refresh.clone());
+        let redraw: Rc<dyn Fn()> = {
+            let (weak, c, r) = (window.as_weak(), ctx.clone(), refresh.clone());
+            Rc::new(move || {
+                if let Some(w) = weak.upgrade() {
+                    let page = w.global::<AppAdapter>().get_page();
+                    shell_adapter::apply_role(&w, &c);
+                    shell_adapter::show_page(&w, &c, &r, page);
+                }
+            })
+        };
+        language::connect(&window, ctx.clone(), redraw);
         Ok(App {
             window,
             ctx,
@@ -92,6 +104,13 @@ impl App {
     /// 5 review, 6 reports, 7 sales, 8 settings).
     pub fn show_page(&self, page: i32) {
         shell_adapter::show_page(&self.window, &self.ctx, &self.refresh, page);
+    }
+
+    /// Shows the app in `lang` for this session, as the Settings page's choice does without
+    /// storing it (tests, screenshots).
+    pub fn set_language(&self, lang: crate::i18n::Lang) {
+        language::apply(&self.window, lang);
+        self.show_page(self.window.global::<AppAdapter>().get_page());
     }
 
     /// Where the Settings page looks for GPS receivers: gpsd at `gpsd` (`HOST:PORT`, usually

@@ -149,24 +149,21 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         let Some(app) = weak.upgrade() else { return };
         let a = app.global::<ProductionAdapter>();
         let text = a.get_new_carats();
-        let parsed = text
-            .parse::<Centicarats>()
-            .map_err(|e| forms::capitalise(&e))
-            .and_then(|w| {
-                let probe = Stone {
-                    id: StoneId::new(),
-                    production_id: ProductionId::new(),
-                    weight: w,
-                    class: StoneClass::Gem,
-                    colour: String::new(),
-                    count: 1,
-                    sieve: None,
-                };
-                probe
-                    .validate()
-                    .map(|()| w)
-                    .map_err(|inv| forms::message(&inv, "carats").to_string())
-            });
+        let parsed = forms::carats(&text).and_then(|w| {
+            let probe = Stone {
+                id: StoneId::new(),
+                production_id: ProductionId::new(),
+                weight: w,
+                class: StoneClass::Gem,
+                colour: String::new(),
+                count: 1,
+                sieve: None,
+            };
+            probe
+                .validate()
+                .map(|()| w)
+                .map_err(|inv| forms::message(&inv, "carats").to_string())
+        });
         match parsed {
             Ok(weight) => {
                 let class = StoneClass::ALL
@@ -298,10 +295,7 @@ fn read_lot(a: &ProductionAdapter) -> Result<Pending, (String, String)> {
     };
     let weight = match carats_text.trim() {
         "" => Err("Enter the lot's total weight in carats, e.g. 1.20".to_string()),
-        t => t
-            .replace(',', ".")
-            .parse::<Centicarats>()
-            .map_err(|e| forms::capitalise(&e)),
+        t => forms::carats(t),
     };
     let (count, weight) = match (count, weight) {
         (Ok(c), Ok(w)) => (c, w),

@@ -5,7 +5,7 @@
 use super::context::Ctx;
 use super::forms;
 use super::{AppWindow, OfferRow, SaleListRow, SalesAdapter};
-use crate::domain::{Centicarats, Cents, Licence, LicenceKind, Sale, SaleId, SaleKind};
+use crate::domain::{Licence, LicenceKind, Sale, SaleId, SaleKind};
 use crate::store::{
     ProductionOffer, PurchaseOffer, SaleFilter, SaleRow, StoreError, prefill_from_production,
     prefill_from_purchases,
@@ -415,16 +415,9 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     clear_errors(&a);
     let kind = kind_of(a.get_kind_index());
     let day = forms::date(&a.get_day());
-    let weight = a
-        .get_carats()
-        .parse::<Centicarats>()
-        .map_err(|e| forms::capitalise(&e));
+    let weight = forms::carats(&a.get_carats());
     let count = forms::count(&a.get_stones(), "number of stones");
-    let price = a
-        .get_price()
-        .replace(',', "")
-        .parse::<Cents>()
-        .map_err(|e| forms::capitalise(&e));
+    let price = forms::usd(&a.get_price());
     a.set_e_day(forms::first_error(&day));
     a.set_e_carats(forms::first_error(&weight));
     a.set_e_stones(forms::first_error(&count));
