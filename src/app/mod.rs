@@ -50,6 +50,8 @@ impl App {
     pub fn new(store: Store) -> Result<App, slint::PlatformError> {
         let window = AppWindow::new()?;
         let ctx = Rc::new(Ctx::new(store));
+        // Before any page is filled, so every text built in Rust is in the device's language.
+        crate::i18n::set_current(language::chosen(&ctx));
         let (sync_refresh, sync_timer) = sync_adapter::connect(&window, ctx.clone());
         let (idle_timer, restart_idle) = session_adapter::idle_lock(&window, ctx.clone());
         let refresh: Rc<Vec<Box<dyn Fn()>>> = Rc::new(vec![

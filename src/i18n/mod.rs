@@ -158,8 +158,8 @@ pub fn placeholders(template: &str) -> Vec<String> {
     found
 }
 
-/// Translates a literal into the current language and fills its placeholders:
-/// `tr!("Saved")`, `tr!("{} stones", n)`, `tr!("Licence {number} renewed", number = n)`.
+/// Translates a literal into the current language and fills its placeholders: a bare literal,
+/// a literal with `{}` and values in order, or a literal with `{name}` and `name = value` pairs.
 #[macro_export]
 macro_rules! tr {
     ($msg:literal) => {
