@@ -16,9 +16,11 @@ use std::path::Path;
 
 /// The font the software renderer finds here for the UI's default family.
 const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-/// The smallest size any translated text is drawn at (the navigation rail's links): a text
-/// measured at this size is at most as wide as it is drawn, so one found too wide is too wide.
-const SMALLEST_PX: f32 = 13.0;
+/// The smallest sizes translated text is drawn at: the navigation rail's links, and
+/// `Theme.font-small` on the pages. A text measured at its smallest size in the regular weight
+/// is at most as wide as it is drawn, so one found too wide is too wide.
+const SMALLEST_RAIL_PX: f32 = 13.0;
+const SMALLEST_PAGE_PX: f32 = 14.0;
 /// The navigation rail's width (`ui/app.slint`): what starts in it must end in it.
 const RAIL_PX: f32 = 170.0;
 
@@ -55,7 +57,10 @@ fn clipped_texts(app: &App, font: &skrifa::FontRef, rail: bool) -> Vec<String> {
         .collect();
     let window_width =
         app.window().window().size().width as f32 / app.window().window().scale_factor();
-    let single_line = SMALLEST_PX * 1.164 * 1.9;
+    // Taller than two lines of the smallest text: wrapped text, which fits its width by wrapping.
+    let wrapped = SMALLEST_PAGE_PX * 1.164 * 2.2;
+    // One line of the rail's text (its officer and pending lines wrap).
+    let rail_line = SMALLEST_RAIL_PX * 1.164 * 1.6;
     let mut found = Vec::new();
     let texts = ElementQuery::from_root(app.window())
         .match_accessible_role(AccessibleRole::Text)
@@ -69,11 +74,16 @@ fn clipped_texts(app: &App, font: &skrifa::FontRef, rail: bool) -> Vec<String> {
         }
         let size = e.size();
         let pos = e.absolute_position();
-        // Wrapped text (more than one line tall) fits its width by wrapping.
-        if size.height >= single_line || size.width <= 0.0 {
+        if size.height >= wrapped || size.width <= 0.0 {
             continue;
         }
-        let needed = text_width(font, &label, SMALLEST_PX);
+        let in_rail = rail && pos.x < RAIL_PX;
+        let px = if in_rail {
+            SMALLEST_RAIL_PX
+        } else {
+            SMALLEST_PAGE_PX
+        };
+        let needed = text_width(font, &label, px);
         if labels.contains(label.as_str()) && needed > size.width * 1.03 + 2.0 {
             found.push(format!(
                 "«{label}» needs {needed:.0} px, has {:.0} px",
@@ -85,7 +95,7 @@ fn clipped_texts(app: &App, font: &skrifa::FontRef, rail: bool) -> Vec<String> {
                 pos.x,
                 pos.x + size.width
             ));
-        } else if rail && pos.x < RAIL_PX && pos.x + needed > RAIL_PX + 1.0 {
+        } else if in_rail && size.height < rail_line && pos.x + needed > RAIL_PX + 1.0 {
             found.push(format!(
                 "«{label}» runs out of the navigation rail: {:.0}..{:.0} px",
                 pos.x,

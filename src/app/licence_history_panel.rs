@@ -190,7 +190,7 @@ pub fn issue_event(l: &Licence, fee_text: &str) -> Result<LicenceEvent, String> 
     let fee_cents = if fee_text.trim().is_empty() {
         None
     } else {
-        Some(forms::usd(&fee_text).map_err(|e| format!("Issue fee: {e}"))?)
+        Some(forms::usd(fee_text).map_err(|e| format!("Issue fee: {e}"))?)
     };
     Ok(LicenceEvent {
         id: LicenceEvent::issue_id(l.id),

@@ -56,7 +56,8 @@ mod tests {
         assert_eq!(show(Lang::Fr, d), "02/12/2026");
         assert_eq!(show(Lang::En, d), "2026-12-02");
         use Lang::{En, Fr};
-        let table: &[(Lang, &str, Option<(i32, u32, u32)>)] = &[
+        type Case = (Lang, &'static str, Option<(i32, u32, u32)>);
+        let table: &[Case] = &[
             (En, "2026-12-02", Some((2026, 12, 2))),
             (Fr, "2026-12-02", Some((2026, 12, 2))),
             (Fr, "02/12/2026", Some((2026, 12, 2))),

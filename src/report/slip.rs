@@ -43,10 +43,20 @@ pub fn sale_slip_text(store: &Store, id: SaleId, lang: Lang) -> Result<Option<St
         SaleKind::Export => "EXPORT SLIP",
         SaleKind::Import => "IMPORT SLIP",
     });
-    // Labels padded so values line up; French puts a space before the colon.
-    let line = |label: &'static str, value: &str| match lang {
-        Lang::En => format!("{:<14} {value}", format!("{}:", t(label))),
-        Lang::Fr => format!("{:<20} {value}", format!("{} :", t(label))),
+    // Labels padded so values line up; French puts a space before the colon. A value that
+    // would pass 80 columns goes on after its first comma on a line of its own.
+    let line = |label: &'static str, value: &str| {
+        let (head, width) = match lang {
+            Lang::En => (format!("{}:", t(label)), 14),
+            Lang::Fr => (format!("{} :", t(label)), 20),
+        };
+        let text = format!("{head:<width$} {value}");
+        match value.split_once(", ") {
+            Some((first, rest)) if text.chars().count() > 80 => {
+                format!("{head:<width$} {first},\n{:<width$} {rest}", "")
+            }
+            _ => text,
+        }
     };
     let mut o = String::new();
     // Writing to a String cannot fail.
@@ -105,8 +115,9 @@ pub fn sale_slip_text(store: &Store, id: SaleId, lang: Lang) -> Result<Option<St
                     let cc: i64 = stones.iter().map(|s| s.weight.0).sum();
                     let count: u64 = stones.iter().map(|s| u64::from(s.count)).sum();
                     let site = store.site(e.site_id)?.map(|s| s.name).unwrap_or_default();
+                    let colon = if lang == Lang::Fr { " :" } else { ":" };
                     format!(
-                        "  {}  {site}: {}",
+                        "  {}  {site}{colon} {}",
                         dates::show(lang, e.day),
                         fill("{} stones, {}", &[&count, &ct(Centicarats(cc))])
                     )
