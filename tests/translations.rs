@@ -1,5 +1,6 @@
 //! The French catalogue is complete: every string the `.slint` files mark with `@tr("…")` and
-//! every literal the Rust side passes to `tr!` has a French translation, and each translation
+//! every literal the Rust side looks up (`tr!`, `i18n::tr`, the documents' `t`) has a French
+//! translation, and each translation
 //! keeps the placeholders (`{}`, `{name}`) of its English text.
 
 use alluvium::i18n::{self, Lang};
@@ -78,7 +79,12 @@ fn the_extractor_reads_literals_with_escapes() {
 #[test]
 fn every_marked_string_has_a_french_translation_with_its_placeholders() {
     let slint = keys("ui", "slint", "@tr(");
-    let rust = keys("src", "rs", "tr!(");
+    // `tr!` and `i18n::tr` in the app; `t(…)` is how the printed documents (slip, card) look up
+    // their labels in the document's language.
+    let rust: Vec<(String, String)> = ["tr!(", "i18n::tr(", "t(", "t(lang, "]
+        .iter()
+        .flat_map(|opener| keys("src", "rs", opener))
+        .collect();
     assert!(slint.len() > 250, "only {} @tr strings found", slint.len());
     assert!(rust.len() > 10, "only {} tr! strings found", rust.len());
     let mut missing = Vec::new();
