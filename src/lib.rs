@@ -10,6 +10,7 @@ pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod gps;
+pub mod i18n;
 pub mod interchange;
 pub mod report;
 pub mod store;

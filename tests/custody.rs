@@ -979,7 +979,7 @@ fn the_sales_page_api_lists_searches_prefills_and_prints() {
     );
 
     // The printed slip names the parties, what it draws on and the origin.
-    let text = alluvium::report::sale_slip_text(&w.store, s1.id)
+    let text = alluvium::report::sale_slip_text(&w.store, s1.id, alluvium::i18n::Lang::En)
         .unwrap()
         .unwrap();
     for needle in [
@@ -995,7 +995,7 @@ fn the_sales_page_api_lists_searches_prefills_and_prints() {
     // A first sale declares no HS code: only exports and imports do.
     assert!(!text.contains("HS code"), "{text}");
     assert!(
-        alluvium::report::sale_slip_text(&w.store, SaleId::new())
+        alluvium::report::sale_slip_text(&w.store, SaleId::new(), alluvium::i18n::Lang::En)
             .unwrap()
             .is_none()
     );

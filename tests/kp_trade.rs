@@ -586,6 +586,16 @@ fn kp_trade_statistics_equal_the_declared_certificates_to_the_centicarat_and_cen
     // The export slip prints what its certificate declares.
     let slip = ok(&db, &["report", "slip", "--sale", &k.x1.id.to_string()]);
     assert!(slip.contains("HS code:       7102.31"), "{slip}");
+    // The same slip in French: labels, and numbers and dates as French writes them.
+    let id = k.x1.id.to_string();
+    let fr = ok(&db, &["report", "slip", "--sale", &id, "--lang", "fr"]);
+    assert!(
+        fr.starts_with("BORDEREAU D'EXPORTATION") && fr.contains("Code SH :"),
+        "{fr}"
+    );
+    let day = k.x1.day.format("%d/%m/%Y").to_string();
+    assert!(fr.contains(&format!("Date :               {day}")), "{fr}");
+    assert!(!fr.contains("Seller"), "{fr}");
     let slip = ok(&db, &["report", "slip", "--sale", &k.i1.id.to_string()]);
     assert!(
         slip.contains("IMPORT SLIP") && slip.contains("Origin:        CD"),

@@ -68,14 +68,14 @@ impl DiggerList {
 /// The badge of a digger: how their licence stands today.
 pub fn badge(hit: &DiggerHit, today: chrono::NaiveDate) -> (String, i32) {
     match &hit.licence {
-        None => ("no licence".into(), 0),
+        None => (crate::tr!("no licence"), 0),
         Some(l) => match l.standing_on(today) {
-            LicenceStanding::Active => ("active".into(), 1),
-            LicenceStanding::Expiring(days) => (format!("expires in {days} d"), 2),
+            LicenceStanding::Active => (crate::tr!("active"), 1),
+            LicenceStanding::Expiring(days) => (crate::tr!("expires in {} d", days), 2),
             s @ (LicenceStanding::Expired
             | LicenceStanding::Suspended
-            | LicenceStanding::Revoked) => (s.label().into(), 3),
-            LicenceStanding::NotYetValid => ("not yet valid".into(), 2),
+            | LicenceStanding::Revoked) => (crate::i18n::tr(s.label()).into(), 3),
+            LicenceStanding::NotYetValid => (crate::tr!("not yet valid"), 2),
         },
     }
 }

@@ -83,8 +83,14 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         });
         let (badge, _) = super::digger_list::badge(&hit, c.today.get());
         a.set_licence_text(match &hit.licence {
-            Some(l) => format!("Licence {} ({badge}, expires {})", l.number, l.expires_on).into(),
-            None => "No licence".into(),
+            Some(l) => crate::tr!(
+                "Licence {} ({}, expires {})",
+                l.number,
+                badge,
+                crate::i18n::dates::show(crate::i18n::current(), l.expires_on)
+            )
+            .into(),
+            None => crate::tr!("No licence").into(),
         });
         a.set_status("".into());
         a.set_editing(true);
@@ -109,7 +115,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
                 .map_or(0, |i| i as i32),
         );
         a.set_selected(-1);
-        a.set_form_title("Register a digger".into());
+        a.set_form_title(crate::tr!("Register a digger").into());
         for set in [
             DiggersAdapter::set_national_id,
             DiggersAdapter::set_full_name,
@@ -162,12 +168,12 @@ fn run_search(app: &AppWindow, ctx: &Ctx, list: &DiggerList, query: &str) {
         Ok(n) => {
             let total = ctx.store.borrow().count_diggers_matching("").unwrap_or(n);
             a.set_count_text(if query.trim().is_empty() {
-                format!("{total} diggers").into()
+                crate::tr!("{} diggers", total).into()
             } else {
-                format!("{n} of {total} diggers match").into()
+                crate::tr!("{} of {} diggers match", n, total).into()
             });
         }
-        Err(e) => a.set_count_text(format!("Search failed: {e}").into()),
+        Err(e) => a.set_count_text(crate::tr!("Search failed: {}", e).into()),
     }
     a.set_selected(-1);
 }
@@ -193,10 +199,10 @@ fn save(app: &AppWindow, ctx: &Ctx, list: &DiggerList, editing: &Cell<Option<Dig
     a.set_e_birth_date(forms::first_error(&birth));
     let region = regions.get(a.get_region_index().max(0) as usize).cloned();
     if region.is_none() {
-        a.set_e_region("Choose a region".into());
+        a.set_e_region(crate::tr!("Choose a region").into());
     }
     let (Ok(birth_date), Some(region)) = (birth, region) else {
-        a.set_status("Not saved: correct the fields marked in red".into());
+        a.set_status(crate::tr!("Not saved: correct the fields marked in red").into());
         a.set_status_is_error(true);
         return;
     };
@@ -229,7 +235,7 @@ fn save(app: &AppWindow, ctx: &Ctx, list: &DiggerList, editing: &Cell<Option<Dig
         Ok(()) => {
             editing.set(Some(digger.id));
             a.set_form_title(digger.full_name.clone().into());
-            a.set_status(format!("Saved {}", digger.full_name).into());
+            a.set_status(crate::tr!("Saved {}", digger.full_name).into());
             a.set_status_is_error(false);
             let q = a.get_query();
             run_search(app, ctx, list, &q);
@@ -241,16 +247,16 @@ fn save(app: &AppWindow, ctx: &Ctx, list: &DiggerList, editing: &Cell<Option<Dig
             a.set_e_phone(forms::message(&inv, "phone"));
             a.set_e_village(forms::message(&inv, "village"));
             a.set_e_region(forms::message(&inv, "region"));
-            a.set_status("Not saved: correct the fields marked in red".into());
+            a.set_status(crate::tr!("Not saved: correct the fields marked in red").into());
             a.set_status_is_error(true);
         }
         Err(StoreError::Conflict(msg)) if msg.contains("national id") => {
             a.set_e_national_id(forms::capitalise(&msg).into());
-            a.set_status("Not saved: this national id is already registered".into());
+            a.set_status(crate::tr!("Not saved: this national id is already registered").into());
             a.set_status_is_error(true);
         }
         Err(e) => {
-            a.set_status(format!("Not saved: {e}").into());
+            a.set_status(crate::tr!("Not saved: {}", e).into());
             a.set_status_is_error(true);
         }
     }

@@ -1,17 +1,23 @@
 //! Reading form text into domain values, with messages meant to sit beside the field.
 
-use crate::domain::Invalid;
+use crate::domain::{Centicarats, Cents, Invalid};
+use crate::i18n;
 use chrono::NaiveDate;
 use slint::SharedString;
 
-/// Parses a calendar date typed as YYYY-MM-DD.
+/// Parses a calendar date typed in the app's language (ISO 8601 always; DD/MM/YYYY in French).
 pub fn date(text: &str) -> Result<NaiveDate, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err("Enter a date as YYYY-MM-DD".into());
-    }
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .map_err(|_| format!("“{t}” is not a date (YYYY-MM-DD)"))
+    i18n::dates::parse(i18n::current(), text)
+}
+
+/// Parses a weight in carats typed in the app's language (`0.35`, or `0,35` in French).
+pub fn carats(text: &str) -> Result<Centicarats, String> {
+    i18n::numbers::parse_carats(i18n::current(), text)
+}
+
+/// Parses an amount in US dollars typed in the app's language.
+pub fn usd(text: &str) -> Result<Cents, String> {
+    i18n::numbers::parse_usd(i18n::current(), text)
 }
 
 /// Parses a decimal number such as a latitude or an accuracy in metres.

@@ -269,7 +269,7 @@ pub fn start(app: &AppWindow, ctx: Rc<Ctx>) -> Timer {
             a.set_fix_text(
                 match last_error {
                     Some(e) => e,
-                    None => "No GPS receiver set up (choose one in Settings): enter the position by hand".into(),
+                    None => crate::tr!("No GPS receiver set up (choose one in Settings): enter the position by hand"),
                 }
                 .into(),
             );

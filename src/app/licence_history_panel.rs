@@ -102,12 +102,7 @@ fn event_from_form(
     };
     let fee_text = a.get_ev_fee();
     let fee_cents = if grants && !fee_text.trim().is_empty() {
-        Some(
-            fee_text
-                .trim()
-                .parse::<Cents>()
-                .map_err(|e| format!("Fee: {e}"))?,
-        )
+        Some(forms::usd(&fee_text).map_err(|e| format!("Fee: {e}"))?)
     } else {
         None
     };
@@ -195,12 +190,7 @@ pub fn issue_event(l: &Licence, fee_text: &str) -> Result<LicenceEvent, String> 
     let fee_cents = if fee_text.trim().is_empty() {
         None
     } else {
-        Some(
-            fee_text
-                .trim()
-                .parse::<Cents>()
-                .map_err(|e| format!("Issue fee: {e}"))?,
-        )
+        Some(forms::usd(fee_text).map_err(|e| format!("Issue fee: {e}"))?)
     };
     Ok(LicenceEvent {
         id: LicenceEvent::issue_id(l.id),

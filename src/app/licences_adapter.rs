@@ -180,7 +180,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         if history::add_supporter(&app, &c, &l) {
             fill_form(&app, &c, &s, &l, false);
             let a = app.global::<LicencesAdapter>();
-            a.set_status(format!("Supporter named on licence {}", l.number).into());
+            a.set_status(crate::tr!("Supporter named on licence {}", l.number).into());
             a.set_status_is_error(false);
         }
     });
@@ -212,7 +212,7 @@ fn refresh_list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str)
     let rows = match store.search_licences(query, 300) {
         Ok(r) => r,
         Err(e) => {
-            a.set_count_text(format!("Search failed: {e}").into());
+            a.set_count_text(crate::tr!("Search failed: {}", e).into());
             return;
         }
     };
@@ -245,9 +245,9 @@ fn refresh_list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str)
         .collect();
     a.set_count_text(
         if rows.len() >= 300 {
-            "First 300 licences: refine the search".to_string()
+            crate::tr!("First 300 licences: refine the search")
         } else {
-            format!("{} licences", rows.len())
+            crate::tr!("{} licences", rows.len())
         }
         .into(),
     );
@@ -270,9 +270,9 @@ fn fill_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, l: &Licence, is
     );
     a.set_is_new(is_new);
     a.set_form_title(if is_new {
-        "Issue a licence".into()
+        crate::tr!("Issue a licence").into()
     } else {
-        format!("Licence {}", l.number).into()
+        crate::tr!("Licence {}", l.number).into()
     });
     let (standing, kind) = if is_new {
         (String::new(), 0)
@@ -353,7 +353,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     let area = if kind == LicenceKind::ArtisanalMining {
         match parse_corners(&a.get_corners()) {
             _ if a.get_corners().trim().is_empty() => {
-                Some(Err("Enter the corners of the licensed area".to_string()))
+                Some(Err(crate::tr!("Enter the corners of the licensed area")))
             }
             parsed => Some(parsed),
         }
@@ -375,14 +375,14 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             a.set_e_corners(if others.is_empty() {
                 "".into()
             } else {
-                format!("Overlaps licence {}", others.join(", ")).into()
+                crate::tr!("Overlaps licence {}", others.join(", ")).into()
             });
             !blocks
         }
         None => true,
     };
     let (Ok(issued_on), Ok(expires_on), true) = (issued, expires, area_ok) else {
-        a.set_status("Not saved: correct the fields marked in red".into());
+        a.set_status(crate::tr!("Not saved: correct the fields marked in red").into());
         a.set_status_is_error(true);
         return;
     };
@@ -419,7 +419,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             Ok(e) => Some(e),
             Err(why) => {
                 a.set_e_issue_fee(why.into());
-                a.set_status("Not saved: correct the fields marked in red".into());
+                a.set_status(crate::tr!("Not saved: correct the fields marked in red").into());
                 a.set_status_is_error(true);
                 return;
             }
@@ -458,16 +458,16 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             if !corners.is_empty() {
                 a.set_e_corners(corners);
             }
-            a.set_status("Not saved: correct the fields marked in red".into());
+            a.set_status(crate::tr!("Not saved: correct the fields marked in red").into());
             a.set_status_is_error(true);
         }
         Err(StoreError::Conflict(msg)) => {
             a.set_e_number(forms::capitalise(&msg).into());
-            a.set_status("Not saved: that licence number is already issued".into());
+            a.set_status(crate::tr!("Not saved: that licence number is already issued").into());
             a.set_status_is_error(true);
         }
         Err(e) => {
-            a.set_status(format!("Not saved: {e}").into());
+            a.set_status(crate::tr!("Not saved: {}", e).into());
             a.set_status_is_error(true);
         }
     }

@@ -12,6 +12,7 @@ mod enrol_form;
 mod forms;
 mod gps_discovery;
 mod gps_feed;
+mod language;
 mod licence_area;
 mod licence_card_adapter;
 mod licence_history_panel;
@@ -49,6 +50,8 @@ impl App {
     pub fn new(store: Store) -> Result<App, slint::PlatformError> {
         let window = AppWindow::new()?;
         let ctx = Rc::new(Ctx::new(store));
+        // Before any page is filled, so every text built in Rust is in the device's language.
+        crate::i18n::set_current(language::chosen(&ctx));
         let (sync_refresh, sync_timer) = sync_adapter::connect(&window, ctx.clone());
         let (idle_timer, restart_idle) = session_adapter::idle_lock(&window, ctx.clone());
         let refresh: Rc<Vec<Box<dyn Fn()>>> = Rc::new(vec![
@@ -66,6 +69,17 @@ impl App {
         let gps = gps_feed::start(&window, ctx.clone());
         shell_adapter::connect(&window, ctx.clone(), refresh.clone());
         session_adapter::connect(&window, ctx.clone(), refresh.clone());
+        let redraw: Rc<dyn Fn()> = {
+            let (weak, c, r) = (window.as_weak(), ctx.clone(), refresh.clone());
+            Rc::new(move || {
+                if let Some(w) = weak.upgrade() {
+                    let page = w.global::<AppAdapter>().get_page();
+                    shell_adapter::apply_role(&w, &c);
+                    shell_adapter::show_page(&w, &c, &r, page);
+                }
+            })
+        };
+        language::connect(&window, ctx.clone(), redraw);
         Ok(App {
             window,
             ctx,
@@ -92,6 +106,13 @@ impl App {
     /// 5 review, 6 reports, 7 sales, 8 settings).
     pub fn show_page(&self, page: i32) {
         shell_adapter::show_page(&self.window, &self.ctx, &self.refresh, page);
+    }
+
+    /// Shows the app in `lang` for this session, as the Settings page's choice does without
+    /// storing it (tests, screenshots).
+    pub fn set_language(&self, lang: crate::i18n::Lang) {
+        language::apply(&self.window, lang);
+        self.show_page(self.window.global::<AppAdapter>().get_page());
     }
 
     /// Where the Settings page looks for GPS receivers: gpsd at `gpsd` (`HOST:PORT`, usually

@@ -73,9 +73,14 @@ impl Pending {
 pub fn totals(stones: &[Pending]) -> (String, String) {
     let total = Centicarats(stones.iter().map(|s| s.weight.0).sum());
     let n: u64 = stones.iter().map(|s| u64::from(s.count)).sum();
+    let lang = crate::i18n::current();
     (
-        format!("{n} stone{}", if n == 1 { "" } else { "s" }),
-        format!("{total} ct"),
+        if n == 1 {
+            crate::tr!("1 stone")
+        } else {
+            crate::tr!("{} stones", crate::i18n::numbers::whole(lang, n as i64))
+        },
+        crate::i18n::numbers::carats(lang, total),
     )
 }
 
@@ -149,24 +154,21 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         let Some(app) = weak.upgrade() else { return };
         let a = app.global::<ProductionAdapter>();
         let text = a.get_new_carats();
-        let parsed = text
-            .parse::<Centicarats>()
-            .map_err(|e| forms::capitalise(&e))
-            .and_then(|w| {
-                let probe = Stone {
-                    id: StoneId::new(),
-                    production_id: ProductionId::new(),
-                    weight: w,
-                    class: StoneClass::Gem,
-                    colour: String::new(),
-                    count: 1,
-                    sieve: None,
-                };
-                probe
-                    .validate()
-                    .map(|()| w)
-                    .map_err(|inv| forms::message(&inv, "carats").to_string())
-            });
+        let parsed = forms::carats(&text).and_then(|w| {
+            let probe = Stone {
+                id: StoneId::new(),
+                production_id: ProductionId::new(),
+                weight: w,
+                class: StoneClass::Gem,
+                colour: String::new(),
+                count: 1,
+                sieve: None,
+            };
+            probe
+                .validate()
+                .map(|()| w)
+                .map_err(|inv| forms::message(&inv, "carats").to_string())
+        });
         match parsed {
             Ok(weight) => {
                 let class = StoneClass::ALL
@@ -185,7 +187,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
                 show_stones(&app, &s.borrow());
             }
             Err(e) => a.set_e_carats(if text.trim().is_empty() {
-                "Enter the weight in carats, e.g. 0.35".into()
+                crate::tr!("Enter the weight in carats, e.g. 0.35").into()
             } else {
                 e.into()
             }),
@@ -243,8 +245,10 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
                 });
                 show_fix(&app, &s.borrow());
             }
-            Some((Err(why), _)) => a.set_fix_text(format!("Fix not used: {why}").into()),
-            None => a.set_fix_text("No GPS fix: the entry is saved without a position".into()),
+            Some((Err(why), _)) => a.set_fix_text(crate::tr!("Fix not used: {}", why).into()),
+            None => a.set_fix_text(
+                crate::tr!("No GPS fix: the entry is saved without a position").into(),
+            ),
         }
     });
 
@@ -289,7 +293,7 @@ fn read_lot(a: &ProductionAdapter) -> Result<Pending, (String, String)> {
     let count_text = a.get_lot_count();
     let carats_text = a.get_lot_carats();
     let count = match count_text.trim() {
-        "" => Err("Enter how many stones the lot holds, e.g. 25".to_string()),
+        "" => Err(crate::tr!("Enter how many stones the lot holds, e.g. 25")),
         t => t
             .parse::<u32>()
             .ok()
@@ -297,11 +301,10 @@ fn read_lot(a: &ProductionAdapter) -> Result<Pending, (String, String)> {
             .ok_or_else(|| format!("{t:?}: a lot holds 2 or more stones (a whole number)")),
     };
     let weight = match carats_text.trim() {
-        "" => Err("Enter the lot's total weight in carats, e.g. 1.20".to_string()),
-        t => t
-            .replace(',', ".")
-            .parse::<Centicarats>()
-            .map_err(|e| forms::capitalise(&e)),
+        "" => Err(crate::tr!(
+            "Enter the lot's total weight in carats, e.g. 1.20"
+        )),
+        t => forms::carats(t),
     };
     let (count, weight) = match (count, weight) {
         (Ok(c), Ok(w)) => (c, w),
@@ -454,7 +457,7 @@ fn show_fix(app: &AppWindow, st: &State) {
             "Position {:.6}, {:.6} ±{:.1} m ({})",
             f.lat, f.lon, f.accuracy_m, f.source
         ),
-        None => "No position recorded yet".to_string(),
+        None => crate::tr!("No position recorded yet"),
     };
     if let (Some(f), Some(l)) = (&st.fix, &st.licence) {
         let outside = super::sites_adapter::outside_warning(l, f.lat, f.lon, f.accuracy_m);
@@ -615,7 +618,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     let workers = forms::count(&a.get_workers(), "number of workers");
     let gravel_text = a.get_gravel();
     let gravel = if gravel_text.trim().is_empty() {
-        Err("Enter the gravel washed, in m³ (0 if none)".to_string())
+        Err(crate::tr!("Enter the gravel washed, in m³ (0 if none)"))
     } else {
         Litres::from_m3(&gravel_text.replace(',', ".")).map_err(|e| forms::capitalise(&e))
     };
@@ -624,24 +627,24 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     a.set_e_gravel(forms::first_error(&gravel));
     let site = state.borrow().site.clone();
     a.set_e_site(if site.is_none() {
-        "Choose the site".into()
+        crate::tr!("Choose the site").into()
     } else {
         "".into()
     });
     if !a.get_lot_count().trim().is_empty() || !a.get_lot_carats().trim().is_empty() {
-        a.set_e_lot_carats("Add this lot or clear its fields before saving".into());
-        a.set_status("Not saved: a lot is typed but not added".into());
+        a.set_e_lot_carats(crate::tr!("Add this lot or clear its fields before saving").into());
+        a.set_status(crate::tr!("Not saved: a lot is typed but not added").into());
         a.set_status_is_error(true);
         return;
     }
     if !a.get_new_carats().trim().is_empty() {
-        a.set_e_carats("Add this stone or clear the field before saving".into());
-        a.set_status("Not saved: a stone weight is typed but not added".into());
+        a.set_e_carats(crate::tr!("Add this stone or clear the field before saving").into());
+        a.set_status(crate::tr!("Not saved: a stone weight is typed but not added").into());
         a.set_status_is_error(true);
         return;
     }
     let (Ok(day), Ok(crew_size), Ok(gravel), Some(site)) = (day, workers, gravel, site) else {
-        a.set_status("Not saved: correct the fields marked in red".into());
+        a.set_status(crate::tr!("Not saved: correct the fields marked in red").into());
         a.set_status_is_error(true);
         return;
     };
@@ -687,11 +690,11 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             a.set_e_seal(forms::message(&inv, "seal"));
             a.set_e_carats(forms::message(&inv, "carats"));
             a.set_e_lot_count(forms::message(&inv, "count"));
-            a.set_status(format!("Not saved: {inv}").into());
+            a.set_status(crate::tr!("Not saved: {}", inv).into());
             a.set_status_is_error(true);
         }
         Err(e) => {
-            a.set_status(format!("Not saved: {e}").into());
+            a.set_status(crate::tr!("Not saved: {}", e).into());
             a.set_status_is_error(true);
         }
     }

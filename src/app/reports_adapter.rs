@@ -13,21 +13,28 @@ use std::rc::Rc;
 /// A line of the table: a region, or its country's row (bold). Whole dollars: the CSV keeps
 /// the cents.
 fn kp_line(r: &KpRow) -> KpLine {
+    use crate::i18n::numbers::{carats, hundredths, whole};
+    let lang = crate::i18n::current();
     let total = r.region.is_none();
     KpLine {
         region: match &r.region {
             Some(code) => code.clone().into(),
-            None => format!("{} (country)", r.country).into(),
+            None => crate::tr!("{} (country)", r.country).into(),
         },
-        stones: r.stones.to_string().into(),
-        carats: r.centicarats.to_string().into(),
-        usd: format!(
+        stones: whole(lang, r.stones as i64).into(),
+        carats: hundredths(lang, r.centicarats.0).into(),
+        usd: crate::tr!(
             "{} + {} est.",
-            r.value_recorded.0 / 100,
-            r.value_estimated.0 / 100
+            whole(lang, r.value_recorded.0 / 100),
+            whole(lang, r.value_estimated.0 / 100)
         )
         .into(),
-        specials: format!("{} ({} ct)", r.large_stones, r.large_centicarats).into(),
+        specials: format!(
+            "{} ({})",
+            whole(lang, r.large_stones as i64),
+            carats(lang, r.large_centicarats)
+        )
+        .into(),
         total,
     }
 }

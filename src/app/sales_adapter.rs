@@ -5,11 +5,13 @@
 use super::context::Ctx;
 use super::forms;
 use super::{AppWindow, OfferRow, SaleListRow, SalesAdapter};
-use crate::domain::{Centicarats, Cents, Licence, LicenceKind, Sale, SaleId, SaleKind};
+use crate::domain::{Licence, LicenceKind, Sale, SaleId, SaleKind};
+use crate::i18n;
 use crate::store::{
     ProductionOffer, PurchaseOffer, SaleFilter, SaleRow, StoreError, prefill_from_production,
     prefill_from_purchases,
 };
+use crate::tr;
 use chrono::Duration;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
@@ -81,11 +83,11 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             return;
         };
         a.set_selected(row);
-        let text = crate::report::sale_slip_text(&c.store.borrow(), id);
+        let text = crate::report::sale_slip_text(&c.store.borrow(), id, i18n::current());
         a.set_slip_text(match text {
             Ok(Some(t)) => t.into(),
-            Ok(None) => "Slip not found".into(),
-            Err(e) => format!("Cannot read the slip: {e}").into(),
+            Ok(None) => tr!("Slip not found").into(),
+            Err(e) => tr!("Cannot read the slip: {}", e).into(),
         });
         a.set_status("".into());
     });
@@ -276,15 +278,15 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         let path = directories::UserDirs::new()
             .map(|d| d.home_dir().join(format!("alluvium-slip-{name}.txt")))
             .unwrap_or_else(|| format!("alluvium-slip-{name}.txt").into());
-        let result = crate::report::sale_slip_text(&c.store.borrow(), row.sale.id)
+        let result = crate::report::sale_slip_text(&c.store.borrow(), row.sale.id, i18n::current())
             .map_err(|e| e.to_string())
-            .and_then(|t| t.ok_or_else(|| "slip not found".to_string()))
+            .and_then(|t| t.ok_or_else(|| tr!("Slip not found")))
             .and_then(|t| std::fs::write(&path, t).map_err(|e| e.to_string()));
+        a.set_status_is_error(result.is_err());
         match result {
-            Ok(()) => a.set_status(format!("Saved {} for printing", path.display()).into()),
-            Err(e) => a.set_status(format!("Not saved: {e}").into()),
+            Ok(()) => a.set_status(tr!("Saved {} for printing", path.display()).into()),
+            Err(e) => a.set_status(tr!("Not saved: {}", e).into()),
         }
-        a.set_status_is_error(a.get_status().starts_with("Not"));
     });
 
     let weak = app.as_weak();
@@ -317,28 +319,43 @@ fn list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str) {
     let rows = store.search_sales(&filter, 0, 300).unwrap_or_default();
     let total = store.count_sales_matching(&filter).unwrap_or(rows.len());
     drop(store);
+    let lang = i18n::current();
     let items: Vec<SaleListRow> = rows
         .iter()
         .map(|r| {
             let buyer = match (&r.buyer_number, r.sale.kind) {
                 (Some(b), _) => b.clone(),
-                (None, SaleKind::Export) => format!("export to {}", r.sale.destination_country),
-                (None, SaleKind::Import) => format!("import from {}", r.sale.origin_country),
+                (None, SaleKind::Export) => tr!("export to {}", r.sale.destination_country),
+                (None, SaleKind::Import) => tr!("import from {}", r.sale.origin_country),
                 (None, _) => "?".into(),
             };
             SaleListRow {
-                title: format!(
-                    "{} · {} ct · {} stones",
-                    r.sale.slip_number, r.sale.weight, r.sale.stone_count
+                title: tr!(
+                    "{} · {} · {} stones",
+                    r.sale.slip_number,
+                    i18n::numbers::carats(lang, r.sale.weight),
+                    r.sale.stone_count
                 )
                 .into(),
-                detail: format!("{} → {} · {}", r.seller_number, buyer, r.sale.day).into(),
-                badge: r.sale.kind.as_str().replace('_', " ").into(),
+                detail: format!(
+                    "{} → {} · {}",
+                    r.seller_number,
+                    buyer,
+                    i18n::dates::show(lang, r.sale.day)
+                )
+                .into(),
+                badge: i18n::tr(match r.sale.kind {
+                    SaleKind::FirstSale => "first sale",
+                    SaleKind::Resale => "resale",
+                    SaleKind::Export => "export",
+                    SaleKind::Import => "import",
+                })
+                .into(),
                 badge_kind: if r.sale.kind.crosses_border() { 2 } else { 0 },
             }
         })
         .collect();
-    a.set_count_text(format!("{} of {total} slips", rows.len()).into());
+    a.set_count_text(tr!("{} of {} slips", rows.len(), total).into());
     a.set_rows(ModelRc::new(VecModel::from(items)));
     a.set_selected(-1);
     a.set_slip_text("".into());
@@ -417,16 +434,9 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     clear_errors(&a);
     let kind = kind_of(a.get_kind_index());
     let day = forms::date(&a.get_day());
-    let weight = a
-        .get_carats()
-        .parse::<Centicarats>()
-        .map_err(|e| forms::capitalise(&e));
+    let weight = forms::carats(&a.get_carats());
     let count = forms::count(&a.get_stones(), "number of stones");
-    let price = a
-        .get_price()
-        .replace(',', "")
-        .parse::<Cents>()
-        .map_err(|e| forms::capitalise(&e));
+    let price = forms::usd(&a.get_price());
     a.set_e_day(forms::first_error(&day));
     a.set_e_carats(forms::first_error(&weight));
     a.set_e_stones(forms::first_error(&count));
@@ -534,11 +544,11 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             a.set_e_hs_code(forms::message(&inv, "hs_code"));
             a.set_e_importer(forms::message(&inv, "importer"));
             a.set_e_origin(forms::message(&inv, "origin_country"));
-            a.set_status(format!("Not saved: {inv}").into());
+            a.set_status(tr!("Not saved: {}", inv).into());
             a.set_status_is_error(true);
         }
         Err(e) => {
-            a.set_status(format!("Not saved: {e}").into());
+            a.set_status(tr!("Not saved: {}", e).into());
             a.set_status_is_error(true);
         }
     }

@@ -108,10 +108,10 @@ pub fn to_login(app: &AppWindow, ctx: &Ctx, can_cancel: bool) {
     let store = ctx.store.borrow();
     let note = match store.sync_setting("server_url") {
         Ok(Some(url)) if matches!(store.sync_setting("device_token"), Ok(Some(_))) => {
-            format!("Enrolled with {url}: log in with your account")
+            crate::tr!("Enrolled with {}: log in with your account", url)
         }
-        Ok(_) => "This device's own accounts (no server)".to_string(),
-        Err(e) => format!("Cannot read the device's settings: {e}"),
+        Ok(_) => crate::tr!("This device's own accounts (no server)"),
+        Err(e) => crate::tr!("Cannot read the device's settings: {}", e),
     };
     s.set_login_note(note.into());
     s.set_demo_note(demo_note(ctx).into());
@@ -126,7 +126,7 @@ fn demo_note(ctx: &Ctx) -> String {
     }
     let accounts = match store.cached_officers() {
         Ok(a) => a,
-        Err(e) => return format!("Cannot read the demo accounts: {e}"),
+        Err(e) => return crate::tr!("Cannot read the demo accounts: {}", e),
     };
     let mut lines: Vec<String> = accounts
         .iter()
@@ -145,12 +145,12 @@ fn log_in(app: &AppWindow, ctx: &Rc<Ctx>, refresh: &Refresh) {
     let user = s.get_username().trim().to_string();
     let password = s.get_password().to_string();
     if user.is_empty() || password.is_empty() {
-        s.set_e_login("Enter your user name and your password".into());
+        s.set_e_login(crate::tr!("Enter your user name and your password").into());
         return;
     }
     s.set_e_login("".into());
     s.set_working(true);
-    s.set_working_text("Checking your password…".into());
+    s.set_working_text(crate::tr!("Checking your password…").into());
     let (weak, c, r) = (app.as_weak(), ctx.clone(), refresh.clone());
     ctx.jobs.run(
         &ctx.store,
@@ -194,7 +194,7 @@ fn finish_login(app: &AppWindow, ctx: &Ctx, refresh: &Refresh, kind: LoginKind) 
     let role = officer.role;
     *ctx.officer.borrow_mut() = Some(officer);
     s.set_status(match kind {
-        LoginKind::Offline => "Logged in offline: the server did not answer".into(),
+        LoginKind::Offline => crate::tr!("Logged in offline: the server did not answer").into(),
         _ => "".into(),
     });
     s.set_gate(OPEN);

@@ -8,6 +8,7 @@ use super::context::Ctx;
 use super::{AppAdapter, AppWindow};
 use crate::domain::{RecordKind, Role};
 use crate::sync::scope::{may_push, may_read};
+use crate::tr;
 use slint::ComponentHandle;
 use std::rc::Rc;
 
@@ -80,19 +81,19 @@ pub fn apply_role(app: &AppWindow, ctx: &Ctx) {
 /// An officer's regions in a few words.
 pub fn regions_text(o: &crate::domain::Officer) -> String {
     match o.regions.len() {
-        0 => "all regions".into(),
+        0 => tr!("all regions"),
         1 | 2 => o.regions.join(", "),
-        n => format!("{n} regions"),
+        n => tr!("{} regions", n),
     }
 }
 
 /// A role in words.
 pub fn role_name(role: Role) -> &'static str {
     match role {
-        Role::FieldOfficer => "field officer",
-        Role::LicensingOfficer => "licensing officer",
-        Role::Coordinator => "coordinator",
-        Role::Admin => "administrator",
+        Role::FieldOfficer => crate::i18n::tr("field officer"),
+        Role::LicensingOfficer => crate::i18n::tr("licensing officer"),
+        Role::Coordinator => crate::i18n::tr("coordinator"),
+        Role::Admin => crate::i18n::tr("administrator"),
     }
 }
 
@@ -122,8 +123,8 @@ pub fn show_page(app: &AppWindow, ctx: &Ctx, refresh: &[Box<dyn Fn()>], page: i3
 /// The rail's line of changes waiting to be sent.
 pub fn update_pending(app: &AppWindow, ctx: &Ctx) {
     let text = match ctx.store.borrow().pending_changes() {
-        Ok(n) => format!("{n} changes not yet synced"),
-        Err(e) => format!("Outbox unreadable: {e}"),
+        Ok(n) => tr!("{} changes not yet synced", n),
+        Err(e) => tr!("Outbox unreadable: {}", e),
     };
     app.global::<AppAdapter>().set_pending_text(text.into());
 }

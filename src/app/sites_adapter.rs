@@ -215,7 +215,7 @@ fn refresh_list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str)
             },
         })
         .collect();
-    a.set_count_text(format!("{} of {total} sites", rows.len()).into());
+    a.set_count_text(crate::tr!("{} of {} sites", rows.len(), total).into());
     a.set_rows(ModelRc::new(VecModel::from(items)));
     a.set_selected(-1);
     state.borrow_mut().rows = rows;

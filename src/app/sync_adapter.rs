@@ -9,6 +9,7 @@ use super::context::Ctx;
 use super::session_adapter::plain;
 use super::{AppWindow, SyncAdapter};
 use crate::sync::{SyncClient, SyncProgress};
+use crate::tr;
 use slint::{ComponentHandle, ModelRc, SharedString, Timer, TimerMode, VecModel};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -53,7 +54,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> (Box<dyn Fn()>, Timer) {
             let a = app.global::<SyncAdapter>();
             a.set_error_text("".into());
             a.set_syncing(true);
-            a.set_progress_text("Syncing: counting the changes to send…".into());
+            a.set_progress_text(tr!("Syncing: counting the changes to send…").into());
             // The worker reports after each batch and page; a timer here shows it.
             let progress: Arc<Mutex<Option<SyncProgress>>> = Arc::default();
             a.set_progress(-1.0);
@@ -83,14 +84,19 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> (Box<dyn Fn()>, Timer) {
                         match result {
                             Ok(rep) => a.set_last_success_text(
                                 format!(
-                                    "Last sync: pushed {}, pulled {}, refused {}",
-                                    rep.pushed, rep.pulled, rep.rejected
+                                    "{} {}",
+                                    crate::i18n::tr("Last sync:"),
+                                    tr!(
+                                        "pushed {}, pulled {}, refused {}",
+                                        rep.pushed,
+                                        rep.pulled,
+                                        rep.rejected
+                                    )
                                 )
                                 .into(),
                             ),
                             Err(e) => a.set_error_text(
-                                format!("Sync failed: {e}. It will be tried again by itself.")
-                                    .into(),
+                                tr!("Sync failed: {}. It will be tried again by itself.", e).into(),
                             ),
                         }
                     }
@@ -141,46 +147,54 @@ fn show(app: &AppWindow, ctx: &Ctx, next_at: chrono::DateTime<chrono::Local>, ru
     let status = match store.sync_status() {
         Ok(s) => s,
         Err(e) => {
-            a.set_error_text(format!("Cannot read the sync state: {e}").into());
+            a.set_error_text(tr!("Cannot read the sync state: {}", e).into());
             return;
         }
     };
     let state = if !status.enrolled {
-        "This device is not enrolled with a sync server: enrol this device in Settings. \
-         Every change waits on this device until then."
-            .to_string()
+        tr!(
+            "This device is not enrolled with a sync server: enrol this device in Settings. Every change waits on this device until then."
+        )
     } else {
         match (&status.server_url, &status.officer) {
             (Some(url), Some(officer)) => {
-                format!("Enrolled with {url}; {officer} is logged in. Sync runs in the background.")
-            }
-            (Some(url), None) => {
-                format!(
-                    "Enrolled with {url}; nobody is logged in, so nothing is sent: log in first."
+                tr!(
+                    "Enrolled with {url}; {officer} is logged in. Sync runs in the background.",
+                    url = url,
+                    officer = officer
                 )
             }
-            (None, _) => "Enrolled".to_string(),
+            (Some(url), None) => {
+                tr!(
+                    "Enrolled with {url}; nobody is logged in, so nothing is sent: log in first.",
+                    url = url
+                )
+            }
+            (None, _) => tr!("Enrolled"),
         }
     };
     a.set_state_text(state.into());
     a.set_syncing(running);
     a.set_next_text(
         if status.enrolled && status.officer.is_some() {
-            format!("Next background sync at {}", next_at.format("%H:%M"))
+            tr!("Next background sync at {}", next_at.format("%H:%M"))
         } else {
-            "No background sync until the device is enrolled and an officer is logged in".into()
+            tr!("No background sync until the device is enrolled and an officer is logged in")
         }
         .into(),
     );
-    a.set_pending_text(format!("{} changes waiting to be sent", status.pending).into());
+    a.set_pending_text(tr!("{} changes waiting to be sent", status.pending).into());
     // The rail's count too, which a sync changes.
     super::shell_adapter::update_pending(app, ctx);
-    if a.get_last_success_text().is_empty() || !a.get_last_success_text().starts_with("Last sync:")
+    if a.get_last_success_text().is_empty()
+        || !a
+            .get_last_success_text()
+            .starts_with(crate::i18n::tr("Last sync:"))
     {
         a.set_last_success_text(
             match &status.last_success {
-                Some(t) => format!("Last successful sync: {t}"),
-                None => "Last successful sync: never".to_string(),
+                Some(t) => tr!("Last successful sync: {}", t),
+                None => tr!("Last successful sync: never"),
             }
             .into(),
         );
@@ -188,7 +202,7 @@ fn show(app: &AppWindow, ctx: &Ctx, next_at: chrono::DateTime<chrono::Local>, ru
     if let Some(e) = &status.last_error
         && a.get_error_text().is_empty()
     {
-        a.set_error_text(format!("Last error: {e}").into());
+        a.set_error_text(tr!("Last error: {}", e).into());
     }
     let mut lines: Vec<SharedString> = store
         .rejected_changes()
@@ -198,7 +212,7 @@ fn show(app: &AppWindow, ctx: &Ctx, next_at: chrono::DateTime<chrono::Local>, ru
         .collect();
     if status.conflicts > 0 {
         lines.push(
-            format!(
+            tr!(
                 "{} edits lost a merge to a newer version; coordinators can see them",
                 status.conflicts
             )

@@ -73,6 +73,9 @@ pub enum ReportCommand {
         /// The slip's id.
         #[arg(long)]
         sale: crate::domain::SaleId,
+        /// Language of the slip (default: the locale's, from LC_ALL, LC_MESSAGES or LANG).
+        #[arg(long, value_enum)]
+        lang: Option<super::licence_card::LangArg>,
     },
     /// Size-frequency footprint of a region (or one site of it) over a span of days.
     Footprint {
@@ -174,7 +177,11 @@ pub fn report(store: &Store, cmd: ReportCommand) -> Result<()> {
             region,
             format,
         } => super::licence::fees(store, &period, region.as_deref(), format, out)?,
-        ReportCommand::Slip { sale } => match crate::report::sale_slip_text(store, sale)? {
+        ReportCommand::Slip { sale, lang } => match crate::report::sale_slip_text(
+            store,
+            sale,
+            lang.map_or_else(crate::i18n::Lang::from_env, Into::into),
+        )? {
             Some(text) => write!(out, "{text}")?,
             None => bail!("no sale slip {sale} in this database"),
         },

@@ -35,6 +35,15 @@ pub enum LangArg {
     Fr,
 }
 
+impl From<LangArg> for crate::i18n::Lang {
+    fn from(l: LangArg) -> crate::i18n::Lang {
+        match l {
+            LangArg::En => crate::i18n::Lang::En,
+            LangArg::Fr => crate::i18n::Lang::Fr,
+        }
+    }
+}
+
 impl From<LangArg> for CardLanguage {
     fn from(l: LangArg) -> CardLanguage {
         match l {

@@ -89,62 +89,51 @@ struct Labels {
     scan: &'static str,
 }
 
-fn labels(lang: CardLanguage) -> Labels {
+/// A card label in the card's language, from the app's catalogue.
+fn t(lang: CardLanguage, english: &'static str) -> &'static str {
     match lang {
-        CardLanguage::En => Labels {
-            title: "Artisanal mining licence",
-            number: "Licence no.",
-            holder: "Holder",
-            national_id: "National id",
-            kind: "Kind",
-            region: "Region",
-            valid_until: "Valid until",
-            corners: "Licensed area corners (WGS84, lat, lon)",
-            supporters: "Supporters",
-            none: "none",
-            no_photo: "no photo",
-            more_corners: "more corners: see the registry",
-            scan: "Scan to verify",
-        },
-        CardLanguage::Fr => Labels {
-            title: "Autorisation d'exploitation artisanale",
-            number: "N° de licence",
-            holder: "Titulaire",
-            national_id: "N° d'identité",
-            kind: "Type",
-            region: "Région",
-            valid_until: "Valable jusqu'au",
-            corners: "Coordonnées du périmètre (WGS84, lat, lon)",
-            supporters: "Bailleurs de fonds",
-            none: "aucun",
-            no_photo: "pas de photo",
-            more_corners: "autres sommets : voir le registre",
-            scan: "Scanner pour vérifier",
-        },
+        CardLanguage::En => english,
+        CardLanguage::Fr => crate::i18n::translate(crate::i18n::Lang::Fr, english),
+    }
+}
+
+fn labels(lang: CardLanguage) -> Labels {
+    Labels {
+        title: t(lang, "Artisanal mining licence"),
+        number: t(lang, "Licence no."),
+        holder: t(lang, "Holder"),
+        national_id: t(lang, "National id"),
+        kind: t(lang, "Kind"),
+        region: t(lang, "Region"),
+        valid_until: t(lang, "Valid until"),
+        corners: t(lang, "Licensed area corners (WGS84, lat, lon)"),
+        supporters: t(lang, "Supporters"),
+        none: t(lang, "none"),
+        no_photo: t(lang, "no photo"),
+        more_corners: t(lang, "more corners: see the registry"),
+        scan: t(lang, "Scan to verify"),
     }
 }
 
 fn title(kind: crate::domain::LicenceKind, lang: CardLanguage) -> &'static str {
     use crate::domain::LicenceKind::*;
-    match (kind, lang) {
-        (ArtisanalMining, l) => labels(l).title,
-        (Dealer, CardLanguage::En) => "Diamond dealer licence",
-        (Dealer, CardLanguage::Fr) => "Agrément de négociant en diamants",
-        (Exporter, CardLanguage::En) => "Diamond exporter licence",
-        (Exporter, CardLanguage::Fr) => "Agrément d'exportateur de diamants",
+    match kind {
+        ArtisanalMining => labels(lang).title,
+        Dealer => t(lang, "Diamond dealer licence"),
+        Exporter => t(lang, "Diamond exporter licence"),
     }
 }
 
 fn kind_label(kind: crate::domain::LicenceKind, lang: CardLanguage) -> &'static str {
     use crate::domain::LicenceKind::*;
-    match (kind, lang) {
-        (ArtisanalMining, CardLanguage::En) => "artisanal mining",
-        (ArtisanalMining, CardLanguage::Fr) => "exploitation artisanale",
-        (Dealer, CardLanguage::En) => "dealer",
-        (Dealer, CardLanguage::Fr) => "négociant",
-        (Exporter, CardLanguage::En) => "exporter",
-        (Exporter, CardLanguage::Fr) => "exportateur",
-    }
+    t(
+        lang,
+        match kind {
+            ArtisanalMining => "artisanal mining",
+            Dealer => "dealer",
+            Exporter => "exporter",
+        },
+    )
 }
 
 /// A date as the card's language writes it.
@@ -485,7 +474,11 @@ fn draw(
     } else {
         card.supporters.join(", ")
     };
-    let label = format!("{}:", l.supporters);
+    // French sets a space before the colon.
+    let label = match card.language {
+        CardLanguage::En => format!("{}:", l.supporters),
+        CardLanguage::Fr => format!("{}\u{a0}:", l.supporters),
+    };
     let lw = pen.width(&label, 5.0, false) + 1.0;
     pen.text((margin, y), 5.0, false, MUTED, &label, text_w);
     pen.text((margin + lw, y), 5.2, false, INK, &supporters, text_w - lw);

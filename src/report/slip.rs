@@ -1,93 +1,144 @@
 //! A printable sale slip (bordereau): the slip's own fields, both parties with their licences,
 //! and what it draws on down to the production entries and regions of origin, as plain text of
-//! at most 80 columns that any printer, PDF writer or the GUI's print dialog can take.
+//! at most 80 columns that any printer, PDF writer or the GUI's print dialog can take. The
+//! labels, numbers and dates follow the slip's language; codes (licence numbers, HS codes,
+//! country codes) print as declared.
 
 use crate::analytics::Chain;
-use crate::domain::{SaleId, SaleKind};
+use crate::domain::{Centicarats, SaleId, SaleKind};
+use crate::i18n::{self, Lang, dates, numbers};
 use crate::store::{FactFilter, Store, StoreError};
 use std::fmt::Write;
 
-/// The printable text of slip `id`; `None` when there is no such slip.
-pub fn sale_slip_text(store: &Store, id: SaleId) -> Result<Option<String>, StoreError> {
+/// The printable text of slip `id` in `lang`; `None` when there is no such slip.
+pub fn sale_slip_text(store: &Store, id: SaleId, lang: Lang) -> Result<Option<String>, StoreError> {
     let Some(sale) = store.sale(id)? else {
         return Ok(None);
     };
+    let t = |english: &'static str| i18n::translate(lang, english);
+    let fill = |english: &'static str, values: &[&dyn std::fmt::Display]| {
+        i18n::fill(t(english), values, &[])
+    };
+    let ct = |w: Centicarats| numbers::carats(lang, w);
+    let not_on_record = t("not on record");
     let party = |l: Option<crate::domain::LicenceId>| -> Result<String, StoreError> {
         let Some(l) = l else { return Ok(String::new()) };
         let Some(lic) = store.licence(l)? else {
-            return Ok(format!("licence {l} (not on record)"));
+            return Ok(fill("licence {} (not on record)", &[&l]));
         };
         let holder = match lic.holder_digger_id {
             Some(d) => store.digger(d)?.map(|d| d.full_name).unwrap_or_default(),
             None => lic.holder_name.clone(),
         };
-        Ok(format!(
-            "{holder}, {} licence {} ({})",
-            lic.kind, lic.number, lic.region
-        ))
+        let kind = t(match lic.kind {
+            crate::domain::LicenceKind::ArtisanalMining => "artisanal mining licence",
+            crate::domain::LicenceKind::Dealer => "dealer licence",
+            crate::domain::LicenceKind::Exporter => "exporter licence",
+        });
+        Ok(format!("{holder}, {kind} {} ({})", lic.number, lic.region))
     };
-    let title = match sale.kind {
+    let title = t(match sale.kind {
         SaleKind::FirstSale => "PURCHASE SLIP (first sale)",
         SaleKind::Resale => "PURCHASE SLIP (resale)",
         SaleKind::Export => "EXPORT SLIP",
         SaleKind::Import => "IMPORT SLIP",
+    });
+    // Labels padded so values line up; French puts a space before the colon. A value that
+    // would pass 80 columns goes on after its first comma on a line of its own.
+    let line = |label: &'static str, value: &str| {
+        let (head, width) = match lang {
+            Lang::En => (format!("{}:", t(label)), 14),
+            Lang::Fr => (format!("{} :", t(label)), 20),
+        };
+        let text = format!("{head:<width$} {value}");
+        match value.split_once(", ") {
+            Some((first, rest)) if text.chars().count() > 80 => {
+                format!("{head:<width$} {first},\n{:<width$} {rest}", "")
+            }
+            _ => text,
+        }
     };
-    let mut t = String::new();
+    let mut o = String::new();
     // Writing to a String cannot fail.
-    let _ = writeln!(t, "{title}\n{}", "=".repeat(title.len()));
-    let _ = writeln!(t, "Slip number:   {}", sale.slip_number);
-    let _ = writeln!(t, "Date:          {}", sale.day);
+    let _ = writeln!(o, "{title}\n{}", "=".repeat(title.chars().count()));
+    let _ = writeln!(o, "{}", line("Slip number", &sale.slip_number));
+    let _ = writeln!(o, "{}", line("Date", &dates::show(lang, sale.day)));
     if sale.kind == SaleKind::Import {
-        let _ = writeln!(t, "Importer:      {}", party(Some(sale.seller_licence_id))?);
+        let _ = writeln!(
+            o,
+            "{}",
+            line("Importer", &party(Some(sale.seller_licence_id))?)
+        );
     } else {
-        let _ = writeln!(t, "Seller:        {}", party(Some(sale.seller_licence_id))?);
+        let _ = writeln!(
+            o,
+            "{}",
+            line("Seller", &party(Some(sale.seller_licence_id))?)
+        );
     }
     if sale.kind.crosses_border() {
         if sale.kind == SaleKind::Export {
-            let _ = writeln!(t, "Destination:   {}", sale.destination_country);
+            let _ = writeln!(o, "{}", line("Destination", &sale.destination_country));
         } else {
-            let _ = writeln!(t, "Origin:        {}", sale.origin_country);
+            let _ = writeln!(o, "{}", line("Origin", &sale.origin_country));
         }
         if !sale.importer.is_empty() && sale.kind == SaleKind::Export {
-            let _ = writeln!(t, "Importer:      {}", sale.importer);
+            let _ = writeln!(o, "{}", line("Importer", &sale.importer));
         }
-        let _ = writeln!(t, "KP certificate: {}", sale.certificate_number);
+        let _ = writeln!(o, "{}", line("KP certificate", &sale.certificate_number));
         // What the certificate declares, never worked out from the stones.
-        let _ = writeln!(t, "HS code:       {}", sale.hs_code);
+        let _ = writeln!(o, "{}", line("HS code", &sale.hs_code));
     } else {
-        let _ = writeln!(t, "Buyer:         {}", party(sale.buyer_licence_id)?);
+        let _ = writeln!(o, "{}", line("Buyer", &party(sale.buyer_licence_id)?));
     }
-    let _ = writeln!(t, "Carats:        {}", sale.weight);
-    let _ = writeln!(t, "Stones:        {}", sale.stone_count);
-    let _ = writeln!(t, "Price (USD):   {}", sale.price);
+    let _ = writeln!(
+        o,
+        "{}",
+        line("Carats", &numbers::hundredths(lang, sale.weight.0))
+    );
+    let _ = writeln!(
+        o,
+        "{}",
+        line("Stones", &numbers::whole(lang, i64::from(sale.stone_count)))
+    );
+    let _ = writeln!(
+        o,
+        "{}",
+        line("Price (USD)", &numbers::hundredths(lang, sale.price.0))
+    );
     if !sale.production_ids.is_empty() {
-        let _ = writeln!(t, "\nProduction drawn on:");
+        let _ = writeln!(o, "\n{}", t("Production drawn on:"));
         for p in &sale.production_ids {
-            let line = match store.production(*p)? {
+            let entry = match store.production(*p)? {
                 Some(e) => {
                     let stones = store.stones_of(e.id)?;
                     let cc: i64 = stones.iter().map(|s| s.weight.0).sum();
+                    let count: u64 = stones.iter().map(|s| u64::from(s.count)).sum();
                     let site = store.site(e.site_id)?.map(|s| s.name).unwrap_or_default();
+                    let colon = if lang == Lang::Fr { " :" } else { ":" };
                     format!(
-                        "  {}  {site}: {} stones, {} ct",
-                        e.day,
-                        stones.iter().map(|s| u64::from(s.count)).sum::<u64>(),
-                        crate::domain::Centicarats(cc)
+                        "  {}  {site}{colon} {}",
+                        dates::show(lang, e.day),
+                        fill("{} stones, {}", &[&count, &ct(Centicarats(cc))])
                     )
                 }
-                None => format!("  {p} (not on record)"),
+                None => format!("  {p} ({not_on_record})"),
             };
-            let _ = writeln!(t, "{line}");
+            let _ = writeln!(o, "{entry}");
         }
     }
     if !sale.source_sale_ids.is_empty() {
-        let _ = writeln!(t, "\nPurchases drawn on:");
+        let _ = writeln!(o, "\n{}", t("Purchases drawn on:"));
         for s in &sale.source_sale_ids {
-            let line = match store.sale(*s)? {
-                Some(src) => format!("  {}  slip {}: {} ct", src.day, src.slip_number, src.weight),
-                None => format!("  {s} (not on record)"),
+            let entry = match store.sale(*s)? {
+                Some(src) => format!(
+                    "  {}  {}",
+                    dates::show(lang, src.day),
+                    fill("slip {}: {}", &[&src.slip_number, &ct(src.weight)])
+                ),
+                None => format!("  {s} ({not_on_record})"),
             };
-            let _ = writeln!(t, "{line}");
+            let _ = writeln!(o, "{entry}");
         }
     }
     let data = store.check_data(&FactFilter::default())?;
@@ -96,13 +147,14 @@ pub fn sale_slip_text(store: &Store, id: SaleId) -> Result<Option<String>, Store
         let regions: Vec<String> = origin
             .region_list()
             .into_iter()
-            .map(|r| format!("{r} {} ct", origin.regions[&r]))
+            .map(|r| format!("{r} {}", ct(origin.regions[&r])))
             .collect();
-        let _ = writeln!(t, "\nTraced to:     {}", regions.join(", "));
+        let _ = writeln!(o, "\n{}", line("Traced to", &regions.join(", ")));
     }
     let _ = writeln!(
-        t,
-        "\nSeller's signature: ____________________   Buyer's signature: ____________________"
+        o,
+        "\n{}",
+        t("Seller's signature: ____________________   Buyer's signature: ____________________")
     );
-    Ok(Some(t))
+    Ok(Some(o))
 }

@@ -1,6 +1,8 @@
 //! How far a running sync has got: changes sent of those waiting in the outbox, changes
 //! received of those the server said wait for this device.
 
+use crate::tr;
+
 /// A sync's progress, reported after each push batch and each pull page.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SyncProgress {
@@ -20,12 +22,20 @@ impl SyncProgress {
     /// One line for the Sync page, e.g. "Sending changes: 200 of 1150".
     pub fn words(&self) -> String {
         if !self.receiving {
-            return format!("Sending changes: {} of {}", self.sent, self.to_send);
+            return tr!("Sending changes: {} of {}", self.sent, self.to_send);
         }
-        let sent = format!("sent {} of {}", self.sent, self.to_send);
+        let sent = tr!("sent {} of {}", self.sent, self.to_send);
         match self.to_receive {
-            Some(total) => format!("Receiving changes: {} of {total} ({sent})", self.received),
-            None => format!("Receiving changes: asking the server what is new ({sent})"),
+            Some(total) => tr!(
+                "Receiving changes: {} of {} ({})",
+                self.received,
+                total,
+                sent
+            ),
+            None => tr!(
+                "Receiving changes: asking the server what is new ({})",
+                sent
+            ),
         }
     }
 }
