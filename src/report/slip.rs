@@ -106,6 +106,9 @@ pub fn sale_slip_text(store: &Store, id: SaleId, lang: Lang) -> Result<Option<St
         "{}",
         line("Price (USD)", &numbers::hundredths(lang, sale.price.0))
     );
+    if !sale.seals.is_empty() {
+        let _ = writeln!(o, "{}", line("Sealed bags", &sale.seals.join(", ")));
+    }
     if !sale.production_ids.is_empty() {
         let _ = writeln!(o, "\n{}", t("Production drawn on:"));
         for p in &sale.production_ids {
