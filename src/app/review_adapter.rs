@@ -6,6 +6,7 @@ use super::{AppWindow, FlagRow, ReviewAdapter};
 use crate::analytics::{CheckConfig, Flag, FlagKind, PriceModel, Severity, run_checks};
 use crate::domain::{ReviewDecision, ReviewId};
 use crate::store::FactFilter;
+use crate::tr;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -78,26 +79,59 @@ fn checks_with_context(store: &mut crate::store::Store) -> Result<Vec<Item>, Str
     Ok(items)
 }
 
+/// A flag kind in the officer's words (the contract's spelling stays in CSV and JSON).
 fn kind_label(k: FlagKind) -> String {
-    k.as_str().replace('_', " ")
+    match k {
+        FlagKind::NoLicence => tr!("no licence"),
+        FlagKind::LicenceExpired => tr!("licence expired"),
+        FlagKind::LicenceSuspended => tr!("licence suspended"),
+        FlagKind::OutsideLicenceArea => tr!("outside licence area"),
+        FlagKind::DiggerDoubleBooked => tr!("digger double booked"),
+        FlagKind::AboveCapacity => tr!("above capacity"),
+        FlagKind::SpecialStone => tr!("special stone"),
+        FlagKind::RepeatedValues => tr!("repeated values"),
+        FlagKind::FootprintMismatch => tr!("footprint mismatch"),
+        FlagKind::SaleExceedsProduction => tr!("sale exceeds production"),
+        FlagKind::SaleWithoutProduction => tr!("sale without production"),
+        FlagKind::ResaleExceedsPurchases => tr!("resale exceeds purchases"),
+        FlagKind::ExportExceedsPurchases => tr!("export exceeds purchases"),
+        FlagKind::UnlicensedBuyer => tr!("unlicensed buyer"),
+        FlagKind::SealInTwoOpenBags => tr!("seal in two open bags"),
+        FlagKind::SealNeverSealed => tr!("seal never sealed"),
+        FlagKind::SealWithoutItsCarats => tr!("seal without its carats"),
+    }
+}
+
+/// A decision in the officer's words.
+fn decision_word(d: ReviewDecision) -> String {
+    match d {
+        ReviewDecision::Approved => tr!("approved"),
+        ReviewDecision::Queried => tr!("queried"),
+        ReviewDecision::Rejected => tr!("rejected"),
+    }
+}
+
+/// The kinds to filter by, in the app's language.
+fn kind_choices() -> ModelRc<SharedString> {
+    let kinds: Vec<SharedString> = std::iter::once(tr!("All flags"))
+        .chain(FlagKind::ALL.iter().map(|k| kind_label(*k)))
+        .map(SharedString::from)
+        .collect();
+    ModelRc::new(VecModel::from(kinds))
 }
 
 /// Wires the Review page; returns what refreshes it when it is shown.
 pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
     let state = Rc::new(RefCell::new(State::default()));
     let a = app.global::<ReviewAdapter>();
-    let kinds: Vec<SharedString> = std::iter::once("All flags".to_string())
-        .chain(FlagKind::ALL.iter().map(|k| kind_label(*k)))
-        .map(SharedString::from)
-        .collect();
-    a.set_kinds(ModelRc::new(VecModel::from(kinds)));
+    a.set_kinds(kind_choices());
 
     let (weak, c, s) = (app.as_weak(), ctx.clone(), state.clone());
     a.on_run_checks(move || {
         let Some(app) = weak.upgrade() else { return };
         app.global::<ReviewAdapter>().set_busy(true);
         app.global::<ReviewAdapter>()
-            .set_status("Checking every record…".into());
+            .set_status(tr!("Checking every record…").into());
         let (weak, c2, s2) = (weak.clone(), c.clone(), s.clone());
         c.jobs.run(&c.store, checks_with_context, move |result| {
             let Some(app) = weak.upgrade() else { return };
@@ -105,12 +139,12 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             a.set_busy(false);
             match result {
                 Ok(items) => {
-                    a.set_status(format!("{} flags", items.len()).into());
+                    a.set_status(tr!("{} flags", items.len()).into());
                     a.set_status_is_error(false);
                     s2.borrow_mut().items = items;
                 }
                 Err(e) => {
-                    a.set_status(format!("Checks failed: {e}").into());
+                    a.set_status(tr!("Checks failed: {}", e).into());
                     a.set_status_is_error(true);
                 }
             }
@@ -143,7 +177,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         ][d.clamp(0, 2) as usize];
         let comment = a.get_comment().trim().to_string();
         if decision != ReviewDecision::Approved && comment.is_empty() {
-            a.set_e_comment("Say what needs checking: the officer reads this".into());
+            a.set_e_comment(tr!("Say what needs checking: the officer reads this").into());
             return;
         }
         let row = a.get_selected();
@@ -171,11 +205,11 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             Ok(()) => {
                 a.set_e_comment("".into());
                 a.set_comment("".into());
-                a.set_status(format!("Recorded: {}", decision.as_str()).into());
+                a.set_status(tr!("Recorded: {}", decision_word(decision)).into());
                 a.set_status_is_error(false);
             }
             Err(e) => {
-                a.set_status(format!("Not recorded: {e}").into());
+                a.set_status(tr!("Not recorded: {}", e).into());
                 a.set_status_is_error(true);
             }
         }
@@ -187,7 +221,9 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
     Box::new(move || {
         let Some(app) = weak.upgrade() else { return };
         let a = app.global::<ReviewAdapter>();
-        let regions: Vec<SharedString> = std::iter::once("All regions".to_string())
+        // Shown again each time, so a change of language reaches the choices too.
+        a.set_kinds(kind_choices());
+        let regions: Vec<SharedString> = std::iter::once(tr!("All regions"))
             .chain(super::diggers_adapter::region_codes(&c))
             .map(SharedString::from)
             .collect();
@@ -229,11 +265,15 @@ fn show(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             let it = &st.items[i];
             let (badge, badge_kind) = match st.decisions.get(&it.flag.record_id) {
                 Some(d) => (
-                    d.as_str().to_string(),
+                    decision_word(*d),
                     if *d == ReviewDecision::Approved { 1 } else { 2 },
                 ),
                 None => (
-                    it.flag.severity.as_str().to_string(),
+                    match it.flag.severity {
+                        Severity::Info => tr!("info"),
+                        Severity::Warning => tr!("warning"),
+                        Severity::Breach => tr!("breach"),
+                    },
                     match it.flag.severity {
                         Severity::Breach => 3,
                         Severity::Warning => 2,
@@ -250,9 +290,9 @@ fn show(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
         })
         .collect();
     a.set_count_text(if st.items.is_empty() {
-        "Run the checks to fill the queue".into()
+        tr!("Run the checks to fill the queue").into()
     } else {
-        format!("{} of {} flags", st.shown.len(), st.items.len()).into()
+        tr!("{} of {} flags", st.shown.len(), st.items.len()).into()
     });
     a.set_rows(ModelRc::new(VecModel::from(rows)));
 }
@@ -291,7 +331,7 @@ fn open(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, row: i32) {
         .reviews_of(item.flag.record_id)
         .unwrap_or_default();
     a.set_decisions_text(if history.is_empty() {
-        "No decision yet".into()
+        tr!("No decision yet").into()
     } else {
         history
             .iter()
