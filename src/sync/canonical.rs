@@ -63,18 +63,12 @@
 //!     server refused the run's signed last change by its record rules (kept, never pulled),
 //!     or when the device's idea of a record's region differs from the server's.
 
-pub use super::form::Form;
+pub use super::form::{Form, GENESIS, Link};
 use super::wire::{Change, Op};
 use crate::domain::{Hlc, RecordKind};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
-
-/// The `prev` of a device's first signed change.
-pub const GENESIS: Link = [0u8; 32];
-
-/// The SHA-256 link of a change.
-pub type Link = [u8; 32];
 
 /// The signed fields of one change, borrowed from wherever the change lives (an outbox row, a
 /// wire change, a server row).

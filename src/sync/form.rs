@@ -7,11 +7,16 @@
 //! last change of a run of consecutive linked changes vouches for every change of the run, and
 //! the others need not carry theirs on the wire.
 
-use super::canonical::Link;
 use crate::domain::{RecordKind, Role};
 use ed25519_dalek::Signature;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
+
+/// The SHA-256 link of a change (what the next change of its device carries as `prev`).
+pub type Link = [u8; 32];
+
+/// The `prev` of a device's first signed change.
+pub const GENESIS: Link = [0u8; 32];
 
 /// A change's canonical form. On the wire `"form": 2`; absent is form 1 (what devices and
 /// servers wrote before form 2, still read and verified).

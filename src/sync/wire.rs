@@ -2,13 +2,13 @@
 //! Requests reject unknown fields, so a typo or a newer client's field is an error with a
 //! reason instead of being silently dropped.
 
+use super::form::Form;
 use crate::domain::{Hlc, Officer, RecordKind};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// The API's path prefix.
 pub const API_PREFIX: &str = "/api/v1";
-pub use super::canonical;
 pub use super::limits::{MAX_PULL_PAGE, MAX_PUSH_CHANGES};
 
 /// What a change does to its record. Field names are protocol; do not rename.
@@ -61,12 +61,12 @@ pub struct Change {
     pub op: Op,
     /// The record itself, as the domain type serialises it.
     pub payload: serde_json::Value,
-    /// The canonical form the change is signed in (`2`; absent: 1), see [`canonical`].
-    #[serde(default, skip_serializing_if = "canonical::Form::is_v1")]
-    pub form: canonical::Form,
+    /// The canonical form the change is signed in (`2`; absent: 1), see [`super::canonical`].
+    #[serde(default, skip_serializing_if = "Form::is_v1")]
+    pub form: Form,
     /// Position in the origin device's chain of signed changes (1 for its first). The chain
     /// fields are absent on an unsigned change, which the server takes only from a device
-    /// that has registered no key; [`canonical`] says when a signed change may leave them out.
+    /// that has registered no key; [`super::canonical`] says when a signed change may leave them out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain_seq: Option<u64>,
     /// The link of the device's previous signed change (unpadded base64url of 32 bytes).

@@ -10,7 +10,8 @@
 mod common;
 
 use alluvium::domain::*;
-use alluvium::sync::wire::{Change, Op, canonical};
+use alluvium::sync::canonical;
+use alluvium::sync::wire::{Change, Op};
 use alluvium_sync::db::{ServerStore, Session, SqliteStore};
 use common::*;
 use serde::Deserialize;
