@@ -12,6 +12,7 @@ pub mod domain;
 pub mod gps;
 pub mod i18n;
 pub mod interchange;
+pub mod photo;
 pub mod report;
 pub mod store;
 pub mod sync;

@@ -6,6 +6,7 @@ mod analytics;
 mod audit;
 mod licence;
 mod licence_card;
+mod photo;
 mod review;
 mod sync;
 
@@ -135,8 +136,18 @@ pub enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Push local changes and pull the changes of the officer's regions.
-    Sync,
+    /// Push local changes and pull the changes of the officer's regions, then send and fetch
+    /// photos.
+    Sync {
+        /// Most bytes of photos to fetch in this sync (the rest waits for the next).
+        #[arg(long, value_name = "BYTES")]
+        photo_budget: Option<u64>,
+    },
+    /// Photos of diggers, licences, sites, production entries and sales.
+    Photo {
+        #[command(subcommand)]
+        what: photo::PhotoCommand,
+    },
     /// Dated licence events (renew, suspend, reinstate, revoke), history, supporters and cards.
     Licence {
         #[command(subcommand)]
@@ -315,7 +326,8 @@ fn run_from(cli: Cli, started: std::time::Instant) -> Result<()> {
             user,
             password_stdin,
         }) => sync::login(&db, &user, password_stdin),
-        Some(Command::Sync) => sync::sync(&db),
+        Some(Command::Sync { photo_budget }) => sync::sync(&db, photo_budget),
+        Some(Command::Photo { what }) => photo::run(&db, what),
         Some(Command::Licence { what }) => licence::licence(&mut open(&db)?, what),
         Some(Command::Audit { what }) => audit::audit(&open(&db)?, what),
         Some(Command::Review { what }) => review::review(&mut open(&db)?, what),

@@ -69,14 +69,28 @@ pub fn login(db: &Path, user: &str, password_stdin: bool) -> Result<()> {
     Ok(())
 }
 
-/// Pushes and pulls; prints `pushed=N pulled=N rejected=N`.
-pub fn sync(db: &Path) -> Result<()> {
+/// Pushes and pulls; prints `pushed=N pulled=N rejected=N`, then, when photos moved or wait,
+/// a second line `photos sent=N (B bytes) fetched=N (B bytes) waiting=N`.
+pub fn sync(db: &Path, photo_budget: Option<u64>) -> Result<()> {
     let mut store = Store::open(db)?;
-    let client = crate::sync::SyncClient::from_store(&store)?;
+    let mut client = crate::sync::SyncClient::from_store(&store)?;
+    if let Some(b) = photo_budget {
+        client = client.with_photo_budget(b);
+    }
     let r = client.sync(&mut store)?;
     println!(
         "pushed={} pulled={} rejected={}",
         r.pushed, r.pulled, r.rejected
     );
+    if r.pictures_sent + r.pictures_fetched + r.pictures_waiting > 0 || r.picture_bytes_sent > 0 {
+        println!(
+            "photos sent={} ({} bytes) fetched={} ({} bytes) waiting={}",
+            r.pictures_sent,
+            r.picture_bytes_sent,
+            r.pictures_fetched,
+            r.picture_bytes_fetched,
+            r.pictures_waiting
+        );
+    }
     Ok(())
 }

@@ -87,6 +87,10 @@ id_type!(
     ReviewId
 );
 id_type!(
+    /// Identifies a photo's place on a record (the picture itself is named by its SHA-256).
+    PhotoId
+);
+id_type!(
     /// Identifies an officer.
     OfficerId
 );

@@ -15,6 +15,7 @@ mod licence_event;
 mod licence_history;
 pub mod merge;
 mod officer;
+mod photo;
 mod production;
 mod record_kind;
 mod region;
@@ -33,8 +34,8 @@ pub use enums::{
 pub use error::{FieldError, Invalid};
 pub use hlc::{Hlc, HlcClock};
 pub use id::{
-    CrewId, DeviceId, DiggerId, LicenceEventId, LicenceId, OfficerId, ProductionId, ReviewId,
-    SaleId, SiteId, StoneId, SupporterId, new_v7_at,
+    CrewId, DeviceId, DiggerId, LicenceEventId, LicenceId, OfficerId, PhotoId, ProductionId,
+    ReviewId, SaleId, SiteId, StoneId, SupporterId, new_v7_at,
 };
 pub use latlon::LatLon;
 pub use licence::{
@@ -43,6 +44,10 @@ pub use licence::{
 pub use licence_event::{LicenceEvent, MAX_EVENT_REASON, MAX_TERM_DAYS};
 pub use licence_history::{HistoryEvent, HistoryLine, LicenceBook, LicenceHistory, implied_events};
 pub use officer::{Crew, MAX_REVIEW_COMMENT, Officer, Review};
+pub use photo::{
+    MAX_PHOTO_BYTES, MAX_PHOTO_CAPTION, MAX_PHOTO_SIDE, MAX_PHOTOS_PER_RECORD, PHOTO_TARGETS,
+    Photo, check_photo_size, is_sha256_hex,
+};
 pub use production::{MAX_LOT_STONES, PositionFix, ProductionEntry, Stone, spread_lot};
 pub use record_kind::{Keeping, Placement, RecordKind};
 pub use region::Region;

@@ -27,6 +27,7 @@ pub enum RecordKind {
     Stone,
     Sale,
     Review,
+    Photo,
 }
 
 /// How a kind's versions are kept.
@@ -45,13 +46,14 @@ pub enum Placement {
     OwnRegion,
     /// The region of the record it hangs off (a site's licence, a stone's entry, …).
     Parent(RecordKind),
-    /// The region of the record a review judges.
-    ReviewTarget,
+    /// The region of the record it is about: the record a review judges, the record a photo
+    /// shows.
+    Target,
 }
 
 impl RecordKind {
     /// Every kind, registries first, in the order a device applies a fresh region.
-    pub const ALL: [RecordKind; 12] = [
+    pub const ALL: [RecordKind; 13] = [
         RecordKind::Region,
         RecordKind::Officer,
         RecordKind::Digger,
@@ -64,6 +66,7 @@ impl RecordKind {
         RecordKind::Stone,
         RecordKind::Sale,
         RecordKind::Review,
+        RecordKind::Photo,
     ];
 
     /// The name on the wire, in the change log and in review targets.
@@ -81,6 +84,7 @@ impl RecordKind {
             RecordKind::Stone => "stone",
             RecordKind::Sale => "sale",
             RecordKind::Review => "review",
+            RecordKind::Photo => "photo",
         }
     }
 
@@ -99,6 +103,7 @@ impl RecordKind {
             RecordKind::Stone => "stones",
             RecordKind::Sale => "sales",
             RecordKind::Review => "reviews",
+            RecordKind::Photo => "photos",
         }
     }
 
@@ -116,7 +121,8 @@ impl RecordKind {
             | RecordKind::Production
             | RecordKind::Stone
             | RecordKind::Sale
-            | RecordKind::Review => "id",
+            | RecordKind::Review
+            | RecordKind::Photo => "id",
         }
     }
 
@@ -134,7 +140,8 @@ impl RecordKind {
             | RecordKind::Production
             | RecordKind::Stone
             | RecordKind::Sale
-            | RecordKind::Review => Keeping::AppendOnly,
+            | RecordKind::Review
+            | RecordKind::Photo => Keeping::AppendOnly,
         }
     }
 
@@ -156,7 +163,7 @@ impl RecordKind {
             | RecordKind::Sale => Placement::Parent(RecordKind::Licence),
             RecordKind::Production => Placement::Parent(RecordKind::Site),
             RecordKind::Stone => Placement::Parent(RecordKind::Production),
-            RecordKind::Review => Placement::ReviewTarget,
+            RecordKind::Review | RecordKind::Photo => Placement::Target,
         }
     }
 
@@ -172,9 +179,11 @@ impl RecordKind {
             RecordKind::Stone => Some("stones"),
             RecordKind::Sale => Some("sales"),
             RecordKind::Supporter => Some("supporters"),
-            RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => {
-                None
-            }
+            RecordKind::Region
+            | RecordKind::Officer
+            | RecordKind::Crew
+            | RecordKind::Review
+            | RecordKind::Photo => None,
         }
     }
 
@@ -190,7 +199,8 @@ impl RecordKind {
             | RecordKind::Crew
             | RecordKind::Supporter
             | RecordKind::LicenceEvent
-            | RecordKind::Review => false,
+            | RecordKind::Review
+            | RecordKind::Photo => false,
         }
     }
 }

@@ -20,7 +20,11 @@ pub fn file_name(kind: RecordKind) -> &'static str {
 /// kinds the CSV contract does not carry.
 pub fn header(entity: RecordKind) -> &'static [&'static str] {
     match entity {
-        RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => &[],
+        RecordKind::Region
+        | RecordKind::Officer
+        | RecordKind::Crew
+        | RecordKind::Review
+        | RecordKind::Photo => &[],
         // A supporter is a registered digger (`digger_id`) or a named person.
         RecordKind::Supporter => &["id", "licence_id", "digger_id", "full_name", "national_id"],
         RecordKind::LicenceEvent => &[
@@ -305,7 +309,11 @@ impl Record {
             errors: Vec::new(),
         };
         let rec = match entity {
-            RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => {
+            RecordKind::Region
+            | RecordKind::Officer
+            | RecordKind::Crew
+            | RecordKind::Review
+            | RecordKind::Photo => {
                 return Err(format!(
                     "{entity} records are not imported from CSV (the contract carries {})",
                     CSV_KINDS

@@ -8,7 +8,11 @@ use std::io::Write;
 /// Every record of `entity`, as rows.
 pub fn records_of(store: &Store, entity: RecordKind) -> Result<Vec<Record>, StoreError> {
     Ok(match entity {
-        RecordKind::Region | RecordKind::Officer | RecordKind::Crew | RecordKind::Review => {
+        RecordKind::Region
+        | RecordKind::Officer
+        | RecordKind::Crew
+        | RecordKind::Review
+        | RecordKind::Photo => {
             return Err(StoreError::NotFound(format!(
                 "{entity} records are not exported as CSV"
             )));

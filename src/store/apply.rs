@@ -240,6 +240,7 @@ fn write(w: &mut Writer<'_>, c: &RemoteChange) -> Result<(), StoreError> {
         RecordKind::Stone => w.add_stone(&decode(c)?),
         RecordKind::Sale => w.add_sale(&decode(c)?),
         RecordKind::Review => w.add_review(&decode(c)?),
+        RecordKind::Photo => w.add_photo(&decode(c)?),
     }
 }
 
@@ -314,7 +315,8 @@ fn local_payload(w: &Writer<'_>, kind: RecordKind, id: &str) -> Result<String, S
         | RecordKind::Production
         | RecordKind::Stone
         | RecordKind::Sale
-        | RecordKind::Review => None,
+        | RecordKind::Review
+        | RecordKind::Photo => None,
     };
     Ok(json.unwrap_or_else(|| "{}".to_string()))
 }

@@ -67,6 +67,8 @@ fn region_sql(kind: RecordKind) -> &'static str {
         }
         // A review of a review is not a thing; its region is its target's, found by the caller.
         RecordKind::Review => "SELECT NULL FROM reviews WHERE id = ?1",
+        // Likewise a photo: its region is the region of the record it shows.
+        RecordKind::Photo => "SELECT NULL FROM photos WHERE id = ?1",
     }
 }
 
@@ -87,14 +89,15 @@ impl RecordLookup for TxLookup<'_> {
     }
 
     fn region_of(&self, kind: RecordKind, id: &str) -> Result<Option<String>, StoreError> {
-        if kind == RecordKind::Review {
-            let target: Option<(RecordKind, String)> = self.one(
-                "SELECT target_entity, target_id FROM reviews WHERE id = ?1",
-                [id],
-                |r| Ok((parsed(r, 0)?, r.get(1)?)),
-            )?;
+        if matches!(kind, RecordKind::Review | RecordKind::Photo) {
+            let sql = format!(
+                "SELECT target_entity, target_id FROM {} WHERE id = ?1",
+                kind.table()
+            );
+            let target: Option<(RecordKind, String)> =
+                self.one(&sql, [id], |r| Ok((parsed(r, 0)?, r.get(1)?)))?;
             return match target {
-                Some((RecordKind::Review, _)) | None => Ok(None),
+                Some((RecordKind::Review | RecordKind::Photo, _)) | None => Ok(None),
                 Some((k, t)) => self.region_of(k, &t),
             };
         }
@@ -172,6 +175,15 @@ impl RecordLookup for TxLookup<'_> {
             [id.to_string()],
             |r| parsed(r, 0),
         )
+    }
+
+    fn photos_of(&self, target_id: &str) -> Result<usize, StoreError> {
+        let n: Option<i64> = self.one(
+            "SELECT count(*) FROM photos WHERE target_id = ?1",
+            [target_id],
+            |r| r.get(0),
+        )?;
+        Ok(n.unwrap_or(0) as usize)
     }
 }
 

@@ -25,7 +25,7 @@ pub use card_keys::DeviceCardKeys;
 pub use device_keys::ChainProblem;
 pub use error::StoreError;
 pub use outbox::{ChainFields, OutboxRow};
-pub use queries::{DiggerHit, SiteSummary, SupporterView};
+pub use queries::{DiggerHit, SiteSummary, SupporterView, WantedPicture};
 pub use sales_queries::{
     ProductionOffer, PurchaseOffer, SaleFilter, SaleRow, prefill_from_production,
     prefill_from_purchases,
@@ -54,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_stone_lots.sql"),
     include_str!("migrations/0012_seals.sql"),
     include_str!("migrations/0013_canonical_form.sql"),
+    include_str!("migrations/0014_photos.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -40,6 +40,15 @@ pub struct SyncReport {
     /// come (see `sync::form::scope_class` for why a puller normally gets them; a run cut by
     /// a page's end waits for the next page instead).
     pub vouched_by_server: usize,
+    /// Pictures this device took that the server now holds whole, and the bytes sent for them.
+    pub pictures_sent: usize,
+    pub picture_bytes_sent: u64,
+    /// Pictures received whole, and the bytes received.
+    pub pictures_fetched: usize,
+    pub picture_bytes_fetched: u64,
+    /// Pictures left for a later sync (the budget ran out, or the server does not hold them
+    /// yet).
+    pub pictures_waiting: usize,
 }
 
 /// Exponential back-off between attempts after transient failures.
@@ -77,6 +86,8 @@ pub struct SyncClient {
     http: reqwest::blocking::Client,
     base: String,
     backoff: Backoff,
+    /// Most picture bytes one sync fetches.
+    photo_budget: u64,
 }
 
 fn install_crypto() {
@@ -156,6 +167,7 @@ impl SyncClient {
             http,
             base: base_url.trim_end_matches('/').to_string(),
             backoff: Backoff::default(),
+            photo_budget: super::limits::DEFAULT_PHOTO_BUDGET,
         })
     }
 
@@ -174,18 +186,35 @@ impl SyncClient {
         self
     }
 
-    fn url(&self, path: &str) -> String {
+    /// Sets how many picture bytes one sync fetches at most (the rest waits for the next).
+    pub fn with_photo_budget(mut self, bytes: u64) -> SyncClient {
+        self.photo_budget = bytes;
+        self
+    }
+
+    pub(super) fn photo_budget(&self) -> u64 {
+        self.photo_budget
+    }
+
+    pub(super) fn http(&self) -> &reqwest::blocking::Client {
+        &self.http
+    }
+
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}{}{}", self.base, super::wire::API_PREFIX, path)
     }
 
-    fn unreachable(&self, e: &reqwest::Error) -> SyncError {
+    pub(super) fn unreachable(&self, e: &reqwest::Error) -> SyncError {
         SyncError::Unreachable {
             url: self.base.clone(),
             reason: describe(e),
         }
     }
 
-    fn read<R: DeserializeOwned>(&self, resp: reqwest::blocking::Response) -> Result<R, SyncError> {
+    pub(super) fn read<R: DeserializeOwned>(
+        &self,
+        resp: reqwest::blocking::Response,
+    ) -> Result<R, SyncError> {
         let status = resp.status();
         let zstd = resp
             .headers()
@@ -243,7 +272,10 @@ impl SyncClient {
     }
 
     /// Runs `f`, retrying transient failures with back-off.
-    fn retry<R>(&self, mut f: impl FnMut() -> Result<R, SyncError>) -> Result<R, SyncError> {
+    pub(super) fn retry<R>(
+        &self,
+        mut f: impl FnMut() -> Result<R, SyncError>,
+    ) -> Result<R, SyncError> {
         let mut n = 0;
         loop {
             match f() {
@@ -367,8 +399,18 @@ impl SyncClient {
             .and_then(|()| self.push_all(store, &officer, &token, &mut report, &mut p, progress));
         // Keys before changes, so that what other devices signed can be checked on arrival.
         let result = result.and_then(|()| self.fetch_device_keys(store, &token));
+        // Pictures after the records that name them, so the server knows who may send them.
+        let files = crate::photo::PhotoFiles::of(store);
+        let result = result.and_then(|()| match &files {
+            Some(f) => self.send_pictures(store, f, &token, &mut report, &mut p, progress),
+            None => Ok(()),
+        });
         let result =
             result.and_then(|()| self.pull_all(store, &token, &mut report, &mut p, progress));
+        let result = result.and_then(|()| match &files {
+            Some(f) => self.fetch_pictures(store, f, &token, &mut report, &mut p, progress),
+            None => Ok(()),
+        });
         if let Err(SyncError::Server {
             status: 401,
             message,

@@ -39,6 +39,9 @@ pub enum SyncError {
     /// The server's answer could not be understood.
     #[error("the sync server sent an answer this device cannot read: {0}")]
     BadResponse(String),
+    /// The device's photo folder failed.
+    #[error("{0}")]
+    Photo(String),
     /// The device database failed.
     #[error(transparent)]
     Store(#[from] StoreError),

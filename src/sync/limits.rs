@@ -2,7 +2,10 @@
 //! can know it beforehand, by the device too. README's Sync section lists them with the
 //! message an officer sees.
 
-pub use crate::domain::{MAX_AREA_VERTICES, MAX_REVIEW_COMMENT, MAX_SALE_LINKS};
+pub use crate::domain::{
+    MAX_AREA_VERTICES, MAX_PHOTO_BYTES, MAX_PHOTO_CAPTION, MAX_PHOTO_SIDE, MAX_PHOTOS_PER_RECORD,
+    MAX_REVIEW_COMMENT, MAX_SALE_LINKS,
+};
 
 /// Most changes one push may carry (the client sends batches of this size).
 pub const MAX_PUSH_CHANGES: usize = 2_000;
@@ -38,3 +41,13 @@ pub const MAX_LOGIN_NAMES_TRACKED: usize = 10_000;
 pub const MAX_LOGIN_WAIT_SECS: u64 = 10;
 /// Most large request bodies (pushes) decompressed and parsed at once, off the async workers.
 pub const MAX_CONCURRENT_LARGE_BODIES: usize = 4;
+/// Bytes of a picture a device sends in one request: at 64 kbit/s a chunk takes about 8 s, so a
+/// cut connection costs at most that much again.
+pub const PHOTO_CHUNK: usize = 64 * 1024;
+/// Most bytes of a picture the server takes in one request, or sends in one answer.
+pub const MAX_PHOTO_CHUNK: usize = 1024 * 1024;
+/// Bytes of a picture a device asks for in one request.
+pub const PHOTO_DOWNLOAD_CHUNK: usize = 256 * 1024;
+/// Bytes of pictures a sync downloads at most, unless told otherwise (`sync --photo-budget`):
+/// what is left waits for the next sync, so a slow link is not held by pictures.
+pub const DEFAULT_PHOTO_BUDGET: u64 = 20 * 1024 * 1024;

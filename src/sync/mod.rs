@@ -12,6 +12,7 @@ pub mod enrolment_file;
 mod error;
 pub mod form;
 pub mod limits;
+mod photos;
 mod progress;
 pub mod scope;
 pub mod wire;
@@ -24,4 +25,4 @@ pub use enrolment::{
 };
 pub use enrolment_file::{EnrolmentFile, enrol_from_file};
 pub use error::SyncError;
-pub use progress::SyncProgress;
+pub use progress::{PictureProgress, SyncProgress};

@@ -16,11 +16,59 @@ pub struct SyncProgress {
     pub received: usize,
     /// How many the server said wait for this device, once it has answered the first page.
     pub to_receive: Option<u64>,
+    /// Pictures being sent or fetched, after the records.
+    pub pictures: Option<PictureProgress>,
+}
+
+/// How far the pictures of a sync have got.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PictureProgress {
+    /// Fetching (after the pull) rather than sending (after the push).
+    pub receiving: bool,
+    /// Pictures finished of `total`.
+    pub done: usize,
+    pub total: usize,
+    /// Bytes moved of `bytes_total`.
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+impl PictureProgress {
+    /// e.g. "Sending photos: 2 of 10 (4.10 of 20.00 MB)".
+    pub fn words(&self) -> String {
+        let mb = |b: u64| {
+            crate::i18n::numbers::hundredths(
+                crate::i18n::current(),
+                (b * 100 / (1024 * 1024)) as i64,
+            )
+        };
+        let (done, total) = (mb(self.bytes_done), mb(self.bytes_total));
+        if self.receiving {
+            tr!(
+                "Receiving photos: {} of {} ({} of {} MB)",
+                self.done,
+                self.total,
+                done,
+                total
+            )
+        } else {
+            tr!(
+                "Sending photos: {} of {} ({} of {} MB)",
+                self.done,
+                self.total,
+                done,
+                total
+            )
+        }
+    }
 }
 
 impl SyncProgress {
     /// One line for the Sync page, e.g. "Sending changes: 200 of 1150".
     pub fn words(&self) -> String {
+        if let Some(pictures) = &self.pictures {
+            return pictures.words();
+        }
         if !self.receiving {
             return tr!("Sending changes: {} of {}", self.sent, self.to_send);
         }

@@ -12,13 +12,27 @@ pub fn may_push(role: Role, kind: RecordKind) -> bool {
     use RecordKind::*;
     match role {
         Role::Admin => true,
-        Role::FieldOfficer => matches!(kind, Site | Production | Stone | Sale),
+        Role::FieldOfficer => matches!(kind, Site | Production | Stone | Sale | Photo),
         Role::LicensingOfficer => matches!(
             kind,
-            Digger | Licence | LicenceEvent | Supporter | Site | Crew | Sale
+            Digger | Licence | LicenceEvent | Supporter | Site | Crew | Sale | Photo
         ),
         Role::Coordinator => kind == Review,
     }
+}
+
+/// Whether an officer of `role` may put a photo on a record of `target`: one whose records
+/// they may write (a licensing office photographs diggers and licences, a field officer
+/// sites, parcels and sale slips).
+pub fn may_photograph(role: Role, target: RecordKind) -> bool {
+    may_push(role, RecordKind::Photo) && may_push(role, target)
+}
+
+/// Whether an officer of `role` may receive the picture of a photo on a record of `target`:
+/// one whose records they may read. (The photo records themselves reach every officer of the
+/// region, as the registries do, so a device knows which pictures it may ask for.)
+pub fn may_see_photo(role: Role, target: RecordKind) -> bool {
+    may_read(role, target)
 }
 
 /// Whether an officer of `role` receives changes of `kind` (for their own regions): every
@@ -33,11 +47,11 @@ pub fn may_read(role: Role, kind: RecordKind) -> bool {
         Role::Coordinator => kind != Officer,
         Role::FieldOfficer => matches!(
             kind,
-            Region | Digger | Licence | LicenceEvent | Supporter | Site | Crew | Review
+            Region | Digger | Licence | LicenceEvent | Supporter | Site | Crew | Review | Photo
         ),
         Role::LicensingOfficer => matches!(
             kind,
-            Region | Digger | Licence | LicenceEvent | Supporter | Site | Crew
+            Region | Digger | Licence | LicenceEvent | Supporter | Site | Crew | Photo
         ),
     }
 }

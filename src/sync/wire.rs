@@ -128,6 +128,19 @@ pub struct PullRequest {
     pub count: bool,
 }
 
+/// How much of a picture the server holds: the answer to `GET /photos/{sha256}` and to each
+/// `PUT /photos/{sha256}?offset=N` chunk. Field names are protocol; do not rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoStatus {
+    pub sha256: String,
+    /// The picture's size, as its photo records declare it.
+    pub bytes: u64,
+    /// Bytes held so far: an upload goes on from here.
+    pub received: u64,
+    /// Whether the whole picture is held and its hash checked.
+    pub complete: bool,
+}
+
 /// One change as the server numbered it. Field names are protocol; do not rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PulledChange {

@@ -370,6 +370,7 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<std::process::Exit
                         c.diggers, c.licences, c.sites, c.production, c.stones, c.sales, c.reviews
                     );
                 }
+                println!("photos held: {} ({} bytes)", s.photos, s.photo_bytes);
             }
         }
     }

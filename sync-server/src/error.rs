@@ -87,7 +87,9 @@ impl From<crate::db::DbError> for ApiError {
             DbError::Conflict(m) => ApiError::Conflict(m),
             DbError::Invalid(m) => ApiError::Invalid(m),
             DbError::Unauthorized(m) => ApiError::Unauthorized(m),
+            DbError::Forbidden(m) => ApiError::Forbidden(m),
             DbError::Sqlite(e) => ApiError::Internal(e.to_string()),
+            DbError::Storage(m) => ApiError::Internal(m),
             // Only at open, before serving; an internal error if it ever reaches a request.
             e @ (DbError::TooNew { .. } | DbError::Migration(_)) => {
                 ApiError::Internal(e.to_string())

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod db;
 pub mod error;
+pub mod photo_vault;
 
 use alluvium::sync::limits;
 use axum::Router;

@@ -16,8 +16,8 @@ pub use chain::sale;
 
 use super::{
     Crew, Digger, DiggerId, Invalid, Licence, LicenceEvent, LicenceEventKind, LicenceId,
-    LicenceKind, Officer, ProductionEntry, ProductionId, RecordKind, Region, Review, Sale, SaleId,
-    SaleKind, Site, SiteId, Stone, Supporter,
+    LicenceKind, MAX_PHOTOS_PER_RECORD, Officer, Photo, ProductionEntry, ProductionId, RecordKind,
+    Region, Review, Sale, SaleId, SaleKind, Site, SiteId, Stone, Supporter,
 };
 use chrono::NaiveDate;
 
@@ -113,6 +113,8 @@ pub trait RecordLookup {
     fn sale(&self, id: SaleId) -> Result<Option<SaleFacts>, Self::Error>;
     /// The entry that corrects `id`, if one does.
     fn correction_of(&self, id: ProductionId) -> Result<Option<ProductionId>, Self::Error>;
+    /// How many photos show the record with this id.
+    fn photos_of(&self, target_id: &str) -> Result<usize, Self::Error>;
 }
 
 /// Where an accepted record belongs.
@@ -159,6 +161,7 @@ pub enum Record {
     Stone(Stone),
     Sale(Sale),
     Review(Review),
+    Photo(Photo),
 }
 
 impl Record {
@@ -177,6 +180,7 @@ impl Record {
             Record::Stone(_) => RecordKind::Stone,
             Record::Sale(_) => RecordKind::Sale,
             Record::Review(_) => RecordKind::Review,
+            Record::Photo(_) => RecordKind::Photo,
         }
     }
 
@@ -195,6 +199,7 @@ impl Record {
             Record::Stone(s) => s.id.to_string(),
             Record::Sale(s) => s.id.to_string(),
             Record::Review(r) => r.id.to_string(),
+            Record::Photo(p) => p.id.to_string(),
         }
     }
 
@@ -228,6 +233,7 @@ impl Record {
             RecordKind::Stone => Record::Stone(strict(kind, json)?),
             RecordKind::Sale => Record::Sale(strict(kind, json)?),
             RecordKind::Review => Record::Review(strict(kind, json)?),
+            RecordKind::Photo => Record::Photo(strict(kind, json)?),
         })
     }
 }
@@ -251,6 +257,7 @@ pub fn check<L: RecordLookup>(
         Record::Stone(s) => stone(s, lookup),
         Record::Sale(s) => sale(s, today, lookup),
         Record::Review(r) => review(r, lookup),
+        Record::Photo(p) => photo(p, lookup),
     }
 }
 
@@ -489,6 +496,32 @@ pub fn review<L: RecordLookup>(r: &Review, lookup: &L) -> Result<Placed, RuleErr
                 r.target_entity
             ))
         })?;
+    Ok(Placed::under(region, target))
+}
+
+/// A photo shows a record on record here, and takes its region; a record carries at most
+/// [`MAX_PHOTOS_PER_RECORD`] photos.
+pub fn photo<L: RecordLookup>(p: &Photo, lookup: &L) -> Result<Placed, RuleError<L::Error>> {
+    p.validate()?;
+    new_record(lookup, RecordKind::Photo, &p.id.to_string())?;
+    let target = p.target_id.to_string();
+    let region = lookup
+        .region_of(p.target_entity, &target)
+        .map_err(RuleError::Lookup)?
+        .ok_or_else(|| {
+            Refusal::Missing(format!(
+                "the {} {target} the photo shows is not known here",
+                p.target_entity
+            ))
+        })?;
+    let already = lookup.photos_of(&target).map_err(RuleError::Lookup)?;
+    if already >= MAX_PHOTOS_PER_RECORD {
+        return Err(Refusal::Conflict(format!(
+            "{} {target} already has {already} photos; a record carries at most {MAX_PHOTOS_PER_RECORD}",
+            p.target_entity
+        ))
+        .into());
+    }
     Ok(Placed::under(region, target))
 }
 

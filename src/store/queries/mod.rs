@@ -8,11 +8,13 @@
 //! - `production`: production entries and their versions, stones, recent fixes.
 //! - `sales`: sale slips by id and in full.
 //! - `reviews`: the review trail and the open queries it leaves.
+//! - `photos`: the photos of a record and the pictures a sync sends and fetches.
 //!
 //! This module holds the two row-mapping helpers they all read through, and
 //! [`Store::contains`], which asks about any entity.
 
 mod licensing;
+mod photos;
 mod production;
 mod registry;
 mod reviews;
@@ -20,6 +22,7 @@ mod sales;
 mod search;
 
 pub use licensing::SupporterView;
+pub use photos::WantedPicture;
 pub use registry::SiteSummary;
 pub use search::DiggerHit;
 

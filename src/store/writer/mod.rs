@@ -4,6 +4,7 @@
 //! change or the reverse. One file per family: registries, production, sales.
 
 mod licensing;
+mod photos;
 mod production;
 mod registries;
 mod sales;

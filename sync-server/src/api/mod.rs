@@ -10,13 +10,13 @@ use crate::auth::{DeviceAuth, SessionAuth, check_login, shown};
 use crate::error::ApiError;
 use alluvium::sync::canonical::decode_b64;
 use alluvium::sync::codec;
-use alluvium::sync::limits::{MAX_LOGIN_WAIT_SECS, MAX_SMALL_BODY, MAX_USERNAME};
+use alluvium::sync::limits::{MAX_LOGIN_WAIT_SECS, MAX_PHOTO_CHUNK, MAX_SMALL_BODY, MAX_USERNAME};
 use alluvium::sync::wire::{
     DeviceKeyRequest, DeviceKeysResponse, EnrolRequest, EnrolResponse, Health, LoginRequest,
-    LoginResponse, MAX_PUSH_CHANGES, PullRequest, PushRequest, PushResponse,
+    LoginResponse, MAX_PUSH_CHANGES, PhotoStatus, PullRequest, PushRequest, PushResponse,
 };
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -38,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/pull", post(pull))
         .route("/device-key", post(device_key))
         .route("/device-keys", get(device_keys))
+        .route("/photos/{sha256}", get(photo_status).put(put_photo_chunk))
+        .route("/photos/{sha256}/bytes", get(photo_bytes))
 }
 
 /// How large a request body of one kind may be.
@@ -361,4 +363,100 @@ async fn pull(
     let limit = req.limit.unwrap_or(alluvium::sync::wire::MAX_PULL_PAGE);
     let page = run(move || Ok(db.pull(&session, req.cursor, limit, req.count)?)).await?;
     json_response(&headers, &page)
+}
+
+/// Where a photo chunk starts, and (downloads) how much is asked for.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChunkQuery {
+    offset: u64,
+    #[serde(default)]
+    len: Option<usize>,
+}
+
+/// A query string that does not fit is a 400 with the shared body, not axum's plain text.
+fn chunk_query(
+    q: Result<Query<ChunkQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<ChunkQuery, ApiError> {
+    q.map(|Query(q)| q).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the query must be ?offset=N (and, to fetch, &len=N): {}",
+            e.body_text()
+        ))
+    })
+}
+
+async fn photo_status(
+    State(state): State<AppState>,
+    SessionAuth(session): SessionAuth,
+    Path(sha): Path<String>,
+) -> Result<Json<PhotoStatus>, ApiError> {
+    let db = state.db.clone();
+    let status = run(move || Ok(db.photo_status(&session, &sha)?)).await?;
+    Ok(Json(status))
+}
+
+/// `PUT /photos/{sha256}?offset=N`: the body is the picture's bytes from `offset`, at most
+/// [`MAX_PHOTO_CHUNK`] of them.
+async fn put_photo_chunk(
+    State(state): State<AppState>,
+    SessionAuth(session): SessionAuth,
+    Path(sha): Path<String>,
+    query: Result<Query<ChunkQuery>, axum::extract::rejection::QueryRejection>,
+    req: Request,
+) -> Result<Json<PhotoStatus>, ApiError> {
+    let q = chunk_query(query)?;
+    let too_large = || {
+        ApiError::TooLarge(format!(
+            "a photo chunk is at most {MAX_PHOTO_CHUNK} bytes; send the picture in parts"
+        ))
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_PHOTO_CHUNK as u64) {
+        return Err(too_large());
+    }
+    let chunk = http_body_util::Limited::new(req.into_body(), MAX_PHOTO_CHUNK)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                too_large()
+            } else {
+                ApiError::BadRequest(format!("the photo chunk could not be read: {e}"))
+            }
+        })?
+        .to_bytes();
+    if chunk.is_empty() {
+        return Err(ApiError::BadRequest("the photo chunk is empty".into()));
+    }
+    let db = state.db.clone();
+    let user = session.officer.username.clone();
+    let n = chunk.len();
+    let status = run(move || Ok(db.put_photo_chunk(&session, &sha, q.offset, &chunk)?)).await?;
+    tracing::info!(%user, photo = %status.sha256, bytes = n, received = status.received, complete = status.complete, "photo chunk");
+    Ok(Json(status))
+}
+
+/// `GET /photos/{sha256}/bytes?offset=N&len=L`: up to `L` (at most [`MAX_PHOTO_CHUNK`]) bytes
+/// of a whole picture from `offset`, as `application/octet-stream`.
+async fn photo_bytes(
+    State(state): State<AppState>,
+    SessionAuth(session): SessionAuth,
+    Path(sha): Path<String>,
+    query: Result<Query<ChunkQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let q = chunk_query(query)?;
+    let len = q.len.unwrap_or(MAX_PHOTO_CHUNK).clamp(1, MAX_PHOTO_CHUNK);
+    let db = state.db.clone();
+    let bytes = run(move || Ok(db.photo_chunk(&session, &sha, q.offset, len)?)).await?;
+    let mut resp = bytes.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    Ok(resp)
 }

@@ -6,7 +6,7 @@ mod sqlite;
 pub use sqlite::{BackupCopy, DEFAULT_SESSION_TTL_SECS, Migrated, SERVER_ORIGIN, SqliteStore};
 
 use alluvium::domain::{Officer, Role};
-use alluvium::sync::wire::{Change, ChangeResult, DeviceKey, PullResponse};
+use alluvium::sync::wire::{Change, ChangeResult, DeviceKey, PhotoStatus, PullResponse};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -22,6 +22,9 @@ pub enum DbError {
     Invalid(String),
     #[error("{0}")]
     Unauthorized(String),
+    /// Logged in, but the role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error(
         "the database was made by a newer release of alluvium-sync (schema version {found}; \
          this release knows up to {known}): run that release, or restore a backup made by this one"
@@ -31,6 +34,9 @@ pub enum DbError {
     Migration(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The server's own files (the photo folder) failed.
+    #[error("storage error: {0}")]
+    Storage(String),
 }
 
 /// An enrolled device.
@@ -128,6 +134,9 @@ pub struct Counts {
 pub struct Stats {
     #[serde(flatten)]
     pub total: Counts,
+    /// Pictures held whole, and their bytes.
+    pub photos: i64,
+    pub photo_bytes: i64,
     pub regions: BTreeMap<String, Counts>,
 }
 
@@ -184,4 +193,23 @@ pub trait ServerStore: Send + Sync + 'static {
         limit: u32,
         count: bool,
     ) -> Result<PullResponse, DbError>;
+    /// How much of the picture `sha256` the server holds, for a session that may send or
+    /// fetch it (a photo record it may see names it).
+    fn photo_status(&self, s: &Session, sha256: &str) -> Result<PhotoStatus, DbError>;
+    /// Takes a chunk of the picture `sha256` at `offset` (the bytes held so far).
+    fn put_photo_chunk(
+        &self,
+        s: &Session,
+        sha256: &str,
+        offset: u64,
+        chunk: &[u8],
+    ) -> Result<PhotoStatus, DbError>;
+    /// Up to `len` bytes of the whole picture `sha256` from `offset`.
+    fn photo_chunk(
+        &self,
+        s: &Session,
+        sha256: &str,
+        offset: u64,
+        len: usize,
+    ) -> Result<Vec<u8>, DbError>;
 }

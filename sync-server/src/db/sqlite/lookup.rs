@@ -138,4 +138,13 @@ impl RecordLookup for Batch<'_> {
         )?;
         newer.map(|n| parse("production id", &n)).transpose()
     }
+
+    fn photos_of(&self, target_id: &str) -> Result<usize, DbError> {
+        let n: Option<i64> = self.one(
+            "SELECT count(*) FROM records WHERE entity = 'photo' AND parent = ?1",
+            [target_id],
+            |r| r.get(0),
+        )?;
+        Ok(n.unwrap_or(0) as usize)
+    }
 }

@@ -17,6 +17,7 @@ fn list() -> Vec<M<'static>> {
     vec![
         M::up_with_hook("", |tx: &rusqlite::Transaction| schema::adopt(tx)),
         M::up(include_str!("0002_canonical_form.sql")),
+        M::up(include_str!("0003_photos.sql")),
     ]
 }
 

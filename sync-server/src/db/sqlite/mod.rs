@@ -9,6 +9,7 @@ mod backup;
 mod chain;
 mod lookup;
 mod migrations;
+mod photos;
 mod pull;
 mod push;
 mod schema;
@@ -17,8 +18,9 @@ mod stats;
 use super::{
     Account, AuditReport, DbError, Device, DeviceInfo, NewOfficer, ServerStore, Session, Stats,
 };
+use crate::photo_vault::PhotoVault;
 use alluvium::domain::Officer;
-use alluvium::sync::wire::{Change, ChangeResult, DeviceKey, PullResponse};
+use alluvium::sync::wire::{Change, ChangeResult, DeviceKey, PhotoStatus, PullResponse};
 use chrono::Utc;
 use ed25519_dalek::VerifyingKey;
 use rusqlite::Connection;
@@ -42,6 +44,8 @@ fn now() -> i64 {
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     session_ttl_secs: i64,
+    /// The pictures, beside the database file.
+    vault: PhotoVault,
 }
 
 impl SqliteStore {
@@ -65,6 +69,7 @@ impl SqliteStore {
         let store = SqliteStore {
             conn: Mutex::new(conn),
             session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
+            vault: PhotoVault::beside(path),
         };
         Ok((store, migrated))
     }
@@ -109,7 +114,10 @@ impl ServerStore for SqliteStore {
     }
 
     fn stats(&self) -> Result<Stats, DbError> {
-        stats::stats(&self.conn())
+        let conn = self.conn();
+        let mut stats = stats::stats(&conn)?;
+        (stats.photos, stats.photo_bytes) = photos::held(&conn)?;
+        Ok(stats)
     }
 
     fn enrol(
@@ -174,5 +182,41 @@ impl ServerStore for SqliteStore {
         count: bool,
     ) -> Result<PullResponse, DbError> {
         pull::pull(&self.conn(), s, cursor, limit, count)
+    }
+
+    fn photo_status(&self, s: &Session, sha256: &str) -> Result<PhotoStatus, DbError> {
+        let a = photos::access(&self.conn(), s, sha256)?;
+        photos::status(&self.vault, sha256, a.bytes)
+    }
+
+    fn put_photo_chunk(
+        &self,
+        s: &Session,
+        sha256: &str,
+        offset: u64,
+        chunk: &[u8],
+    ) -> Result<PhotoStatus, DbError> {
+        let a = photos::access(&self.conn(), s, sha256)?;
+        // The chunk is written and flushed without the database lock; only a whole picture's
+        // row takes it again.
+        photos::append(
+            |sha, bytes| photos::record_whole(&self.conn(), sha, bytes),
+            &self.vault,
+            sha256,
+            a,
+            offset,
+            chunk,
+        )
+    }
+
+    fn photo_chunk(
+        &self,
+        s: &Session,
+        sha256: &str,
+        offset: u64,
+        len: usize,
+    ) -> Result<Vec<u8>, DbError> {
+        let a = photos::access(&self.conn(), s, sha256)?;
+        photos::read(&self.vault, sha256, a, offset, len)
     }
 }

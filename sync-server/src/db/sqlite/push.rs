@@ -87,6 +87,17 @@ pub(super) fn prepare(s: &Session, c: &Change, now_ms: u64) -> Prepared {
             );
         }
     }
+    if let Record::Photo(p) = &record {
+        if p.added_by != s.officer.id {
+            return Err("a photo is signed by the officer who pushes it".into());
+        }
+        if !scope::may_photograph(role, p.target_entity) {
+            return Err(format!(
+                "a {role} may not put photos on {} records",
+                p.target_entity
+            ));
+        }
+    }
     Ok(record)
 }
 
@@ -139,6 +150,7 @@ fn facts_of(record: &Record) -> Option<String> {
         | Record::Digger(_)
         | Record::Site(_)
         | Record::Crew(_)
+        | Record::Photo(_)
         | Record::Supporter(_)
         | Record::LicenceEvent(_)
         | Record::Production(_)
@@ -337,6 +349,9 @@ fn decide(
                 "{} {} already exists; a correction is a new record",
                 c.entity, c.record_id
             )));
+        }
+        if let Record::Photo(p) = record {
+            super::photos::name(tx, p, &placed.region)?;
         }
         if let Record::Production(p) = record
             && let Some(site) = b.site(p.site_id)?

@@ -22,7 +22,8 @@ fn slot(counts: &mut Counts, kind: RecordKind) -> Option<&mut i64> {
         | RecordKind::Officer
         | RecordKind::Crew
         | RecordKind::Supporter
-        | RecordKind::LicenceEvent => None,
+        | RecordKind::LicenceEvent
+        | RecordKind::Photo => None,
     }
 }
 
