@@ -8,6 +8,7 @@
 //!
 //! - [`cli`]: runs `alluvium` (or `alluvium-sync admin`) on a database file; `ok`, `fails`.
 //! - [`fixtures`]: a digger, a licence, a site inside it, production and stones.
+//! - [`pictures`]: JPEG pictures of a chosen size, with or without EXIF data.
 //! - [`tls`]: a throwaway certificate authority and server certificates it signs.
 //! - [`server`]: the `alluvium-sync` binary on 127.0.0.1 with a temporary database, and
 //!   enrolled devices.
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 
 pub mod cli;
 pub mod fixtures;
+pub mod pictures;
 pub mod server;
 pub mod tls;
 
