@@ -215,3 +215,50 @@ fn what_is_not_a_picture_or_too_large_is_refused_in_one_line_and_nothing_is_writ
     assert_eq!(store.pending_changes().unwrap(), before);
     assert!(files_in(&dir.path().join("alluvium.db.photos")).is_empty());
 }
+
+#[test]
+fn the_licence_card_carries_the_holder_s_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("alluvium.db");
+    let (digger_id, _, _) = office(&db);
+    let card = dir.path().join("card.pdf");
+    ok(
+        &db,
+        &[
+            "licence",
+            "card",
+            "KONO/AM/900",
+            "--out",
+            card.to_str().unwrap(),
+        ],
+    );
+    let without = std::fs::read(&card).unwrap().len();
+    let file = dir.path().join("face.jpg");
+    std::fs::write(&file, gradient_jpeg(300, 400)).unwrap();
+    ok(
+        &db,
+        &[
+            "photo",
+            "add",
+            "--record",
+            &digger_id,
+            "--file",
+            file.to_str().unwrap(),
+        ],
+    );
+    ok(
+        &db,
+        &[
+            "licence",
+            "card",
+            "KONO/AM/900",
+            "--out",
+            card.to_str().unwrap(),
+        ],
+    );
+    // The card's PDF compresses its objects, so the photo shows as the picture's bytes: the
+    // same card with the photo is larger by about the JPEG it embeds.
+    let with = std::fs::read(&card).unwrap().len();
+    eprintln!("card {without} bytes without the photo, {with} with it");
+    assert!(with > without + 2_000, "{without} → {with}");
+}

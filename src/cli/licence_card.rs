@@ -63,6 +63,7 @@ pub fn run(store: &Store, command: CardCommand, today: chrono::NaiveDate) -> Res
 
 fn card(store: &Store, number: &str, out: &Path, language: CardLanguage) -> Result<()> {
     let supporters = crate::report::supporter_names(store, number)?;
+    let photo = crate::photo::holder_picture(store, number)?;
     let card = issue_card(
         store,
         &store.card_keys(),
@@ -70,7 +71,7 @@ fn card(store: &Store, number: &str, out: &Path, language: CardLanguage) -> Resu
         CardOptions {
             language,
             supporters: &supporters,
-            photo: None,
+            photo: photo.as_deref(),
         },
     )?;
     write_file(out, &card.pdf)?;

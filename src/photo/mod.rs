@@ -81,3 +81,29 @@ pub fn add_to_record(
     store.write(|w| w.add_photo(&photo))?;
     Ok(photo)
 }
+
+/// The picture of the newest photo on a record whose picture is on this device, if any.
+pub fn latest_picture(store: &Store, record: uuid::Uuid) -> Result<Option<Vec<u8>>, AddPhotoError> {
+    let Some(files) = PhotoFiles::of(store) else {
+        return Ok(None);
+    };
+    let photos = store.photos_of(record)?;
+    match photos.iter().rev().find(|p| files.has(&p.sha256)) {
+        Some(p) => Ok(Some(files.read(&p.sha256)?)),
+        None => Ok(None),
+    }
+}
+
+/// The picture a licence card carries: the newest photo of the licence's holder.
+pub fn holder_picture(
+    store: &Store,
+    licence_number: &str,
+) -> Result<Option<Vec<u8>>, AddPhotoError> {
+    let holder = store
+        .licence_by_number(licence_number)?
+        .and_then(|l| l.holder_digger_id);
+    match holder {
+        Some(d) => latest_picture(store, d.0),
+        None => Ok(None),
+    }
+}
