@@ -342,10 +342,13 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<std::process::Exit
         AdminCommand::Backup { out } => {
             let copied = store.backup_to(&out)?;
             println!(
-                "backup written to {} ({} changes, {} pages)",
+                "backup written to {} ({} changes, {} pages; {} photos, {} bytes, in {}.photos)",
                 out.display(),
                 copied.changes,
-                copied.pages
+                copied.pages,
+                copied.photos,
+                copied.photo_bytes,
+                out.display()
             );
         }
         AdminCommand::Stats { json } => {

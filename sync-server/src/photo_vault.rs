@@ -158,6 +158,45 @@ impl PhotoVault {
         Ok(Appended::Complete)
     }
 
+    /// Copies every whole picture not yet in `to` there (a backup's photo folder); returns the
+    /// pictures and bytes copied. Partial uploads are left out: the device sends them again.
+    pub fn copy_whole_to(&self, to: &PhotoVault) -> Result<(u64, u64), VaultError> {
+        let (mut n, mut bytes) = (0, 0);
+        let Ok(top) = fs::read_dir(&self.dir) else {
+            return Ok((0, 0));
+        };
+        for prefix in top.flatten() {
+            let name = prefix.file_name().to_string_lossy().into_owned();
+            if name.len() != 2 || !prefix.path().is_dir() {
+                continue;
+            }
+            for entry in fs::read_dir(prefix.path())
+                .map_err(io(&prefix.path()))?
+                .flatten()
+            {
+                let sha = entry.file_name().to_string_lossy().into_owned();
+                if !is_sha256_hex(&sha) || to.has(&sha) {
+                    continue;
+                }
+                let target = to.path(&sha)?;
+                let dir = target.parent().unwrap_or(&to.dir).to_path_buf();
+                fs::create_dir_all(&dir).map_err(io(&dir))?;
+                let tmp = dir.join(format!(".{sha}.tmp"));
+                let copied = fs::copy(entry.path(), &tmp).map_err(io(&tmp))?;
+                File::open(&tmp)
+                    .and_then(|f| f.sync_all())
+                    .map_err(io(&tmp))?;
+                fs::rename(&tmp, &target).map_err(io(&target))?;
+                File::open(&dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(io(&dir))?;
+                n += 1;
+                bytes += copied;
+            }
+        }
+        Ok((n, bytes))
+    }
+
     /// Up to `len` bytes of the whole picture `sha` from `offset`.
     pub fn read(&self, sha: &str, offset: u64, len: usize) -> Result<Vec<u8>, VaultError> {
         let path = self.path(sha)?;

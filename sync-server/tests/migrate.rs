@@ -104,11 +104,11 @@ fn a_database_made_before_versioning_migrates_and_keeps_everything() {
     let out = sync_server(&["migrate", "--db", db.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("schema version 0 brought to 2"),
+        text(&out.stdout).contains("schema version 0 brought to 3"),
         "{}",
         text(&out.stdout)
     );
-    assert_eq!(user_version(&db), 2);
+    assert_eq!(user_version(&db), 3);
     assert_eq!(
         contents(&db),
         before,

@@ -126,6 +126,16 @@ fn a_picture_on_three_records_is_sent_once_and_fetched_byte_identical() {
     let field2 = server.device("SL-KONO", "field_a");
     assert_eq!(field2.store.photos().unwrap().len(), 3);
     assert!(PhotoFiles::of(&field2.store).unwrap().has(&sha));
+
+    // A backup takes the pictures with the database.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("copy.db");
+    let said = server
+        .admin(&["backup", "--out", out.to_str().unwrap()], "")
+        .unwrap();
+    assert!(said.contains("1 photos"), "{said}");
+    let copied = dir.path().join("copy.db.photos").join(&sha[..2]).join(&sha);
+    assert_eq!(std::fs::read(copied).unwrap(), picture);
 }
 
 /// A loopback proxy that cuts a share of connections at a random byte (either way) and can

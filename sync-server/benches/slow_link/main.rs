@@ -32,6 +32,9 @@
 //! it pushes the week and pulls the reviews and registry changes. After each run the server's
 //! database is checked: every record of the week once, and nothing else.
 //!
+//! Photos (`ALLUVIUM_SLOW_LINK_PHOTOS=N`, default 0): after the weeks, the field device puts N
+//! pictures of about 2 MB on last week's entries and syncs them over the same link, timed.
+//!
 //! Run: `cargo bench -p alluvium-sync --bench slow_link`
 //!
 //! Layout: `net.rs` builds and shapes the link, `endpoints.rs` runs the server and the
@@ -41,6 +44,7 @@
 mod common;
 mod endpoints;
 mod net;
+mod photos;
 mod workload;
 
 use alluvium::domain::ProductionEntry;
@@ -323,6 +327,10 @@ fn main() {
             down.packets.load(std::sync::atomic::Ordering::SeqCst)
                 + down.dropped.load(std::sync::atomic::Ordering::SeqCst),
         );
+    }
+    let n = photos::wanted();
+    if n > 0 {
+        photos::run(&link, &server, &field, &previous, n);
     }
     drop(server);
     drop(link);

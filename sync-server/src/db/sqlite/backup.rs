@@ -17,6 +17,9 @@ pub struct BackupCopy {
     pub changes: i64,
     /// Database pages copied.
     pub pages: i64,
+    /// Pictures copied to the photo folder beside the copy, and their bytes.
+    pub photos: u64,
+    pub photo_bytes: u64,
 }
 
 /// How often a step that found the database locked by a writer is tried again.
@@ -88,7 +91,12 @@ fn copy(conn: &Connection, to: &PathBuf) -> Result<BackupCopy, DbError> {
     std::fs::File::open(to)
         .and_then(|f| f.sync_all())
         .map_err(io(to))?;
-    Ok(BackupCopy { changes, pages })
+    Ok(BackupCopy {
+        changes,
+        pages,
+        photos: 0,
+        photo_bytes: 0,
+    })
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> DbError + '_ {

@@ -80,9 +80,17 @@ impl SqliteStore {
         self
     }
 
-    /// Writes a consistent copy of the database to the new file `out`.
+    /// Writes a consistent copy of the database to the new file `out`, and its pictures to
+    /// the photo folder beside it.
     pub fn backup_to(&self, out: &Path) -> Result<BackupCopy, DbError> {
-        backup::backup_to(&self.conn(), out)
+        let mut copy = backup::backup_to(&self.conn(), out)?;
+        // The pictures after the database: every picture the copy records as held is in the
+        // vault by then (pictures are never removed).
+        (copy.photos, copy.photo_bytes) = self
+            .vault
+            .copy_whole_to(&PhotoVault::beside(out))
+            .map_err(|e| DbError::Storage(e.to_string()))?;
+        Ok(copy)
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
