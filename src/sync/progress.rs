@@ -91,6 +91,15 @@ impl SyncProgress {
 impl SyncProgress {
     /// The share done, from 0 to 1, once both totals are known.
     pub fn fraction(&self) -> Option<f32> {
+        if let Some(pictures) = &self.pictures {
+            // Pictures are most of the bytes when there are any: their share is the bar.
+            return Some(if pictures.bytes_total == 0 {
+                1.0
+            } else {
+                (pictures.bytes_done.min(pictures.bytes_total) as f64 / pictures.bytes_total as f64)
+                    as f32
+            });
+        }
         let total = self.to_send as u64 + self.to_receive?;
         if total == 0 {
             return Some(1.0);
@@ -127,5 +136,14 @@ mod tests {
         assert_eq!(p.fraction(), Some(2150.0 / 4150.0));
         p.to_receive = None;
         assert_eq!(p.fraction(), None);
+        p.pictures = Some(PictureProgress {
+            receiving: false,
+            done: 2,
+            total: 10,
+            bytes_done: 4 * 1024 * 1024 + 100,
+            bytes_total: 20 * 1024 * 1024,
+        });
+        assert_eq!(p.words(), "Sending photos: 2 of 10 (4.00 of 20.00 MB)");
+        assert!((p.fraction().unwrap() - 0.2).abs() < 1e-4);
     }
 }
