@@ -208,6 +208,25 @@ fn world() -> World {
     }
 }
 
+/// A photo of `bytes` bytes on a record.
+fn photo(by: OfficerId, target_entity: RecordKind, target_id: uuid::Uuid, bytes: u64) -> Photo {
+    Photo {
+        id: PhotoId::new(),
+        target_entity,
+        target_id,
+        sha256: "c0".repeat(32),
+        bytes,
+        width: 800,
+        height: 600,
+        caption: String::new(),
+        taken_at: None,
+        lat: None,
+        lon: None,
+        added_by: by,
+        at: chrono::Utc::now(),
+    }
+}
+
 /// Writes one record on the device; the error's text, if refused.
 fn on_device(store: &mut Store, record: &Record) -> Result<(), String> {
     store
@@ -226,6 +245,7 @@ fn on_device(store: &mut Store, record: &Record) -> Result<(), String> {
                 Record::Stone(s) => w.add_stone(s),
                 Record::Sale(s) => w.add_sale(s),
                 Record::Review(r) => w.add_review(r),
+                Record::Photo(p) => w.add_photo(p),
             }
         })
         .map_err(|e| e.to_string())
@@ -280,6 +300,7 @@ fn change_of(s: &Session, record: &Record) -> Change {
             Record::Stone(x) => serde_json::to_value(x),
             Record::Sale(x) => serde_json::to_value(x),
             Record::Review(r) => serde_json::to_value(r),
+            Record::Photo(p) => serde_json::to_value(p),
         }
         .unwrap(),
         form: Default::default(),
@@ -531,6 +552,36 @@ fn device_and_server_refuse_the_same_records_with_the_same_reason() {
                 national_id: "SL-88120".into(),
             }),
             "supporters are named on artisanal mining licences",
+        ),
+        (
+            "a photo of a record that is not on record",
+            Record::Photo(photo(
+                admin.officer.id,
+                RecordKind::Production,
+                uuid::Uuid::now_v7(),
+                1_000,
+            )),
+            "the photo shows is not known here",
+        ),
+        (
+            "a photo larger than the limit",
+            Record::Photo(photo(
+                admin.officer.id,
+                RecordKind::Production,
+                w.kono_entry.id.0,
+                6 * 1024 * 1024,
+            )),
+            "the photo is 6.0 MB; a photo may be at most 5 MB",
+        ),
+        (
+            "a photo on a stone",
+            Record::Photo(photo(
+                admin.officer.id,
+                RecordKind::Stone,
+                uuid::Uuid::now_v7(),
+                1_000,
+            )),
+            "a stone does not take photos",
         ),
     ];
     for (what, record, reason) in cases {
