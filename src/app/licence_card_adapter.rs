@@ -136,11 +136,11 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) {
         .map_err(|e| e.to_string())
         .and_then(|card| {
             std::fs::create_dir_all(&dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                .map_err(|e| tr!("cannot create {}: {}", dir.display(), e))?;
             let tmp = path.with_extension("partial");
             std::fs::write(&tmp, &card.pdf)
                 .and_then(|()| std::fs::rename(&tmp, &path))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+                .map_err(|e| tr!("cannot write {}: {}", path.display(), e))
         });
         match result {
             Ok(()) => {
