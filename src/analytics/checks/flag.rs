@@ -280,3 +280,76 @@ impl Flag {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn a_note_reads_in_english_as_the_check_wrote_it_and_in_french_from_the_catalogue() {
+        let day = NaiveDate::from_ymd_opt(2026, 10, 16).unwrap();
+        let n = crate::note!(
+            "production on {} under licence {} expired on {}",
+            day,
+            "K/AM/1",
+            day
+        );
+        assert_eq!(
+            n.english(),
+            format!("production on {day} under licence K/AM/1 expired on {day}")
+        );
+        assert_eq!(
+            n.text(Lang::Fr),
+            "production du 16/10/2026 sous l'autorisation K/AM/1 expirée le 16/10/2026"
+        );
+        let n = crate::note!(
+            "fix {}, {} is {} m outside licence {} (accuracy {} m)",
+            Arg::Dec(8.5, 6),
+            Arg::Dec(-10.25, 6),
+            Arg::Dec(41.6, 0),
+            "K/AM/1",
+            Arg::Dec(5.0, 0)
+        );
+        assert_eq!(
+            n.english(),
+            format!(
+                "fix {:.6}, {:.6} is {:.0} m outside licence {} (accuracy {:.0} m)",
+                8.5, -10.25, 41.6, "K/AM/1", 5.0
+            )
+        );
+        assert!(
+            n.text(Lang::Fr)
+                .starts_with("la position 8,500000, -10,250000 est à 42 m")
+        );
+        let n = crate::note!(
+            "large stone of {} ct (10.8 ct or more, a \"special\" in the trade)",
+            Centicarats(123_477)
+        );
+        assert_eq!(
+            n.english(),
+            "large stone of 1234.77 ct (10.8 ct or more, a \"special\" in the trade)"
+        );
+        assert!(
+            n.text(Lang::Fr).contains("1\u{a0}234,77 ct"),
+            "{}",
+            n.text(Lang::Fr)
+        );
+        // A word of the catalogue is translated; a flag read from JSON has no note and shows the
+        // evidence's message.
+        let n = crate::note!(
+            "buyer licence {} is {} on {}",
+            "K/DL/2",
+            Arg::Word("suspended"),
+            day
+        );
+        assert!(n.text(Lang::Fr).contains("est suspendue le 16/10/2026"));
+        let flag = Flag::new(
+            FlagKind::NoLicence,
+            uuid::Uuid::nil(),
+            Severity::Breach,
+            serde_json::json!({"message": "as the server wrote it"}),
+        );
+        assert_eq!(flag.message_in(Lang::Fr), "as the server wrote it");
+    }
+}
