@@ -1,7 +1,7 @@
 //! The French catalogue is complete: every string the `.slint` files mark with `@tr("…")` and
-//! every literal the Rust side looks up (`tr!`, `i18n::tr`, the documents' `t`) has a French
-//! translation, and each translation
-//! keeps the placeholders (`{}`, `{name}`) of its English text.
+//! every literal the Rust side looks up (`tr!`, `i18n::tr`, the documents' `t`, the checks'
+//! `note!`) has a French translation, and each translation keeps the placeholders (`{}`,
+//! `{name}`) of its English text.
 
 use alluvium::i18n::{self, Lang};
 use std::path::{Path, PathBuf};
@@ -81,7 +81,8 @@ fn every_marked_string_has_a_french_translation_with_its_placeholders() {
     let slint = keys("ui", "slint", "@tr(");
     // `tr!` and `i18n::tr` in the app; `t(…)` is how the printed documents (slip, card) look up
     // their labels in the document's language.
-    let rust: Vec<(String, String)> = ["tr!(", "i18n::tr(", "t(", "t(lang, "]
+    // `note!` builds the anomaly checks' messages, shown on the Review page in the language.
+    let rust: Vec<(String, String)> = ["tr!(", "i18n::tr(", "t(", "t(lang, ", "note!("]
         .iter()
         .flat_map(|opener| keys("src", "rs", opener))
         .collect();

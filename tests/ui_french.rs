@@ -115,6 +115,100 @@ fn tap_first(app: &App, label: &str, role: AccessibleRole) {
     }
 }
 
+/// A date as French writes it: `27/11/2026`.
+fn is_french_date(text: &str) -> bool {
+    NaiveDate::parse_from_str(text, "%d/%m/%Y").is_ok()
+}
+
+/// What the pages build in Rust — statuses, list lines, messages beside fields, the checks'
+/// messages, the dates in the forms — is in French too.
+fn rust_side_in_french(app: &App) {
+    use alluvium::app::{LicencesAdapter, ProductionAdapter, ReviewAdapter, SitesAdapter};
+    use slint::Model;
+
+    // Licences: the history's event words, its fee line and the form's dates.
+    app.show_page(1);
+    let number = app.with_store(|s| s.search_licences("", 1).unwrap()[0].number.clone());
+    tap_first(app, &number, AccessibleRole::ListItem);
+    let l = app.window().global::<LicencesAdapter>();
+    let history = l.get_history();
+    let kinds: Vec<String> = history.iter().map(|r| r.kind.to_string()).collect();
+    assert!(kinds.iter().any(|k| k == "délivrée"), "{kinds:?}");
+    assert!(history.iter().all(|r| is_french_date(&r.day)), "{kinds:?}");
+    let fees = l.get_fees_text();
+    assert!(
+        fees.starts_with("Aucune redevance") || fees.contains("redevance"),
+        "{fees}"
+    );
+    assert!(is_french_date(&l.get_issued_on()), "{}", l.get_issued_on());
+    assert!(
+        is_french_date(&l.get_expires_on()),
+        "{}",
+        l.get_expires_on()
+    );
+
+    // Sites: the position in French figures, the saved status, and a latitude that could be
+    // read two ways refused beside its field rather than guessed.
+    app.show_page(2);
+    let site = app.with_store(|s| s.site_summaries().unwrap()[0].site.name.clone());
+    tap_first(app, &site, AccessibleRole::ListItem);
+    let s = app.window().global::<SitesAdapter>();
+    assert!(
+        s.get_lat().contains(',') && !s.get_lat().contains('.'),
+        "{}",
+        s.get_lat()
+    );
+    assert!(is_french_date(&s.get_opened_on()), "{}", s.get_opened_on());
+    s.invoke_save();
+    assert!(s.get_status().contains("enregistré"), "{}", s.get_status());
+    s.set_lat("8.500".into());
+    s.invoke_save();
+    assert!(
+        s.get_e_lat().contains("de deux façons"),
+        "{}",
+        s.get_e_lat()
+    );
+    assert!(
+        s.get_status().starts_with("Non enregistré"),
+        "{}",
+        s.get_status()
+    );
+    s.invoke_cancel();
+
+    // Production: the day is filled in as the French label asks (JJ/MM/AAAA).
+    app.show_page(3);
+    let p = app.window().global::<ProductionAdapter>();
+    assert_eq!(p.get_day(), "27/11/2026");
+
+    // Review: a check's message in French, its evidence as the checks write it.
+    app.show_page(5);
+    let r = app.window().global::<ReviewAdapter>();
+    r.invoke_open(0);
+    let detail = r.get_detail_text();
+    let message = detail.lines().next().unwrap_or_default();
+    let dated_in_french = message.split([' ', ',', '(', ')']).any(is_french_date);
+    assert!(
+        dated_in_french && !message.contains(" licence "),
+        "{detail}"
+    );
+
+    // Settings: the lock time's status and its refusal.
+    app.show_page(8);
+    let settings = app.window().global::<SettingsAdapter>();
+    settings.set_lock_minutes("20".into());
+    settings.invoke_save_lock();
+    assert_eq!(
+        settings.get_lock_status(),
+        "L'écran se verrouille après 20 minutes d'inactivité"
+    );
+    settings.set_lock_minutes("0".into());
+    settings.invoke_save_lock();
+    assert_eq!(
+        settings.get_e_lock_minutes(),
+        "Un nombre entier de minutes, de 1 à 240"
+    );
+}
+
 #[test]
 fn every_page_in_french_fits_at_1024x600() {
     slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
@@ -212,6 +306,7 @@ fn every_page_in_french_fits_at_1024x600() {
         }
         shoot(&app, name, word, true);
     }
+    rust_side_in_french(&app);
     // The choice on the Settings page reads French, as the officer left it; choosing English
     // there switches the window at once and is kept on the device.
     let settings = app.window().global::<SettingsAdapter>();

@@ -18,7 +18,7 @@ mod kp;
 mod period;
 mod price;
 
-pub use checks::{CheckConfig, CheckData, Flag, FlagKind, Severity, run_checks};
+pub use checks::{Arg, CheckConfig, CheckData, Flag, FlagKind, Note, Severity, run_checks};
 pub use compare::{
     Calibration, Comparison, DEFAULT_FALSE_ALARM, DEFAULT_SIMULATIONS, MIN_REFERENCE_STONES,
     ParcelStatistics, PreparedReference, compare_calibrated, compare_parcel, parcel_statistics,

@@ -66,7 +66,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         a.set_national_id(d.national_id.clone().into());
         a.set_full_name(d.full_name.clone().into());
         a.set_sex_index(if d.sex == Sex::Female { 0 } else { 1 });
-        a.set_birth_date(d.birth_date.to_string().into());
+        a.set_birth_date(crate::i18n::dates::show(crate::i18n::current(), d.birth_date).into());
         a.set_village(d.village.clone().into());
         a.set_chiefdom(d.chiefdom.clone().into());
         a.set_phone(d.phone.clone().into());

@@ -6,6 +6,7 @@ use super::context::Ctx;
 use super::session_adapter::{plain, to_login};
 use super::{AppWindow, SessionAdapter, shell_adapter};
 use crate::sync::SyncError;
+use crate::tr;
 use slint::ComponentHandle;
 use std::rc::Rc;
 
@@ -18,12 +19,12 @@ pub fn enrol(app: &AppWindow, ctx: &Rc<Ctx>) {
     s.set_enrol_error("".into());
     s.set_e_enrol_file("".into());
     s.set_e_server_url(if url.is_empty() {
-        "Enter the server's address, e.g. https://sync.example.org".into()
+        tr!("Enter the server's address, e.g. https://sync.example.org").into()
     } else {
         "".into()
     });
     s.set_e_code(if code.is_empty() {
-        "Enter the one-time code your office gave you".into()
+        tr!("Enter the one-time code your office gave you").into()
     } else {
         "".into()
     });
@@ -37,7 +38,7 @@ pub fn enrol(app: &AppWindow, ctx: &Rc<Ctx>) {
                 Some(p)
             }
             Err(e) => {
-                s.set_e_ca_path(format!("Cannot read this file: {e}").into());
+                s.set_e_ca_path(tr!("Cannot read this file: {}", e).into());
                 return;
             }
         }
@@ -60,7 +61,9 @@ pub fn enrol_from_file(app: &AppWindow, ctx: &Rc<Ctx>) {
     s.set_e_code("".into());
     s.set_e_ca_path("".into());
     if path.is_empty() {
-        s.set_e_enrol_file("Enter where the enrolment file is, e.g. /media/usb/kono.enrol".into());
+        s.set_e_enrol_file(
+            tr!("Enter where the enrolment file is, e.g. /media/usb/kono.enrol").into(),
+        );
         return;
     }
     // What is wrong with the file itself is said beside the field, before any network.
@@ -87,7 +90,7 @@ fn run(
 ) {
     let s = app.global::<SessionAdapter>();
     s.set_working(true);
-    s.set_working_text(format!("Contacting {url}…").into());
+    s.set_working_text(tr!("Contacting {}…", url).into());
     let (weak, c) = (app.as_weak(), ctx.clone());
     ctx.jobs.run(
         &ctx.store,
@@ -102,14 +105,18 @@ fn run(
                     s.set_enrol_from_settings(false);
                     s.set_path(0);
                     if let Err(e) = c.store.borrow_mut().close_session() {
-                        s.set_e_login(format!("Cannot close the session: {e}").into());
+                        s.set_e_login(tr!("Cannot close the session: {}", e).into());
                     }
                     *c.officer.borrow_mut() = None;
                     shell_adapter::apply_role(&app, &c);
                     to_login(&app, &c, false);
                     s.set_login_note(
-                        format!("Enrolled with {url} (region {region}): log in with your account")
-                            .into(),
+                        tr!(
+                            "Enrolled with {url} (region {region}): log in with your account",
+                            url = url,
+                            region = region
+                        )
+                        .into(),
                     );
                 }
                 Err(e) => s.set_enrol_error(e.into()),

@@ -2,6 +2,7 @@
 
 use crate::domain::{Centicarats, Cents, Invalid};
 use crate::i18n;
+use crate::tr;
 use chrono::NaiveDate;
 use slint::SharedString;
 
@@ -20,26 +21,24 @@ pub fn usd(text: &str) -> Result<Cents, String> {
     i18n::numbers::parse_usd(i18n::current(), text)
 }
 
-/// Parses a decimal number such as a latitude or an accuracy in metres.
+/// Parses a decimal number such as a latitude or an accuracy in metres, typed in the app's
+/// language; one that could be read two ways (`1,250`) is refused, as carats are. `what` is
+/// what the field holds, already in the app's language ("the latitude").
 pub fn number(text: &str, what: &str) -> Result<f64, String> {
-    let t = text.trim().replace(',', ".");
-    if t.is_empty() {
-        return Err(format!("Enter the {what}"));
+    if text.trim().is_empty() {
+        return Err(tr!("Enter {}", what));
     }
-    match t.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(format!("“{}” is not a number", text.trim())),
-    }
+    i18n::numbers::parse_decimal(i18n::current(), text)
 }
 
-/// Parses a whole number of people.
+/// Parses a whole number of people; `what` as for [`number`].
 pub fn count(text: &str, what: &str) -> Result<u32, String> {
     let t = text.trim();
     t.parse::<u32>().map_err(|_| {
         if t.is_empty() {
-            format!("Enter the {what}")
+            tr!("Enter {}", what)
         } else {
-            format!("“{t}” is not a whole number")
+            tr!("“{}” is not a whole number", t)
         }
     })
 }
@@ -75,12 +74,12 @@ mod tests {
     fn dates_and_numbers_explain_what_is_wrong() {
         assert!(date("2026-02-30").unwrap_err().contains("not a date"));
         assert!(date(" ").unwrap_err().contains("Enter a date"));
-        assert_eq!(number("8,64", "latitude").unwrap(), 8.64);
+        assert_eq!(number("8,64", "the latitude").unwrap(), 8.64);
         assert!(
-            number("north", "latitude")
+            number("north", "the latitude")
                 .unwrap_err()
                 .contains("not a number")
         );
-        assert!(count("-3", "workers").is_err());
+        assert!(count("-3", "the number of workers").is_err());
     }
 }

@@ -77,7 +77,7 @@ pub fn discover(at: &Discovery, baud: u32) -> Vec<Found> {
                     };
                     Found {
                         source: format!("nmea:{shown}@{baud}"),
-                        label: format!("{shown} at {baud} baud — {what}"),
+                        label: crate::tr!("{} at {} baud — {}", shown, baud, what),
                     }
                 })
             })
@@ -86,7 +86,7 @@ pub fn discover(at: &Discovery, baud: u32) -> Vec<Found> {
         if let Ok(Ok(report)) = gpsd.join() {
             found.push(Found {
                 source: format!("gpsd:{}", at.gpsd),
-                label: format!("gpsd on {} — {}", at.gpsd, report.words()),
+                label: crate::tr!("gpsd on {} — {}", at.gpsd, report.words()),
             });
         }
         found.extend(serial.into_iter().filter_map(|h| h.join().ok()));

@@ -10,6 +10,8 @@
 use super::context::Ctx;
 use super::{AppWindow, GpsAdapter};
 use crate::gps::{Fix, GateRejection, GpsdClient, PositionSource};
+use crate::i18n::numbers::decimal;
+use crate::tr;
 use slint::{ComponentHandle, Timer, TimerMode};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,17 +50,17 @@ pub fn configured_source(ctx: &Ctx) -> Result<Option<String>, String> {
     match ctx.store.borrow().setting(GPS_SOURCE) {
         Ok(Some(s)) if s != "none" => Ok(Some(s)),
         Ok(_) => Ok(None),
-        Err(e) => Err(format!("cannot read the GPS setting: {e}")),
+        Err(e) => Err(tr!("cannot read the GPS setting: {}", e)),
     }
 }
 
 /// A source in words.
 pub fn source_words(source: &str) -> String {
     if let Some(addr) = source.strip_prefix("gpsd:") {
-        format!("gpsd at {addr}")
+        tr!("gpsd at {}", addr)
     } else if let Some(rest) = source.strip_prefix("nmea:") {
         match split_baud(rest) {
-            (path, Some(baud)) => format!("{path} at {baud} baud"),
+            (path, Some(baud)) => tr!("{} at {} baud", path, baud),
             (path, None) => path.to_string(),
         }
     } else {
@@ -69,14 +71,15 @@ pub fn source_words(source: &str) -> String {
 /// The Settings page's line on the source in use.
 pub fn describe_source(ctx: &Ctx) -> String {
     if let Some((s, var)) = from_env() {
-        return format!(
-            "In use: {} (set by {var}, which wins over this page)",
-            source_words(&s)
+        return tr!(
+            "In use: {} (set by {}, which wins over this page)",
+            source_words(&s),
+            var
         );
     }
     match configured_source(ctx) {
-        Ok(Some(s)) => format!("In use: {}", source_words(&s)),
-        Ok(None) => "No GPS receiver chosen: positions are entered by hand".into(),
+        Ok(Some(s)) => tr!("In use: {}", source_words(&s)),
+        Ok(None) => tr!("No GPS receiver chosen: positions are entered by hand"),
         Err(e) => e,
     }
 }
@@ -97,12 +100,12 @@ pub fn source_by_hand(path: &str, baud: &str) -> Result<String, (bool, String)> 
     if path.is_empty() {
         return Err((
             false,
-            "Enter a device such as /dev/ttyUSB0, or gpsd as host:port".into(),
+            tr!("Enter a device such as /dev/ttyUSB0, or gpsd as host:port"),
         ));
     }
     if path.starts_with('/') {
         if !std::path::Path::new(path).exists() {
-            return Err((false, format!("{path} does not exist on this device")));
+            return Err((false, tr!("{} does not exist on this device", path)));
         }
         if baud.is_empty() {
             return Ok(format!("nmea:{path}"));
@@ -111,7 +114,7 @@ pub fn source_by_hand(path: &str, baud: &str) -> Result<String, (bool, String)> 
             Ok(b) if BAUDS.contains(&b) => Ok(format!("nmea:{path}@{b}")),
             _ => Err((
                 true,
-                format!(
+                tr!(
                     "One of {}",
                     BAUDS
                         .iter()
@@ -126,7 +129,7 @@ pub fn source_by_hand(path: &str, baud: &str) -> Result<String, (bool, String)> 
         Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
             Ok(format!("gpsd:{path}"))
         }
-        _ => Err((false, "A device path (/dev/…) or gpsd as host:port".into())),
+        _ => Err((false, tr!("A device path (/dev/…) or gpsd as host:port"))),
     }
 }
 
@@ -234,16 +237,21 @@ pub fn describe(
     now: chrono::DateTime<chrono::Utc>,
 ) -> (String, i32, bool) {
     match fix {
-        None => ("Waiting for a GPS fix…".into(), 2, false),
+        None => (tr!("Waiting for a GPS fix…"), 2, false),
         Some(f) => {
             let age = (now - f.time).num_seconds().max(0);
             let source = serde_json::to_value(f.source)
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))
                 .unwrap_or_default();
-            let base = format!(
-                "{source} · {:.6}, {:.6} · ±{:.1} m · {age} s ago",
-                f.lat, f.lon, f.accuracy_m
+            let lang = crate::i18n::current();
+            let base = tr!(
+                "{} · {}, {} · ±{} m · {} s ago",
+                source,
+                decimal(lang, f.lat, 6),
+                decimal(lang, f.lon, 6),
+                decimal(lang, f.accuracy_m, 1),
+                age
             );
             match gate_result {
                 Ok(()) => (base, 1, true),
@@ -269,7 +277,7 @@ pub fn start(app: &AppWindow, ctx: Rc<Ctx>) -> Timer {
             a.set_fix_text(
                 match last_error {
                     Some(e) => e,
-                    None => crate::tr!("No GPS receiver set up (choose one in Settings): enter the position by hand"),
+                    None => tr!("No GPS receiver set up (choose one in Settings): enter the position by hand"),
                 }
                 .into(),
             );
@@ -287,7 +295,7 @@ pub fn start(app: &AppWindow, ctx: Rc<Ctx>) -> Timer {
         if fix.is_none()
             && let Some(e) = last_error
         {
-            text = format!("GPS receiver not answering: {e}");
+            text = tr!("GPS receiver not answering: {}", e);
         }
         a.set_fix_text(text.into());
         a.set_fix_kind(kind);

@@ -5,6 +5,7 @@ use super::context::Ctx;
 use super::{AppWindow, LicencesAdapter};
 use crate::domain::{Area, LatLon, LicenceId};
 use crate::gps::geofence;
+use crate::tr;
 use slint::{ComponentHandle, SharedString};
 
 /// Parses corner lines "lat, lon" into an area, or says which line is wrong.
@@ -26,7 +27,7 @@ pub fn parse_corners(text: &str) -> Result<Area, String> {
         match parsed {
             Some((lat, lon)) => corners.push(LatLon { lat, lon }),
             None => {
-                return Err(format!(
+                return Err(tr!(
                     "Line {}: “{}” is not “latitude, longitude”",
                     i + 1,
                     line.trim()
@@ -34,7 +35,7 @@ pub fn parse_corners(text: &str) -> Result<Area, String> {
             }
         }
     }
-    Area::from_corners(&corners).map_err(|e| format!("The area {e}"))
+    Area::from_corners(&corners).map_err(|e| tr!("The area {}", e))
 }
 
 pub fn corners_text(area: &Area) -> String {
@@ -69,12 +70,13 @@ pub fn show_area(app: &AppWindow, ctx: &Ctx, text: &str, except: Option<LicenceI
     }
     match parse_corners(text) {
         Ok(area) => {
-            a.set_area_text(format!("Area: {:.2} ha", area.hectares()).into());
+            let ha = crate::i18n::numbers::decimal(crate::i18n::current(), area.hectares(), 2);
+            a.set_area_text(tr!("Area: {} ha", ha).into());
             let others = overlapping(ctx, &area, except);
             a.set_e_corners(if others.is_empty() {
                 SharedString::new()
             } else {
-                format!("Overlaps licence {}", others.join(", ")).into()
+                tr!("Overlaps licence {}", others.join(", ")).into()
             });
         }
         Err(e) => {

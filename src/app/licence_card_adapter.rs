@@ -6,6 +6,7 @@ use super::context::Ctx;
 use super::{AppWindow, LicenceCardAdapter};
 use crate::report::licence_card::CardLanguage;
 use crate::report::{CardOptions, CardVerdict, issue_card, verify_card};
+use crate::tr;
 use slint::ComponentHandle;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -41,41 +42,63 @@ pub fn card_file_name(number: &str, language: CardLanguage) -> String {
     }
 }
 
+/// A licence's standing today (as `verify_card` spells it) in the app's language.
+fn standing_word(standing: &str) -> String {
+    match standing {
+        "active" => tr!("active"),
+        "expiring" => tr!("expiring"),
+        "expired" => tr!("expired"),
+        "suspended" => tr!("suspended"),
+        "revoked" => tr!("revoked"),
+        "not yet valid" => tr!("not yet valid"),
+        other => other.to_string(),
+    }
+}
+
 /// What the verdict panel shows: a title, a detail line, and its kind (1 valid and in good
 /// standing, 2 valid but not in good standing today, 3 not valid).
 pub fn verdict_text(v: &CardVerdict) -> (String, String, i32) {
-    let detail = format!(
-        "{} · {} ({}) · valid until {} · signed by device {}",
-        v.number,
-        v.holder,
-        if v.holder_id.is_empty() {
+    let lang = crate::i18n::current();
+    let detail = tr!(
+        "{number} · {holder} ({id}) · valid until {until} · signed by device {device}",
+        number = v.number,
+        holder = v.holder,
+        id = if v.holder_id.is_empty() {
             "—"
         } else {
             &v.holder_id
         },
-        v.valid_until,
-        v.signed_by
+        until = crate::i18n::dates::show(lang, v.valid_until),
+        device = v.signed_by
     );
     if let Some(reason) = &v.reason {
-        return (format!("Not valid: {reason}"), detail, 3);
+        return (tr!("Not valid: {}", reason), detail, 3);
     }
     let area = match v.area_matches {
-        Some(false) => " The licensed area has changed since the card was printed.",
-        _ => "",
+        Some(false) => format!(
+            " {}",
+            tr!("The licensed area has changed since the card was printed.")
+        ),
+        _ => String::new(),
     };
     match v.standing_today.as_deref() {
         Some(s @ ("active" | "expiring")) => (
-            format!("Authentic card; the licence is {s} today.{area}"),
+            tr!("Authentic card; the licence is {} today.", standing_word(s)) + &area,
             detail,
             if area.is_empty() { 1 } else { 2 },
         ),
         Some(s) => (
-            format!("Authentic card, but the licence is {s} today.{area}"),
+            tr!(
+                "Authentic card, but the licence is {} today.",
+                standing_word(s)
+            ) + &area,
             detail,
             2,
         ),
         None => (
-            "Authentic card, but the licence is not in this device's registry: its standing today is unknown.".into(),
+            tr!(
+                "Authentic card, but the licence is not in this device's registry: its standing today is unknown."
+            ),
             detail,
             2,
         ),
@@ -113,22 +136,22 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) {
         .map_err(|e| e.to_string())
         .and_then(|card| {
             std::fs::create_dir_all(&dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                .map_err(|e| tr!("cannot create {}: {}", dir.display(), e))?;
             let tmp = path.with_extension("partial");
             std::fs::write(&tmp, &card.pdf)
                 .and_then(|()| std::fs::rename(&tmp, &path))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+                .map_err(|e| tr!("cannot write {}: {}", path.display(), e))
         });
         match result {
             Ok(()) => {
                 a.set_print_is_error(false);
                 a.set_print_status(
-                    format!("Card saved to {}: open it to print.", path.display()).into(),
+                    tr!("Card saved to {}: open it to print.", path.display()).into(),
                 );
             }
             Err(e) => {
                 a.set_print_is_error(true);
-                a.set_print_status(format!("No card printed: {e}").into());
+                a.set_print_status(tr!("No card printed: {}", e).into());
             }
         }
     });
@@ -141,7 +164,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) {
         let (title, detail, kind) =
             match verify_card(&store, &store.card_keys(), &code, c.today.get()) {
                 Ok(v) => verdict_text(&v),
-                Err(e) => (format!("Not a valid card code: {e}"), String::new(), 3),
+                Err(e) => (tr!("Not a valid card code: {}", e), String::new(), 3),
             };
         a.set_verdict_title(title.into());
         a.set_verdict_detail(detail.into());

@@ -10,32 +10,46 @@ use crate::domain::{
     Cents, Licence, LicenceEvent, LicenceEventId, LicenceEventKind, LicenceHistory, Supporter,
     SupporterId,
 };
+use crate::i18n::{self, dates, numbers};
 use crate::store::StoreError;
+use crate::tr;
 use chrono::{Duration, NaiveDate};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 /// How a history event reads in the list: its kind, then its term, fee, receipt and reason.
 pub fn event_line(e: &LicenceEvent, implied: bool) -> HistoryRow {
+    let lang = i18n::current();
     let mut detail = Vec::new();
     if let Some(u) = e.until {
-        detail.push(format!("until {u}"));
+        detail.push(tr!("until {}", dates::show(lang, u)));
     }
     if let Some(f) = e.fee_cents {
-        detail.push(format!("fee {f} USD"));
+        detail.push(tr!("fee {}", numbers::usd(lang, f)));
     }
     if !e.receipt.is_empty() {
-        detail.push(format!("receipt {}", e.receipt));
+        detail.push(tr!("receipt {}", e.receipt));
     }
     if !e.reason.is_empty() {
         detail.push(e.reason.clone());
     }
     if implied {
-        detail.push("(from the licence record)".into());
+        detail.push(tr!("(from the licence record)"));
     }
     HistoryRow {
-        day: e.on.to_string().into(),
-        kind: e.kind.as_str().into(),
+        day: dates::show(lang, e.on).into(),
+        kind: event_word(e.kind).into(),
         detail: detail.join(" · ").into(),
+    }
+}
+
+/// An event's kind in the app's language.
+fn event_word(kind: LicenceEventKind) -> String {
+    match kind {
+        LicenceEventKind::Issued => tr!("issued"),
+        LicenceEventKind::Renewed => tr!("renewed"),
+        LicenceEventKind::Suspended => tr!("suspended"),
+        LicenceEventKind::Reinstated => tr!("reinstated"),
+        LicenceEventKind::Revoked => tr!("revoked"),
     }
 }
 
@@ -43,9 +57,16 @@ pub fn event_line(e: &LicenceEvent, implied: bool) -> HistoryRow {
 pub fn fees_text(h: &LicenceHistory) -> String {
     let (n, total) = h.fees().fold((0, 0i64), |(n, t), (_, c)| (n + 1, t + c.0));
     match n {
-        0 => "No fee recorded".into(),
-        1 => format!("1 fee paid, {} USD", Cents(total)),
-        n => format!("{n} fees paid, {} USD in all", Cents(total)),
+        0 => tr!("No fee recorded"),
+        1 => tr!(
+            "1 fee paid, {}",
+            numbers::usd(i18n::current(), Cents(total))
+        ),
+        n => tr!(
+            "{} fees paid, {} in all",
+            n,
+            numbers::usd(i18n::current(), Cents(total))
+        ),
     }
 }
 
@@ -72,8 +93,9 @@ pub fn show(app: &AppWindow, ctx: &Ctx, l: &Licence) {
     a.set_supporters(ModelRc::new(VecModel::from(supporters)));
     let today = ctx.today.get();
     let next_until = history.latest_until().map_or(today, |u| u.max(today)) + Duration::days(365);
-    a.set_ev_on(today.to_string().into());
-    a.set_ev_until(next_until.to_string().into());
+    let lang = i18n::current();
+    a.set_ev_on(dates::show(lang, today).into());
+    a.set_ev_until(dates::show(lang, next_until).into());
     for set in [
         LicencesAdapter::set_ev_fee,
         LicencesAdapter::set_ev_receipt,
@@ -93,16 +115,16 @@ fn event_from_form(
     l: &Licence,
     kind: LicenceEventKind,
 ) -> Result<LicenceEvent, String> {
-    let on: NaiveDate = forms::date(&a.get_ev_on()).map_err(|e| format!("Effective on: {e}"))?;
+    let on: NaiveDate = forms::date(&a.get_ev_on()).map_err(|e| tr!("Effective on: {}", e))?;
     let grants = matches!(kind, LicenceEventKind::Renewed);
     let until = if grants {
-        Some(forms::date(&a.get_ev_until()).map_err(|e| format!("Renew until: {e}"))?)
+        Some(forms::date(&a.get_ev_until()).map_err(|e| tr!("Renew until: {}", e))?)
     } else {
         None
     };
     let fee_text = a.get_ev_fee();
     let fee_cents = if grants && !fee_text.trim().is_empty() {
-        Some(forms::usd(&fee_text).map_err(|e| format!("Fee: {e}"))?)
+        Some(forms::usd(&fee_text).map_err(|e| tr!("Fee: {}", e))?)
     } else {
         None
     };
@@ -123,14 +145,14 @@ fn event_from_form(
 }
 
 /// The form's name of an event field, for the reasons shown under the fields.
-fn field_label(field: &str) -> &str {
+fn field_label(field: &str) -> String {
     match field {
-        "on" => "Effective on",
-        "until" => "Renew until",
-        "fee_usd" => "Renewal fee",
-        "receipt" => "Renewal receipt",
-        "reason" => "Reason",
-        other => other,
+        "on" => tr!("Effective on"),
+        "until" => tr!("Renew until"),
+        "fee_usd" => tr!("Renewal fee"),
+        "receipt" => tr!("Renewal receipt"),
+        "reason" => tr!("Reason"),
+        other => other.to_string(),
     }
 }
 
@@ -154,7 +176,14 @@ pub fn record_event(app: &AppWindow, ctx: &Ctx, l: &Licence, kind: LicenceEventK
             let why: Vec<String> = inv
                 .0
                 .iter()
-                .map(|e| format!("{} {}", field_label(e.field), e.message))
+                // The rule's words stay as the server says them; only the field's name is translated.
+                .map(|e| {
+                    tr!(
+                        "{field} {message}",
+                        field = field_label(e.field),
+                        message = e.message
+                    )
+                })
                 .collect();
             a.set_e_event(why.join("; ").into());
             false
@@ -190,7 +219,7 @@ pub fn issue_event(l: &Licence, fee_text: &str) -> Result<LicenceEvent, String> 
     let fee_cents = if fee_text.trim().is_empty() {
         None
     } else {
-        Some(forms::usd(fee_text).map_err(|e| format!("Issue fee: {e}"))?)
+        Some(forms::usd(fee_text).map_err(|e| tr!("Issue fee: {}", e))?)
     };
     Ok(LicenceEvent {
         id: LicenceEvent::issue_id(l.id),

@@ -12,7 +12,9 @@ use crate::domain::{
     DiggerId, Licence, LicenceEventKind, LicenceHistory, LicenceId, LicenceKind, LicenceStanding,
     LicenceStatus,
 };
+use crate::i18n::{self, dates};
 use crate::store::StoreError;
+use crate::tr;
 use chrono::{Duration, NaiveDate};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
@@ -26,13 +28,27 @@ struct State {
     holder_options: Vec<(DiggerId, String)>,
 }
 
+/// The status line after an action on licence `number`: `done` is the action's English word.
+fn done_text(done: &str, number: &str) -> String {
+    match done {
+        "Renewed" => tr!("Renewed: licence {}", number),
+        "Suspended" => tr!("Suspended: licence {}", number),
+        "Revoked" => tr!("Revoked: licence {}", number),
+        "Reinstated" => tr!("Reinstated: licence {}", number),
+        "Issued" => tr!("Issued: licence {}", number),
+        _ => tr!("Saved: licence {}", number),
+    }
+}
+
 /// Badge text and colour of a licence's standing today, from its history.
 pub fn standing_badge(h: &LicenceHistory, today: NaiveDate) -> (String, i32) {
     match h.standing_on(today) {
-        LicenceStanding::Active => ("active".into(), 1),
-        LicenceStanding::Expiring(d) => (format!("expires in {d} d"), 2),
-        LicenceStanding::NotYetValid => ("not yet valid".into(), 2),
-        s => (s.label().into(), 3),
+        LicenceStanding::Active => (tr!("active"), 1),
+        LicenceStanding::Expiring(d) => (tr!("expires in {} d", d), 2),
+        LicenceStanding::NotYetValid => (tr!("not yet valid"), 2),
+        LicenceStanding::Expired => (tr!("expired"), 3),
+        LicenceStanding::Suspended => (tr!("suspended"), 3),
+        LicenceStanding::Revoked => (tr!("revoked"), 3),
     }
 }
 
@@ -161,7 +177,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
                 let q = a.get_query();
                 refresh_list(&app, &c, &s, &q);
                 fill_form(&app, &c, &s, &l, false);
-                a.set_status(format!("{done}: licence {}", l.number).into());
+                a.set_status(done_text(done, &l.number).into());
                 a.set_status_is_error(false);
             }
         }
@@ -180,7 +196,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         if history::add_supporter(&app, &c, &l) {
             fill_form(&app, &c, &s, &l, false);
             let a = app.global::<LicencesAdapter>();
-            a.set_status(crate::tr!("Supporter named on licence {}", l.number).into());
+            a.set_status(tr!("Supporter named on licence {}", l.number).into());
             a.set_status_is_error(false);
         }
     });
@@ -212,7 +228,7 @@ fn refresh_list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str)
     let rows = match store.search_licences(query, 300) {
         Ok(r) => r,
         Err(e) => {
-            a.set_count_text(crate::tr!("Search failed: {}", e).into());
+            a.set_count_text(tr!("Search failed: {}", e).into());
             return;
         }
     };
@@ -237,7 +253,7 @@ fn refresh_list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str)
             LicenceRow {
                 id: l.id.to_string().into(),
                 title: l.number.clone().into(),
-                detail: format!("{holder} · until {until}").into(),
+                detail: tr!("{} · until {}", holder, dates::show(i18n::current(), until)).into(),
                 badge: badge.into(),
                 badge_kind,
             }
@@ -245,9 +261,9 @@ fn refresh_list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str)
         .collect();
     a.set_count_text(
         if rows.len() >= 300 {
-            crate::tr!("First 300 licences: refine the search")
+            tr!("First 300 licences: refine the search")
         } else {
-            crate::tr!("{} licences", rows.len())
+            tr!("{} licences", rows.len())
         }
         .into(),
     );
@@ -270,9 +286,9 @@ fn fill_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, l: &Licence, is
     );
     a.set_is_new(is_new);
     a.set_form_title(if is_new {
-        crate::tr!("Issue a licence").into()
+        tr!("Issue a licence").into()
     } else {
-        crate::tr!("Licence {}", l.number).into()
+        tr!("Licence {}", l.number).into()
     });
     let (standing, kind) = if is_new {
         (String::new(), 0)
@@ -305,8 +321,9 @@ fn fill_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, l: &Licence, is
     a.set_holder_name(l.holder_name.clone().into());
     a.set_holder_query("".into());
     a.set_holder_options(ModelRc::default());
-    a.set_issued_on(l.issued_on.to_string().into());
-    a.set_expires_on(l.expires_on.to_string().into());
+    let lang = i18n::current();
+    a.set_issued_on(dates::show(lang, l.issued_on).into());
+    a.set_expires_on(dates::show(lang, l.expires_on).into());
     a.set_fee_receipt(l.fee_receipt.clone().into());
     a.set_issue_fee("".into());
     if is_new {
@@ -353,7 +370,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     let area = if kind == LicenceKind::ArtisanalMining {
         match parse_corners(&a.get_corners()) {
             _ if a.get_corners().trim().is_empty() => {
-                Some(Err(crate::tr!("Enter the corners of the licensed area")))
+                Some(Err(tr!("Enter the corners of the licensed area")))
             }
             parsed => Some(parsed),
         }
@@ -375,14 +392,14 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             a.set_e_corners(if others.is_empty() {
                 "".into()
             } else {
-                crate::tr!("Overlaps licence {}", others.join(", ")).into()
+                tr!("Overlaps licence {}", others.join(", ")).into()
             });
             !blocks
         }
         None => true,
     };
     let (Ok(issued_on), Ok(expires_on), true) = (issued, expires, area_ok) else {
-        a.set_status(crate::tr!("Not saved: correct the fields marked in red").into());
+        a.set_status(tr!("Not saved: correct the fields marked in red").into());
         a.set_status_is_error(true);
         return;
     };
@@ -419,7 +436,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             Ok(e) => Some(e),
             Err(why) => {
                 a.set_e_issue_fee(why.into());
-                a.set_status(crate::tr!("Not saved: correct the fields marked in red").into());
+                a.set_status(tr!("Not saved: correct the fields marked in red").into());
                 a.set_status_is_error(true);
                 return;
             }
@@ -438,12 +455,12 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     });
     match result {
         Ok(()) => {
-            a.set_status(format!("{done}: licence {}", licence.number).into());
+            a.set_status(done_text(done, &licence.number).into());
             a.set_status_is_error(false);
             let q = a.get_query();
             refresh_list(app, ctx, state, &q);
             fill_form(app, ctx, state, &licence, false);
-            a.set_status(format!("{done}: licence {}", licence.number).into());
+            a.set_status(done_text(done, &licence.number).into());
         }
         Err(StoreError::Invalid(inv)) => {
             a.set_e_number(forms::message(&inv, "number"));
@@ -458,16 +475,16 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             if !corners.is_empty() {
                 a.set_e_corners(corners);
             }
-            a.set_status(crate::tr!("Not saved: correct the fields marked in red").into());
+            a.set_status(tr!("Not saved: correct the fields marked in red").into());
             a.set_status_is_error(true);
         }
         Err(StoreError::Conflict(msg)) => {
             a.set_e_number(forms::capitalise(&msg).into());
-            a.set_status(crate::tr!("Not saved: that licence number is already issued").into());
+            a.set_status(tr!("Not saved: that licence number is already issued").into());
             a.set_status_is_error(true);
         }
         Err(e) => {
-            a.set_status(crate::tr!("Not saved: {}", e).into());
+            a.set_status(tr!("Not saved: {}", e).into());
             a.set_status_is_error(true);
         }
     }

@@ -98,7 +98,7 @@ impl App {
         self.ctx.today.set(day);
         self.window
             .global::<ProductionAdapter>()
-            .set_day(day.to_string().into());
+            .set_day(crate::i18n::dates::show(crate::i18n::current(), day).into());
         self.show_page(self.window.global::<AppAdapter>().get_page());
     }
 

@@ -9,7 +9,9 @@ use crate::domain::{
     Centicarats, DiggerId, FixSource, Licence, Litres, PositionFix, ProductionEntry, ProductionId,
     SieveClass, Stone, StoneClass, StoneId,
 };
+use crate::i18n::{self, dates, numbers};
 use crate::store::{SiteSummary, StoreError};
+use crate::tr;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -26,11 +28,21 @@ struct State {
     entries: Vec<ProductionEntry>,
 }
 
-fn class_label(c: StoneClass) -> &'static str {
+fn class_label(c: StoneClass) -> String {
     match c {
-        StoneClass::Gem => "gem",
-        StoneClass::NearGem => "near-gem",
-        StoneClass::Industrial => "industrial",
+        StoneClass::Gem => tr!("gem"),
+        StoneClass::NearGem => tr!("near-gem"),
+        StoneClass::Industrial => tr!("industrial"),
+    }
+}
+
+/// Cubic metres as the language writes them (`4.5`, `4,5`), so a correction's gravel reads
+/// back in the same language.
+fn m3_text(gravel: Litres) -> String {
+    let s = gravel.to_m3_string();
+    match i18n::current() {
+        i18n::Lang::En => s,
+        i18n::Lang::Fr => s.replace('.', ","),
     }
 }
 
@@ -69,6 +81,19 @@ impl Pending {
     }
 }
 
+/// A licence's standing on a day in the app's language.
+fn standing_word(s: crate::domain::LicenceStanding) -> String {
+    use crate::domain::LicenceStanding as S;
+    match s {
+        S::Active => tr!("active"),
+        S::Expiring(_) => tr!("expiring"),
+        S::Expired => tr!("expired"),
+        S::Suspended => tr!("suspended"),
+        S::Revoked => tr!("revoked"),
+        S::NotYetValid => tr!("not yet valid"),
+    }
+}
+
 /// "3 stones" and "1.25 ct" for the running totals (a lot counts all its stones).
 pub fn totals(stones: &[Pending]) -> (String, String) {
     let total = Centicarats(stones.iter().map(|s| s.weight.0).sum());
@@ -76,9 +101,9 @@ pub fn totals(stones: &[Pending]) -> (String, String) {
     let lang = crate::i18n::current();
     (
         if n == 1 {
-            crate::tr!("1 stone")
+            tr!("1 stone")
         } else {
-            crate::tr!("{} stones", crate::i18n::numbers::whole(lang, n as i64))
+            tr!("{} stones", crate::i18n::numbers::whole(lang, n as i64))
         },
         crate::i18n::numbers::carats(lang, total),
     )
@@ -88,7 +113,7 @@ pub fn totals(stones: &[Pending]) -> (String, String) {
 pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
     let state = Rc::new(RefCell::new(State::default()));
     let a = app.global::<ProductionAdapter>();
-    a.set_day(ctx.today.get().to_string().into());
+    a.set_day(dates::show(i18n::current(), ctx.today.get()).into());
     let sieves: Vec<SharedString> = SieveClass::ALL.iter().map(|c| c.as_str().into()).collect();
     a.set_sieve_classes(ModelRc::new(VecModel::from(sieves)));
     show_stones(app, &state.borrow());
@@ -187,7 +212,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
                 show_stones(&app, &s.borrow());
             }
             Err(e) => a.set_e_carats(if text.trim().is_empty() {
-                crate::tr!("Enter the weight in carats, e.g. 0.35").into()
+                tr!("Enter the weight in carats, e.g. 0.35").into()
             } else {
                 e.into()
             }),
@@ -245,10 +270,8 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
                 });
                 show_fix(&app, &s.borrow());
             }
-            Some((Err(why), _)) => a.set_fix_text(crate::tr!("Fix not used: {}", why).into()),
-            None => a.set_fix_text(
-                crate::tr!("No GPS fix: the entry is saved without a position").into(),
-            ),
+            Some((Err(why), _)) => a.set_fix_text(tr!("Fix not used: {}", why).into()),
+            None => a.set_fix_text(tr!("No GPS fix: the entry is saved without a position").into()),
         }
     });
 
@@ -279,8 +302,13 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
     let (weak, c, s) = (app.as_weak(), ctx, state);
     Box::new(move || {
         if let Some(app) = weak.upgrade() {
-            app.global::<ProductionAdapter>()
-                .set_can_edit(c.may_record_production());
+            let a = app.global::<ProductionAdapter>();
+            a.set_can_edit(c.may_record_production());
+            // A day filled in before the language changed is shown again in the new one (the
+            // French reading takes both forms).
+            if let Ok(day) = dates::parse(i18n::Lang::Fr, &a.get_day()) {
+                a.set_day(dates::show(i18n::current(), day).into());
+            }
             show_tasks(&app, &c);
             show_entries(&app, &c, &s);
         }
@@ -293,17 +321,15 @@ fn read_lot(a: &ProductionAdapter) -> Result<Pending, (String, String)> {
     let count_text = a.get_lot_count();
     let carats_text = a.get_lot_carats();
     let count = match count_text.trim() {
-        "" => Err(crate::tr!("Enter how many stones the lot holds, e.g. 25")),
+        "" => Err(tr!("Enter how many stones the lot holds, e.g. 25")),
         t => t
             .parse::<u32>()
             .ok()
             .filter(|&n| n >= 2)
-            .ok_or_else(|| format!("{t:?}: a lot holds 2 or more stones (a whole number)")),
+            .ok_or_else(|| tr!("“{}”: a lot holds 2 or more stones (a whole number)", t)),
     };
     let weight = match carats_text.trim() {
-        "" => Err(crate::tr!(
-            "Enter the lot's total weight in carats, e.g. 1.20"
-        )),
+        "" => Err(tr!("Enter the lot's total weight in carats, e.g. 1.20")),
         t => forms::carats(t),
     };
     let (count, weight) = match (count, weight) {
@@ -369,10 +395,11 @@ fn choose_site(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, site: SiteSum
     a.set_workers(crew.len().to_string().into());
     let warning = match &licence {
         Some(l) if !l.standing_on(day).permits_work() => {
-            format!(
-                "Licence {} is {} on {day}: the entry will be flagged for review",
+            tr!(
+                "Licence {} is {} on {}: the entry will be flagged for review",
                 l.number,
-                l.standing_on(day).label()
+                standing_word(l.standing_on(day)),
+                dates::show(i18n::current(), day)
             )
         }
         _ => String::new(),
@@ -403,9 +430,11 @@ fn show_tasks(app: &AppWindow, ctx: &Ctx) {
                 .flatten()
                 .map(|s| s.name)
                 .unwrap_or_default();
-            format!(
-                "Query on {site}, {}: {} — open the entry and save a correction",
-                entry.day, review.comment
+            tr!(
+                "Query on {}, {}: {} — open the entry and save a correction",
+                site,
+                dates::show(i18n::current(), entry.day),
+                review.comment
             )
             .into()
         })
@@ -433,12 +462,15 @@ fn show_stones(app: &AppWindow, st: &State) {
         .stones
         .iter()
         .map(|p| StoneRow {
-            carats: p.weight.to_string().into(),
+            carats: numbers::hundredths(i18n::current(), p.weight.0).into(),
             class: match p.sieve {
-                Some(sieve) => {
-                    format!("lot of {} ({sieve} ct) · {}", p.count, class_label(p.class))
-                }
-                None => class_label(p.class).to_string(),
+                Some(sieve) => tr!(
+                    "lot of {} ({} ct) · {}",
+                    p.count,
+                    sieve,
+                    class_label(p.class)
+                ),
+                None => class_label(p.class),
             }
             .into(),
             colour: p.colour.clone().into(),
@@ -453,11 +485,17 @@ fn show_stones(app: &AppWindow, st: &State) {
 fn show_fix(app: &AppWindow, st: &State) {
     let a = app.global::<ProductionAdapter>();
     let mut text = match &st.fix {
-        Some(f) => format!(
-            "Position {:.6}, {:.6} ±{:.1} m ({})",
-            f.lat, f.lon, f.accuracy_m, f.source
-        ),
-        None => crate::tr!("No position recorded yet"),
+        Some(f) => {
+            let lang = i18n::current();
+            tr!(
+                "Position {}, {} ±{} m ({})",
+                numbers::decimal(lang, f.lat, 6),
+                numbers::decimal(lang, f.lon, 6),
+                numbers::decimal(lang, f.accuracy_m, 1),
+                f.source
+            )
+        }
+        None => tr!("No position recorded yet"),
     };
     if let (Some(f), Some(l)) = (&st.fix, &st.licence) {
         let outside = super::sites_adapter::outside_warning(l, f.lat, f.lon, f.accuracy_m);
@@ -480,6 +518,7 @@ fn show_entries(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     };
     let store = ctx.store.borrow();
     let entries = store.production_at(site.site.id, day).unwrap_or_default();
+    let lang = i18n::current();
     let rows: Vec<EntryRow> = entries
         .iter()
         .map(|e| {
@@ -489,16 +528,21 @@ fn show_entries(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             let versions = store.production_history(e.id).map(|h| h.len()).unwrap_or(1);
             EntryRow {
                 id: e.id.to_string().into(),
-                title: format!("{count} stones · {total} ct").into(),
-                detail: format!(
+                title: tr!(
+                    "{} stones · {}",
+                    numbers::whole(lang, count as i64),
+                    numbers::carats(lang, total)
+                )
+                .into(),
+                detail: tr!(
                     "{} workers · {} m³ · by {}",
                     e.crew_size,
-                    e.gravel.to_m3_string(),
+                    m3_text(e.gravel),
                     e.officer
                 )
                 .into(),
                 badge: if versions > 1 {
-                    format!("version {versions}").into()
+                    tr!("version {}", versions).into()
                 } else {
                     SharedString::new()
                 },
@@ -508,9 +552,17 @@ fn show_entries(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
         .collect();
     a.set_entries_title(
         if entries.is_empty() {
-            format!("No entries at {} on {day}", site.site.name)
+            tr!(
+                "No entries at {} on {}",
+                site.site.name,
+                dates::show(lang, day)
+            )
         } else {
-            format!("Entries at {} on {day} (tap to correct)", site.site.name)
+            tr!(
+                "Entries at {} on {} (tap to correct)",
+                site.site.name,
+                dates::show(lang, day)
+            )
         }
         .into(),
     );
@@ -530,33 +582,35 @@ fn open_for_correction(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, entry
         .map(|(i, v)| {
             let st = store.stones_of(v.id).unwrap_or_default();
             let total = Centicarats(st.iter().map(|s| s.weight.0).sum());
-            format!(
-                "Version {}: {} workers, {} m³, {} stones, {total} ct{}",
+            let lang = i18n::current();
+            let notes = if v.notes.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", v.notes)
+            };
+            let line = tr!(
+                "Version {}: {} workers, {} m³, {} stones, {}",
                 i + 1,
                 v.crew_size,
-                v.gravel.to_m3_string(),
+                m3_text(v.gravel),
                 st.iter().map(|s| u64::from(s.count)).sum::<u64>(),
-                if v.notes.is_empty() {
-                    String::new()
-                } else {
-                    format!(" — {}", v.notes)
-                }
-            )
-            .into()
+                numbers::carats(lang, total)
+            );
+            SharedString::from(line + &notes)
         })
         .collect();
     drop(store);
     a.set_history(ModelRc::new(VecModel::from(lines)));
     a.set_correcting(
-        format!(
+        tr!(
             "Correcting the entry of {} (version {}); the old version is kept",
-            entry.day,
+            dates::show(i18n::current(), entry.day),
             history.len()
         )
         .into(),
     );
     a.set_workers(entry.crew_size.to_string().into());
-    a.set_gravel(entry.gravel.to_m3_string().into());
+    a.set_gravel(m3_text(entry.gravel).into());
     a.set_notes(entry.notes.clone().into());
     a.set_seal(entry.seal.clone().into());
     {
@@ -615,36 +669,37 @@ fn clear_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
 fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     let a = app.global::<ProductionAdapter>();
     let day = forms::date(&a.get_day());
-    let workers = forms::count(&a.get_workers(), "number of workers");
+    let workers = forms::count(&a.get_workers(), &tr!("the number of workers"));
     let gravel_text = a.get_gravel();
     let gravel = if gravel_text.trim().is_empty() {
-        Err(crate::tr!("Enter the gravel washed, in m³ (0 if none)"))
+        Err(tr!("Enter the gravel washed, in m³ (0 if none)"))
     } else {
-        Litres::from_m3(&gravel_text.replace(',', ".")).map_err(|e| forms::capitalise(&e))
+        numbers::plain(i18n::current(), &gravel_text)
+            .and_then(|t| Litres::from_m3(&t).map_err(|e| forms::capitalise(&e)))
     };
     a.set_e_day(forms::first_error(&day));
     a.set_e_workers(forms::first_error(&workers));
     a.set_e_gravel(forms::first_error(&gravel));
     let site = state.borrow().site.clone();
     a.set_e_site(if site.is_none() {
-        crate::tr!("Choose the site").into()
+        tr!("Choose the site").into()
     } else {
         "".into()
     });
     if !a.get_lot_count().trim().is_empty() || !a.get_lot_carats().trim().is_empty() {
-        a.set_e_lot_carats(crate::tr!("Add this lot or clear its fields before saving").into());
-        a.set_status(crate::tr!("Not saved: a lot is typed but not added").into());
+        a.set_e_lot_carats(tr!("Add this lot or clear its fields before saving").into());
+        a.set_status(tr!("Not saved: a lot is typed but not added").into());
         a.set_status_is_error(true);
         return;
     }
     if !a.get_new_carats().trim().is_empty() {
-        a.set_e_carats(crate::tr!("Add this stone or clear the field before saving").into());
-        a.set_status(crate::tr!("Not saved: a stone weight is typed but not added").into());
+        a.set_e_carats(tr!("Add this stone or clear the field before saving").into());
+        a.set_status(tr!("Not saved: a stone weight is typed but not added").into());
         a.set_status_is_error(true);
         return;
     }
     let (Ok(day), Ok(crew_size), Ok(gravel), Some(site)) = (day, workers, gravel, site) else {
-        a.set_status(crate::tr!("Not saved: correct the fields marked in red").into());
+        a.set_status(tr!("Not saved: correct the fields marked in red").into());
         a.set_status_is_error(true);
         return;
     };
@@ -674,13 +729,20 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
                 let st = state.borrow();
                 totals(&st.stones)
             };
-            let what = if entry.replaces.is_some() {
-                "Correction saved"
+            let day = dates::show(i18n::current(), day);
+            let status = if entry.replaces.is_some() {
+                tr!(
+                    "Correction saved: {} on {}, {}, {}",
+                    site.site.name,
+                    day,
+                    count,
+                    total
+                )
             } else {
-                "Saved"
+                tr!("Saved: {} on {}, {}, {}", site.site.name, day, count, total)
             };
             clear_form(app, ctx, state);
-            a.set_status(format!("{what}: {} on {day}, {count}, {total}", site.site.name).into());
+            a.set_status(status.into());
             a.set_status_is_error(false);
         }
         Err(StoreError::Invalid(inv)) => {
@@ -690,11 +752,11 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             a.set_e_seal(forms::message(&inv, "seal"));
             a.set_e_carats(forms::message(&inv, "carats"));
             a.set_e_lot_count(forms::message(&inv, "count"));
-            a.set_status(crate::tr!("Not saved: {}", inv).into());
+            a.set_status(tr!("Not saved: {}", inv).into());
             a.set_status_is_error(true);
         }
         Err(e) => {
-            a.set_status(crate::tr!("Not saved: {}", e).into());
+            a.set_status(tr!("Not saved: {}", e).into());
             a.set_status_is_error(true);
         }
     }

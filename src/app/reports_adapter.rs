@@ -4,11 +4,22 @@
 use super::context::Ctx;
 use super::{AppWindow, FootprintBar, KpLine, ReportsAdapter};
 use crate::analytics::{Footprint, KpReport, KpRow, Period, PriceModel, kp_statistics};
+use crate::i18n::{self, numbers};
 use crate::store::FactFilter;
+use crate::tr;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
+
+/// A size class as the chart labels it, with the language's decimal mark (`0.05-0.1`,
+/// `0,05-0,1`); the CSV and JSON keep the contract's spelling.
+fn class_label(lang: i18n::Lang, class: crate::analytics::SizeClass) -> String {
+    match lang {
+        i18n::Lang::En => class.label().to_string(),
+        i18n::Lang::Fr => class.label().replace('.', ","),
+    }
+}
 
 /// A line of the table: a region, or its country's row (bold). Whole dollars: the CSV keeps
 /// the cents.
@@ -19,11 +30,11 @@ fn kp_line(r: &KpRow) -> KpLine {
     KpLine {
         region: match &r.region {
             Some(code) => code.clone().into(),
-            None => crate::tr!("{} (country)", r.country).into(),
+            None => tr!("{} (country)", r.country).into(),
         },
         stones: whole(lang, r.stones as i64).into(),
         carats: hundredths(lang, r.centicarats.0).into(),
-        usd: crate::tr!(
+        usd: tr!(
             "{} + {} est.",
             whole(lang, r.value_recorded.0 / 100),
             whole(lang, r.value_estimated.0 / 100)
@@ -54,7 +65,7 @@ fn write_whole(
 ) -> Result<(), String> {
     let tmp = path.with_extension("partial");
     write(&tmp)?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    std::fs::rename(&tmp, path).map_err(|e| tr!("cannot write {}: {}", path.display(), e))
 }
 
 /// Wires the Reports page; returns what refreshes it when it is shown.
@@ -82,7 +93,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
                     .cloned()
             })
             .flatten();
-        a.set_status("Computing…".into());
+        a.set_status(tr!("Computing…").into());
         a.set_status_is_error(false);
         let (weak, l2) = (weak.clone(), l.clone());
         let job_region = region.clone();
@@ -107,6 +118,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             move |result| {
                 let Some(app) = weak.upgrade() else { return };
                 let a = app.global::<ReportsAdapter>();
+                let lang = i18n::current();
                 match result {
                     Ok((report, fp)) => {
                         let lines: Vec<KpLine> = report.csv_rows().map(kp_line).collect();
@@ -124,45 +136,47 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
                                     .classes
                                     .iter()
                                     .map(|c| FootprintBar {
-                                        label: c.class.label().into(),
+                                        label: class_label(lang, c.class).into(),
                                         stones: c.share_stones as f32,
                                         carats: c.share_carats as f32,
                                     })
                                     .collect();
                                 a.set_bars(ModelRc::new(VecModel::from(bars)));
                                 a.set_footprint_title(
-                                    format!("Footprint — {code} — {period}").into(),
+                                    tr!("Footprint — {} — {}", code, period).into(),
                                 );
                                 a.set_footprint_summary(
-                                    format!(
-                                        "{} stones, {} ct · {:.1} stones per carat · {:.3} ct per stone",
-                                        fp.stones,
-                                        fp.centicarats,
-                                        fp.stones_per_carat,
-                                        fp.mean_ct_per_stone,
+                                    tr!(
+                                        "{} stones, {} · {} stones per carat · {} ct per stone",
+                                        numbers::whole(lang, fp.stones as i64),
+                                        numbers::carats(lang, fp.centicarats),
+                                        numbers::decimal(lang, fp.stones_per_carat, 1),
+                                        numbers::decimal(lang, fp.mean_ct_per_stone, 3),
                                     )
                                     .into(),
                                 );
                             }
                             _ => {
                                 a.set_bars(ModelRc::new(VecModel::from(Vec::<FootprintBar>::new())));
-                                a.set_footprint_title("Footprint".into());
+                                a.set_footprint_title(tr!("Footprint").into());
                                 a.set_footprint_summary(
-                                    "Choose a region: a footprint is one field's, not several together."
+                                    tr!("Choose a region: a footprint is one field's, not several together.")
                                         .into(),
                                 );
                             }
                         }
                         a.set_status(
-                            format!(
-                                "KP statistics for {period} · {under_query} ct under query (counted, marked)"
+                            tr!(
+                                "KP statistics for {} · {} under query (counted, marked)",
+                                period,
+                                numbers::carats(lang, under_query)
                             )
                             .into(),
                         );
                         *l2.borrow_mut() = Some(report);
                     }
                     Err(e) => {
-                        a.set_status(format!("Report failed: {e}").into());
+                        a.set_status(tr!("Report failed: {}", e).into());
                         a.set_status_is_error(true);
                     }
                 }
@@ -175,7 +189,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         let Some(app) = weak.upgrade() else { return };
         let a = app.global::<ReportsAdapter>();
         let Some(report) = l.borrow().clone() else {
-            a.set_status("Compute a report first".into());
+            a.set_status(tr!("Compute a report first").into());
             a.set_status_is_error(true);
             return;
         };
@@ -190,11 +204,11 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             }
             w.flush().map_err(|e| e.to_string())
         });
+        a.set_status_is_error(result.is_err());
         match result {
-            Ok(()) => a.set_status(format!("Saved {}", path.display()).into()),
-            Err(e) => a.set_status(format!("Not saved: {e}").into()),
+            Ok(()) => a.set_status(tr!("Saved {}", path.display()).into()),
+            Err(e) => a.set_status(tr!("Not saved: {}", e).into()),
         }
-        a.set_status_is_error(a.get_status().starts_with("Not"));
     });
 
     let (weak, c) = (app.as_weak(), ctx.clone());
@@ -202,7 +216,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         let Some(app) = weak.upgrade() else { return };
         let a = app.global::<ReportsAdapter>();
         let path = PathBuf::from(a.get_gpkg_path().trim());
-        a.set_status("Exporting…".into());
+        a.set_status(tr!("Exporting…").into());
         let shown = path.display().to_string();
         let weak = weak.clone();
         c.jobs.run(
@@ -213,11 +227,11 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
                 let a = app.global::<ReportsAdapter>();
                 match result {
                     Ok(_) => {
-                        a.set_status(format!("Exported {shown}").into());
+                        a.set_status(tr!("Exported {}", shown).into());
                         a.set_status_is_error(false);
                     }
                     Err(e) => {
-                        a.set_status(format!("Not exported: {e}").into());
+                        a.set_status(tr!("Not exported: {}", e).into());
                         a.set_status_is_error(true);
                     }
                 }
@@ -229,7 +243,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
     Box::new(move || {
         let Some(app) = weak.upgrade() else { return };
         let a = app.global::<ReportsAdapter>();
-        let regions: Vec<SharedString> = std::iter::once("All regions".to_string())
+        let regions: Vec<SharedString> = std::iter::once(tr!("All regions"))
             .chain(super::diggers_adapter::region_codes(&c))
             .map(SharedString::from)
             .collect();

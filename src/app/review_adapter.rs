@@ -60,7 +60,7 @@ fn checks_with_context(store: &mut crate::store::Store) -> Result<Vec<Item>, Str
                     format!(
                         "{} · {} · {}",
                         site.map(|s| s.site.name.as_str()).unwrap_or("?"),
-                        p.day,
+                        crate::i18n::dates::show(crate::i18n::current(), p.day),
                         p.officer
                     ),
                 )
@@ -324,7 +324,10 @@ fn open(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, row: i32) {
                 .join("\n")
         })
         .unwrap_or_default();
-    a.set_detail_text(format!("{}\n\n{evidence}", item.flag.message()).into());
+    // The message in the reader's language; the evidence's keys and values below stay as the
+    // checks write them (JSON's contract).
+    let message = item.flag.message_in(crate::i18n::current());
+    a.set_detail_text(format!("{message}\n\n{evidence}").into());
     let history = ctx
         .store
         .borrow()
@@ -336,12 +339,11 @@ fn open(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, row: i32) {
         history
             .iter()
             .map(|r| {
-                format!(
-                    "{}: {} {}",
-                    r.at.format("%Y-%m-%d %H:%M"),
-                    r.decision,
-                    r.comment
-                )
+                let at = match crate::i18n::current() {
+                    crate::i18n::Lang::En => r.at.format("%Y-%m-%d %H:%M"),
+                    crate::i18n::Lang::Fr => r.at.format("%d/%m/%Y %H:%M"),
+                };
+                format!("{}: {} {}", at, decision_word(r.decision), r.comment)
             })
             .collect::<Vec<_>>()
             .join("\n")

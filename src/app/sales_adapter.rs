@@ -41,9 +41,12 @@ fn licence_label(l: &Licence) -> String {
     } else {
         format!(", {}", l.holder_name)
     };
-    format!(
-        "{} ({}{holder}, until {})",
-        l.number, l.region, l.expires_on
+    tr!(
+        "{} ({}{}, until {})",
+        l.number,
+        l.region,
+        holder,
+        i18n::dates::show(i18n::current(), l.expires_on)
     )
 }
 
@@ -119,7 +122,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             set(&a, SharedString::new());
         }
         clear_errors(&a);
-        a.set_day(c.today.get().to_string().into());
+        a.set_day(i18n::dates::show(i18n::current(), c.today.get()).into());
         a.set_kind_index(0);
         show_offers(&app, &s.borrow());
         a.set_editing(true);
@@ -239,7 +242,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             )
         };
         let a = app.global::<SalesAdapter>();
-        a.set_carats(weight.to_string().into());
+        a.set_carats(i18n::numbers::hundredths(i18n::current(), weight.0).into());
         a.set_stones(count.to_string().into());
         show_offers(&app, &st);
     });
@@ -364,16 +367,17 @@ fn list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str) {
 
 fn show_offers(app: &AppWindow, st: &State) {
     let a = app.global::<SalesAdapter>();
+    let lang = i18n::current();
     let rows: Vec<OfferRow> = if st.production.is_empty() {
         st.purchases
             .iter()
             .map(|(o, chosen)| OfferRow {
-                text: format!(
-                    "{} from {} · {} · {} ct, {} stones",
+                text: tr!(
+                    "{} from {} · {} · {}, {} stones",
                     o.sale.slip_number,
                     o.seller_number,
-                    o.sale.day,
-                    o.sale.weight,
+                    i18n::dates::show(lang, o.sale.day),
+                    i18n::numbers::carats(lang, o.sale.weight),
                     o.sale.stone_count
                 )
                 .into(),
@@ -384,9 +388,12 @@ fn show_offers(app: &AppWindow, st: &State) {
         st.production
             .iter()
             .map(|(o, chosen)| OfferRow {
-                text: format!(
-                    "{} · {} · {} ct, {} stones",
-                    o.site_name, o.entry.day, o.weight, o.stones
+                text: tr!(
+                    "{} · {} · {}, {} stones",
+                    o.site_name,
+                    i18n::dates::show(lang, o.entry.day),
+                    i18n::numbers::carats(lang, o.weight),
+                    o.stones
                 )
                 .into(),
                 chosen: *chosen,
@@ -395,14 +402,11 @@ fn show_offers(app: &AppWindow, st: &State) {
     };
     a.set_offers_title(
         match (&st.seller, rows.is_empty()) {
-            (None, _) => "Choose the seller to see what it can sell".to_string(),
+            (None, _) => tr!("Choose the seller to see what it can sell"),
             (Some(_), true) => {
-                "Nothing unsold on record for this seller: enter carats and stones by hand"
-                    .to_string()
+                tr!("Nothing unsold on record for this seller: enter carats and stones by hand")
             }
-            (Some(_), false) => {
-                "Tick what this slip sells; carats and stones are filled in".to_string()
-            }
+            (Some(_), false) => tr!("Tick what this slip sells; carats and stones are filled in"),
         }
         .into(),
     );
@@ -435,7 +439,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     let kind = kind_of(a.get_kind_index());
     let day = forms::date(&a.get_day());
     let weight = forms::carats(&a.get_carats());
-    let count = forms::count(&a.get_stones(), "number of stones");
+    let count = forms::count(&a.get_stones(), &tr!("the number of stones"));
     let price = forms::usd(&a.get_price());
     a.set_e_day(forms::first_error(&day));
     a.set_e_carats(forms::first_error(&weight));
@@ -443,12 +447,12 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     a.set_e_price(forms::first_error(&price));
     let st = state.borrow();
     if st.seller.is_none() {
-        a.set_e_seller("Choose the seller's licence".into());
+        a.set_e_seller(tr!("Choose the seller's licence").into());
     }
     let (Ok(day), Ok(weight), Ok(stone_count), Ok(price), Some(seller)) =
         (day, weight, count, price, st.seller.clone())
     else {
-        a.set_status("Not saved: correct the fields marked in red".into());
+        a.set_status(tr!("Not saved: correct the fields marked in red").into());
         a.set_status_is_error(true);
         return;
     };
@@ -522,9 +526,11 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             let q = a.get_query();
             list(app, ctx, state, &q);
             a.set_status(
-                format!(
-                    "Saved slip {}: {} ct, {} stones",
-                    sale.slip_number, sale.weight, sale.stone_count
+                tr!(
+                    "Saved slip {}: {}, {} stones",
+                    sale.slip_number,
+                    i18n::numbers::carats(i18n::current(), sale.weight),
+                    sale.stone_count
                 )
                 .into(),
             );

@@ -14,6 +14,7 @@ use super::{AppAdapter, AppWindow, SessionAdapter};
 use crate::demo::{self, DemoOptions};
 use crate::domain::{Officer, OfficerId, Role};
 use crate::sync::{LoginKind, SyncError};
+use crate::tr;
 use slint::{ComponentHandle, Timer, TimerMode};
 use std::rc::Rc;
 use std::time::Duration;
@@ -35,7 +36,7 @@ type Refresh = Rc<Vec<Box<dyn Fn()>>>;
 pub fn connect(app: &AppWindow, ctx: Rc<Ctx>, refresh: Refresh) {
     let s = app.global::<SessionAdapter>();
     if let Err(e) = ctx.store.borrow_mut().close_session() {
-        s.set_status(format!("Cannot read this device's accounts: {e}").into());
+        s.set_status(tr!("Cannot read this device's accounts: {}", e).into());
     }
     start_gate(app, &ctx);
 
@@ -92,7 +93,7 @@ fn start_gate(app: &AppWindow, ctx: &Ctx) {
         Ok(true) => to_login(app, ctx, false),
         Err(e) => {
             to_login(app, ctx, false);
-            s.set_e_login(format!("Cannot read this device's accounts: {e}").into());
+            s.set_e_login(tr!("Cannot read this device's accounts: {}", e).into());
         }
     }
 }
@@ -108,10 +109,10 @@ pub fn to_login(app: &AppWindow, ctx: &Ctx, can_cancel: bool) {
     let store = ctx.store.borrow();
     let note = match store.sync_setting("server_url") {
         Ok(Some(url)) if matches!(store.sync_setting("device_token"), Ok(Some(_))) => {
-            crate::tr!("Enrolled with {}: log in with your account", url)
+            tr!("Enrolled with {}: log in with your account", url)
         }
-        Ok(_) => crate::tr!("This device's own accounts (no server)"),
-        Err(e) => crate::tr!("Cannot read the device's settings: {}", e),
+        Ok(_) => tr!("This device's own accounts (no server)"),
+        Err(e) => tr!("Cannot read the device's settings: {}", e),
     };
     s.set_login_note(note.into());
     s.set_demo_note(demo_note(ctx).into());
@@ -126,14 +127,14 @@ fn demo_note(ctx: &Ctx) -> String {
     }
     let accounts = match store.cached_officers() {
         Ok(a) => a,
-        Err(e) => return crate::tr!("Cannot read the demo accounts: {}", e),
+        Err(e) => return tr!("Cannot read the demo accounts: {}", e),
     };
     let mut lines: Vec<String> = accounts
         .iter()
         .map(|o| format!("{} — {}", o.username, shell_adapter::role_name(o.role)))
         .collect();
     lines.sort_by_key(|l| !l.starts_with("admin"));
-    format!(
+    tr!(
         "Every demo account's password is \"{}\".\n{}",
         demo::DEMO_PASSWORD,
         lines.join("\n")
@@ -145,12 +146,12 @@ fn log_in(app: &AppWindow, ctx: &Rc<Ctx>, refresh: &Refresh) {
     let user = s.get_username().trim().to_string();
     let password = s.get_password().to_string();
     if user.is_empty() || password.is_empty() {
-        s.set_e_login(crate::tr!("Enter your user name and your password").into());
+        s.set_e_login(tr!("Enter your user name and your password").into());
         return;
     }
     s.set_e_login("".into());
     s.set_working(true);
-    s.set_working_text(crate::tr!("Checking your password…").into());
+    s.set_working_text(tr!("Checking your password…").into());
     let (weak, c, r) = (app.as_weak(), ctx.clone(), refresh.clone());
     ctx.jobs.run(
         &ctx.store,
@@ -182,11 +183,11 @@ fn finish_login(app: &AppWindow, ctx: &Ctx, refresh: &Refresh, kind: LoginKind) 
             regions: o.regions,
         },
         Ok(None) => {
-            s.set_e_login("The login was not kept on this device; try again".into());
+            s.set_e_login(tr!("The login was not kept on this device; try again").into());
             return;
         }
         Err(e) => {
-            s.set_e_login(format!("Cannot read the session: {e}").into());
+            s.set_e_login(tr!("Cannot read the session: {}", e).into());
             return;
         }
     };
@@ -194,7 +195,7 @@ fn finish_login(app: &AppWindow, ctx: &Ctx, refresh: &Refresh, kind: LoginKind) 
     let role = officer.role;
     *ctx.officer.borrow_mut() = Some(officer);
     s.set_status(match kind {
-        LoginKind::Offline => crate::tr!("Logged in offline: the server did not answer").into(),
+        LoginKind::Offline => tr!("Logged in offline: the server did not answer").into(),
         _ => "".into(),
     });
     s.set_gate(OPEN);
@@ -215,7 +216,7 @@ fn finish_login(app: &AppWindow, ctx: &Ctx, refresh: &Refresh, kind: LoginKind) 
 fn log_out(app: &AppWindow, ctx: &Rc<Ctx>, _refresh: &Refresh) {
     if let Err(e) = ctx.store.borrow_mut().close_session() {
         app.global::<SessionAdapter>()
-            .set_e_unlock(format!("Cannot log out: {e}").into());
+            .set_e_unlock(tr!("Cannot log out: {}", e).into());
         return;
     }
     *ctx.officer.borrow_mut() = None;
@@ -233,9 +234,10 @@ pub fn lock(app: &AppWindow, ctx: &Ctx) {
         return;
     }
     s.set_locked_officer(
-        format!(
+        tr!(
             "{} ({}) is logged in on this device. Enter your password to go on.",
-            o.full_name, o.username
+            o.full_name,
+            o.username
         )
         .into(),
     );
@@ -304,30 +306,30 @@ fn set_up(app: &AppWindow, ctx: &Rc<Ctx>, refresh: &Refresh) {
     let password = s.get_admin_password().to_string();
     let again = s.get_admin_password2().to_string();
     let e_name = if name.is_empty() {
-        "Enter the administrator's name"
+        tr!("Enter the administrator's name")
     } else {
-        ""
+        String::new()
     };
     let e_user = if username_ok(&username) {
-        ""
+        String::new()
     } else {
-        "Letters, digits, dots, dashes only"
+        tr!("Letters, digits, dots, dashes only")
     };
     let short = password.chars().count() < crate::sync::MIN_PASSWORD_CHARS;
     let e_pw = if short {
-        format!("At least {} characters", crate::sync::MIN_PASSWORD_CHARS)
+        tr!("At least {} characters", crate::sync::MIN_PASSWORD_CHARS)
     } else {
         String::new()
     };
     let e_again = if !short && password != again {
-        "The two passwords differ"
+        tr!("The two passwords differ")
     } else {
-        ""
+        String::new()
     };
-    s.set_e_admin_name(e_name.into());
-    s.set_e_admin_username(e_user.into());
+    s.set_e_admin_name(e_name.clone().into());
+    s.set_e_admin_username(e_user.clone().into());
     s.set_e_admin_password(e_pw.clone().into());
-    s.set_e_admin_password2(e_again.into());
+    s.set_e_admin_password2(e_again.clone().into());
     if !e_name.is_empty() || !e_user.is_empty() || !e_pw.is_empty() || !e_again.is_empty() {
         return;
     }
@@ -361,7 +363,7 @@ fn try_demo(app: &AppWindow, ctx: &Rc<Ctx>, _refresh: &Refresh) {
         ..DemoOptions::default()
     };
     a.set_busy(true);
-    a.set_busy_text("Loading demo data: three regions, 180 days…".into());
+    a.set_busy_text(tr!("Loading demo data: three regions, 180 days…").into());
     let (weak, c) = (app.as_weak(), ctx.clone());
     ctx.jobs.run(
         &ctx.store,
@@ -378,7 +380,7 @@ fn try_demo(app: &AppWindow, ctx: &Rc<Ctx>, _refresh: &Refresh) {
                 Ok(_) => to_login(&app, &c, false),
                 Err(e) => app
                     .global::<SessionAdapter>()
-                    .set_status(format!("Demo data not loaded: {e}").into()),
+                    .set_status(tr!("Demo data not loaded: {}", e).into()),
             }
         },
     );
@@ -390,28 +392,32 @@ pub fn plain(e: &SyncError) -> String {
         SyncError::Unreachable { url, reason }
             if reason.contains("certificate") || reason.contains("UnknownIssuer") =>
         {
-            format!(
-                "The server at {url} does not match the certificate file: check that the file is the one your office gave for this server"
+            tr!(
+                "The server at {} does not match the certificate file: check that the file is the one your office gave for this server",
+                url
             )
         }
-        SyncError::Unreachable { url, .. } => format!(
-            "The server at {url} does not answer: check the address and the network, then try again"
+        SyncError::Unreachable { url, .. } => tr!(
+            "The server at {} does not answer: check the address and the network, then try again",
+            url
         ),
-        SyncError::BadCertificate(m) => format!("The certificate file cannot be used: {m}"),
-        SyncError::BadUrl(m) => format!("This server address cannot be used: {m}"),
+        SyncError::BadCertificate(m) => tr!("The certificate file cannot be used: {}", m),
+        SyncError::BadUrl(m) => tr!("This server address cannot be used: {}", m),
         SyncError::Server {
             status: 400..=499,
             message,
             ..
         } => {
             if message == "unknown enrolment code" {
-                "This enrolment code is not known to the server: check it, or ask your office for a new one".into()
+                tr!(
+                    "This enrolment code is not known to the server: check it, or ask your office for a new one"
+                )
             } else {
                 capitalised(message)
             }
         }
-        SyncError::NotEnrolled => "This device is not enrolled: enrol it in Settings".into(),
-        SyncError::NotLoggedIn => "Nobody is logged in: log in first".into(),
+        SyncError::NotEnrolled => tr!("This device is not enrolled: enrol it in Settings"),
+        SyncError::NotLoggedIn => tr!("Nobody is logged in: log in first"),
         SyncError::Credentials(m) => capitalised(m),
         other => capitalised(&other.to_string()),
     }

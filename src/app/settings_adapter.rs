@@ -8,6 +8,7 @@ use super::gps_feed;
 use super::session_adapter;
 use super::{AppWindow, SessionAdapter, SettingsAdapter};
 use crate::domain::{Officer, OfficerId, Role};
+use crate::tr;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,9 +21,12 @@ pub const DEFAULT_LOCK_MINUTES: u32 = 15;
 /// The idle minutes before the screen locks, from the device database.
 pub fn lock_minutes(ctx: &Ctx) -> Result<u32, String> {
     match ctx.store.borrow().setting(LOCK_MINUTES) {
-        Ok(Some(v)) => v
-            .parse()
-            .map_err(|_| format!("the stored lock time {v:?} is not a number of minutes")),
+        Ok(Some(v)) => v.parse().map_err(|_| {
+            tr!(
+                "the stored lock time {} is not a number of minutes",
+                format!("{v:?}")
+            )
+        }),
         Ok(None) => Ok(DEFAULT_LOCK_MINUTES),
         Err(e) => Err(e.to_string()),
     }
@@ -56,15 +60,13 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>, lock_changed: Rc<dyn Fn()>) -> Box
                 match saved {
                     Ok(()) => {
                         a.set_e_lock_minutes("".into());
-                        a.set_lock_status(
-                            format!("The screen locks after {m} idle minutes").into(),
-                        );
+                        a.set_lock_status(tr!("The screen locks after {} idle minutes", m).into());
                         lock_changed();
                     }
-                    Err(e) => a.set_e_lock_minutes(format!("Not saved: {e}").into()),
+                    Err(e) => a.set_e_lock_minutes(tr!("Not saved: {}", e).into()),
                 }
             }
-            _ => a.set_e_lock_minutes("A whole number of minutes from 1 to 240".into()),
+            _ => a.set_e_lock_minutes(tr!("A whole number of minutes from 1 to 240").into()),
         }
     });
 
@@ -161,12 +163,14 @@ fn show(app: &AppWindow, ctx: &Ctx, found: &Rc<RefCell<FoundReceivers>>) {
             .ok()
             .flatten()
             .unwrap_or_default();
-        format!(
-            "Enrolled with {url} (region {region}). Device id {}. Officers log in with their server accounts.",
-            store.device_id().0
+        tr!(
+            "Enrolled with {url} (region {region}). Device id {id}. Officers log in with their server accounts.",
+            url = url,
+            region = region,
+            id = store.device_id().0
         )
     } else {
-        format!(
+        tr!(
             "Not enrolled with a server: every change waits on this device. Device id {}.",
             store.device_id().0
         )
@@ -186,7 +190,7 @@ fn show(app: &AppWindow, ctx: &Ctx, found: &Rc<RefCell<FoundReceivers>>) {
                     o.full_name,
                     super::shell_adapter::role_name(o.role),
                     if o.regions.is_empty() {
-                        "all regions".to_string()
+                        tr!("all regions")
                     } else {
                         o.regions.join(", ")
                     }
@@ -194,7 +198,7 @@ fn show(app: &AppWindow, ctx: &Ctx, found: &Rc<RefCell<FoundReceivers>>) {
                 .into()
             })
             .collect(),
-        Err(e) => vec![format!("Cannot read the accounts: {e}").into()],
+        Err(e) => vec![tr!("Cannot read the accounts: {}", e).into()],
     };
     a.set_accounts(ModelRc::new(VecModel::from(accounts)));
     if a.get_new_regions().is_empty() {
@@ -228,9 +232,9 @@ fn scan(app: &AppWindow, ctx: &Ctx, found: &Rc<RefCell<FoundReceivers>>) {
     }
     a.set_gps_any_found(false);
     a.set_gps_looking(true);
-    a.set_gps_found(ModelRc::new(VecModel::from(vec![SharedString::from(
-        "Looking for receivers…",
-    )])));
+    a.set_gps_found(ModelRc::new(VecModel::from(vec![SharedString::from(tr!(
+        "Looking for receivers…"
+    ))])));
     a.set_gps_found_index(0);
     let at = ctx.gps_discovery.borrow().clone();
     let (weak, f) = (app.as_weak(), found.clone());
@@ -250,7 +254,7 @@ fn scan(app: &AppWindow, ctx: &Ctx, found: &Rc<RefCell<FoundReceivers>>) {
             a.set_gps_any_found(!labels.is_empty());
             a.set_gps_looking(false);
             if labels.is_empty() {
-                labels.push("None found: plug a receiver in, then look again".into());
+                labels.push(tr!("None found: plug a receiver in, then look again").into());
             }
             a.set_gps_found(ModelRc::new(VecModel::from(labels)));
             a.set_gps_found_index(0);
@@ -265,15 +269,15 @@ fn use_source(app: &AppWindow, ctx: &Ctx, source: Option<String>) {
             a.set_gps_status_is_error(false);
             a.set_gps_status(
                 match &source {
-                    Some(s) => format!("GPS source saved: {}", gps_feed::source_words(s)),
-                    None => "No GPS receiver: positions are entered by hand".to_string(),
+                    Some(s) => tr!("GPS source saved: {}", gps_feed::source_words(s)),
+                    None => tr!("No GPS receiver: positions are entered by hand"),
                 }
                 .into(),
             );
         }
         Err(e) => {
             a.set_gps_status_is_error(true);
-            a.set_gps_status(format!("Not saved: {e}").into());
+            a.set_gps_status(tr!("Not saved: {}", e).into());
         }
     }
     a.set_gps_current(gps_feed::describe_source(ctx).into());
@@ -284,7 +288,7 @@ fn add_officer(app: &AppWindow, ctx: &Ctx) {
     a.set_officers_status("".into());
     if ctx.role() != Some(Role::Admin) {
         a.set_officers_status_is_error(true);
-        a.set_officers_status("Only an administrator adds officers".into());
+        a.set_officers_status(tr!("Only an administrator adds officers").into());
         return;
     }
     let name = a.get_new_name().trim().to_string();
@@ -303,19 +307,19 @@ fn add_officer(app: &AppWindow, ctx: &Ctx) {
         .copied()
         .unwrap_or(Role::FieldOfficer);
     a.set_e_new_name(if name.is_empty() {
-        "Enter the officer's name".into()
+        tr!("Enter the officer's name").into()
     } else {
         "".into()
     });
     a.set_e_new_username(if session_adapter::username_ok(&username) {
         "".into()
     } else {
-        "Letters, digits, dots, dashes only".into()
+        tr!("Letters, digits, dots, dashes only").into()
     });
     a.set_e_new_regions(if regions.is_empty() {
-        format!("At least one of {}", known.join(", ")).into()
+        tr!("At least one of {}", known.join(", ")).into()
     } else if !unknown.is_empty() {
-        format!(
+        tr!(
             "Unknown region {}: one of {}",
             unknown
                 .iter()
@@ -330,7 +334,7 @@ fn add_officer(app: &AppWindow, ctx: &Ctx) {
     });
     let short = password.chars().count() < crate::sync::MIN_PASSWORD_CHARS;
     a.set_e_new_password(if short {
-        format!("At least {} characters", crate::sync::MIN_PASSWORD_CHARS).into()
+        tr!("At least {} characters", crate::sync::MIN_PASSWORD_CHARS).into()
     } else {
         "".into()
     });
@@ -357,9 +361,10 @@ fn add_officer(app: &AppWindow, ctx: &Ctx) {
             a.set_new_password("".into());
             a.set_officers_status_is_error(false);
             a.set_officers_status(
-                format!(
-                    "{username} can now log in on this device as {}",
-                    super::shell_adapter::role_name(role)
+                tr!(
+                    "{username} can now log in on this device as {role}",
+                    username = username,
+                    role = super::shell_adapter::role_name(role)
                 )
                 .into(),
             );

@@ -8,7 +8,9 @@ use super::map_sketch::sketch;
 use super::{AppWindow, MapPoint, SiteRow, SitesAdapter};
 use crate::domain::{Licence, LicenceKind, Position, Site, SiteId, SiteKind, SiteStatus};
 use crate::gps::geofence::{self, Containment};
+use crate::i18n::{self, dates, numbers};
 use crate::store::{SiteSummary, StoreError};
+use crate::tr;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -28,15 +30,34 @@ pub fn outside_warning(licence: &Licence, lat: f64, lon: f64, accuracy_m: f64) -
     };
     match geofence::contains_with_margin(&area.0, lat, lon, accuracy_m) {
         Containment::Inside => String::new(),
-        Containment::InsideWithinMargin => format!(
-            "Near the edge of licence {}: inside only within the fix's accuracy of {accuracy_m:.0} m",
-            licence.number
-        ),
-        Containment::Outside => format!(
-            "Outside licence {}: {:.0} m beyond its boundary. Check the position before saving.",
+        Containment::InsideWithinMargin => tr!(
+            "Near the edge of licence {}: inside only within the fix's accuracy of {} m",
             licence.number,
-            geofence::distance_to_boundary_m(&area.0, lat, lon)
+            format!("{accuracy_m:.0}")
         ),
+        Containment::Outside => tr!(
+            "Outside licence {}: {} m beyond its boundary. Check the position before saving.",
+            licence.number,
+            format!("{:.0}", geofence::distance_to_boundary_m(&area.0, lat, lon))
+        ),
+    }
+}
+
+/// A kind of site in the app's language.
+fn kind_word(kind: SiteKind) -> String {
+    match kind {
+        SiteKind::Pit => tr!("Pit"),
+        SiteKind::Riverbed => tr!("Riverbed"),
+        SiteKind::Terrace => tr!("Terrace"),
+    }
+}
+
+/// Whether a site is worked, in the app's language.
+fn status_word(status: SiteStatus) -> String {
+    match status {
+        SiteStatus::Active => tr!("Active"),
+        SiteStatus::Exhausted => tr!("Exhausted"),
+        SiteStatus::Rehabilitated => tr!("Rehabilitated"),
     }
 }
 
@@ -107,7 +128,15 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             .collect();
         let labels: Vec<SharedString> = found
             .iter()
-            .map(|l| format!("{} ({}, until {})", l.number, l.region, l.expires_on).into())
+            .map(|l| {
+                tr!(
+                    "{} ({}, until {})",
+                    l.number,
+                    l.region,
+                    dates::show(i18n::current(), l.expires_on)
+                )
+                .into()
+            })
             .collect();
         app.global::<SitesAdapter>()
             .set_licence_options(ModelRc::new(VecModel::from(labels)));
@@ -143,12 +172,13 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         let a = app.global::<SitesAdapter>();
         match fix {
             Some(f) if c.gate.check(&f, chrono::Utc::now()).is_ok() => {
-                a.set_lat(format!("{:.6}", f.lat).into());
-                a.set_lon(format!("{:.6}", f.lon).into());
-                a.set_accuracy(format!("{:.1}", f.accuracy_m).into());
+                let lang = i18n::current();
+                a.set_lat(numbers::decimal(lang, f.lat, 6).into());
+                a.set_lon(numbers::decimal(lang, f.lon, 6).into());
+                a.set_accuracy(numbers::decimal(lang, f.accuracy_m, 1).into());
                 update_map(&app, &c, &s);
             }
-            _ => a.set_e_lat("No usable GPS fix: enter the position by hand".into()),
+            _ => a.set_e_lat(tr!("No usable GPS fix: enter the position by hand").into()),
         }
     });
 
@@ -185,7 +215,7 @@ fn refresh_list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str)
     let all = match ctx.store.borrow().site_summaries() {
         Ok(all) => all,
         Err(e) => {
-            a.set_count_text(format!("Cannot read sites: {e}").into());
+            a.set_count_text(tr!("Cannot read sites: {}", e).into());
             return;
         }
     };
@@ -206,8 +236,14 @@ fn refresh_list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str)
         .map(|s| SiteRow {
             id: s.site.id.to_string().into(),
             title: s.site.name.clone().into(),
-            detail: format!("{} · {} · {}", s.licence_number, s.region, s.site.kind).into(),
-            badge: s.site.status.as_str().into(),
+            detail: format!(
+                "{} · {} · {}",
+                s.licence_number,
+                s.region,
+                kind_word(s.site.kind)
+            )
+            .into(),
+            badge: status_word(s.site.status).into(),
             badge_kind: if s.site.status == SiteStatus::Active {
                 1
             } else {
@@ -215,7 +251,7 @@ fn refresh_list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str)
             },
         })
         .collect();
-    a.set_count_text(crate::tr!("{} of {} sites", rows.len(), total).into());
+    a.set_count_text(tr!("{} of {} sites", rows.len(), total).into());
     a.set_rows(ModelRc::new(VecModel::from(items)));
     a.set_selected(-1);
     state.borrow_mut().rows = rows;
@@ -224,7 +260,7 @@ fn refresh_list(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, query: &str)
 fn fill_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, site: &Site, is_new: bool) {
     let a = app.global::<SitesAdapter>();
     a.set_form_title(if is_new {
-        "Register a site".into()
+        tr!("Register a site").into()
     } else {
         site.name.clone().into()
     });
@@ -252,17 +288,18 @@ fn fill_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, site: &Site, is
             .position(|k| *k == site.status)
             .unwrap_or(0) as i32,
     );
+    let lang = i18n::current();
     let show = |v: f64, places: usize| {
         if v.is_nan() {
             String::new()
         } else {
-            format!("{v:.places$}")
+            numbers::decimal(lang, v, places)
         }
     };
     a.set_lat(show(site.position.lat, 6).into());
     a.set_lon(show(site.position.lon, 6).into());
     a.set_accuracy(show(site.position.accuracy_m, 1).into());
-    a.set_opened_on(site.opened_on.to_string().into());
+    a.set_opened_on(dates::show(lang, site.opened_on).into());
     for set in [
         SitesAdapter::set_e_licence,
         SitesAdapter::set_e_name,
@@ -282,10 +319,10 @@ fn fill_form(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, site: &Site, is
 fn update_map(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     let a = app.global::<SitesAdapter>();
     let st = state.borrow();
-    let here = forms::number(&a.get_lat(), "latitude")
+    let here = forms::number(&a.get_lat(), &tr!("the latitude"))
         .ok()
-        .zip(forms::number(&a.get_lon(), "longitude").ok());
-    let accuracy = forms::number(&a.get_accuracy(), "accuracy").unwrap_or(0.0);
+        .zip(forms::number(&a.get_lon(), &tr!("the longitude")).ok());
+    let accuracy = forms::number(&a.get_accuracy(), &tr!("the accuracy in metres")).unwrap_or(0.0);
     let mut points: Vec<(f64, f64, i32)> = Vec::new();
     let mut polygon = Vec::new();
     let mut warning = String::new();
@@ -322,7 +359,7 @@ fn update_map(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             .collect::<Vec<_>>(),
     )));
     a.set_map_caption(if sk.width_m > 0.0 {
-        format!("{:.0} m across", sk.width_m).into()
+        tr!("{} m across", format!("{:.0}", sk.width_m)).into()
     } else {
         "".into()
     });
@@ -331,9 +368,9 @@ fn update_map(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
 
 fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     let a = app.global::<SitesAdapter>();
-    let lat = forms::number(&a.get_lat(), "latitude");
-    let lon = forms::number(&a.get_lon(), "longitude");
-    let acc = forms::number(&a.get_accuracy(), "accuracy in metres");
+    let lat = forms::number(&a.get_lat(), &tr!("the latitude"));
+    let lon = forms::number(&a.get_lon(), &tr!("the longitude"));
+    let acc = forms::number(&a.get_accuracy(), &tr!("the accuracy in metres"));
     let opened = forms::date(&a.get_opened_on());
     a.set_e_lat(forms::first_error(&lat));
     a.set_e_lon(forms::first_error(&lon));
@@ -341,7 +378,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     a.set_e_opened_on(forms::first_error(&opened));
     let licence = state.borrow().licence.clone();
     a.set_e_licence(if licence.is_none() {
-        "Choose the licence the site is worked under".into()
+        tr!("Choose the licence the site is worked under").into()
     } else {
         "".into()
     });
@@ -349,7 +386,7 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
     let (Ok(lat), Ok(lon), Ok(accuracy_m), Ok(opened_on), Some(licence)) =
         (lat, lon, acc, opened, licence)
     else {
-        a.set_status("Not saved: correct the fields marked in red".into());
+        a.set_status(tr!("Not saved: correct the fields marked in red").into());
         a.set_status_is_error(true);
         return;
     };
@@ -386,9 +423,9 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             update_map(app, ctx, state);
             a.set_status(
                 if outside.is_empty() {
-                    format!("Saved {}", site.name)
+                    tr!("Saved {}", site.name)
                 } else {
-                    format!(
+                    tr!(
                         "Saved {} — outside its licence area, flagged for review",
                         site.name
                     )
@@ -403,11 +440,11 @@ fn save(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>) {
             a.set_e_lon(forms::message(&inv, "lon"));
             a.set_e_accuracy(forms::message(&inv, "accuracy_m"));
             a.set_e_opened_on(forms::message(&inv, "opened_on"));
-            a.set_status("Not saved: correct the fields marked in red".into());
+            a.set_status(tr!("Not saved: correct the fields marked in red").into());
             a.set_status_is_error(true);
         }
         Err(e) => {
-            a.set_status(format!("Not saved: {e}").into());
+            a.set_status(tr!("Not saved: {}", e).into());
             a.set_status_is_error(true);
         }
     }

@@ -36,6 +36,16 @@ pub fn usd(lang: Lang, amount: Cents) -> String {
     format!("{}{space}USD", hundredths(lang, amount.0))
 }
 
+/// A number with `places` decimals and the language's decimal mark, without digit groups (a
+/// latitude, a ratio): `8.123456` or `8,123456`.
+pub fn decimal(lang: Lang, value: f64, places: usize) -> String {
+    let s = format!("{value:.places$}");
+    match lang {
+        Lang::En => s,
+        Lang::Fr => s.replace('.', ","),
+    }
+}
+
 fn marks(lang: Lang) -> (char, char) {
     match lang {
         Lang::En => (',', '.'),
@@ -73,6 +83,27 @@ pub fn parse_usd(lang: Lang, text: &str) -> Result<Cents, String> {
             text = text.trim()
         )
     })
+}
+
+/// Reads a decimal number typed in `lang`, perhaps negative (a latitude, a longitude, an
+/// accuracy): read as carats are, so `1,250` is refused rather than guessed.
+pub fn parse_decimal(lang: Lang, text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (sign, rest) = match t.strip_prefix(['-', '\u{2212}']) {
+        Some(r) => (-1.0, r),
+        None => (1.0, t),
+    };
+    let plain = normalise(lang, rest)?;
+    match plain.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(sign * v),
+        _ => Err(not_a_number(t)),
+    }
+}
+
+/// A number typed in `lang` as plain digits with a `.` for decimals (`1 234,5` → `1234.5`), for
+/// a value read by its own exact parser (cubic metres); refused as [`parse_carats`] refuses.
+pub fn plain(lang: Lang, text: &str) -> Result<String, String> {
+    normalise(lang, text)
 }
 
 /// Rewrites a number typed in `lang` as plain digits with a `.` for decimals, or says why it
@@ -228,6 +259,32 @@ mod tests {
         }
         assert_eq!(parse_usd(Fr, "1 500,00").unwrap(), Cents(150_000));
         assert!(parse_usd(En, "1,500").is_err());
+    }
+
+    #[test]
+    fn decimals_such_as_positions_are_read_as_carats_are() {
+        use Lang::{En, Fr};
+        let table: &[(Lang, &str, Option<f64>)] = &[
+            (En, "8.123456", Some(8.123456)),
+            (En, "-13.25", Some(-13.25)),
+            (En, "8,64", Some(8.64)),
+            (En, "1,250", None),
+            (Fr, "8,123456", Some(8.123456)),
+            (Fr, "-13,25", Some(-13.25)),
+            (Fr, "8.123456", Some(8.123456)),
+            (Fr, "1.250", None),
+            (Fr, "-", None),
+            (Fr, "nord", None),
+        ];
+        for (lang, typed, want) in table {
+            assert_eq!(
+                parse_decimal(*lang, typed).ok(),
+                *want,
+                "{lang:?} {typed:?}"
+            );
+        }
+        assert_eq!(decimal(Fr, -13.5, 6), "-13,500000");
+        assert_eq!(decimal(En, 8.25, 1), "8.2");
     }
 
     #[test]

@@ -11,12 +11,13 @@
 //! null distribution of each changes little when one site's stones are taken out (a site whose
 //! removal leaves fewer than `MIN_REFERENCE_STONES` is not judged).
 
-use super::{CheckConfig, CheckData, Flag, FlagKind, Severity};
+use super::{Arg, CheckConfig, CheckData, Flag, FlagKind, Severity};
 use crate::analytics::{
     MIN_REFERENCE_STONES, PreparedReference, PriceModel, ReferenceFootprint, StoneFact,
     unflagged_stones,
 };
 use crate::domain::{Centicarats, SiteId};
+use crate::note;
 use chrono::Datelike;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -97,25 +98,34 @@ pub(super) fn footprints(
             });
             let c = judged_against.compare(&cal, weights);
             if c.flagged {
-                flags.push(Flag::new(
-                    FlagKind::FootprintMismatch,
-                    site.0,
-                    Severity::Warning,
-                    json!({
-                        "message": format!(
-                            "the {} stones of {year}-{month:02} do not match the {region} footprint (A² {:.2} > {:.2} or |z| {:.2} > {:.2})",
-                            weights.len(), c.statistics.anderson_darling, cal.anderson_darling,
-                            c.statistics.mean_log_shift_z.abs(), cal.mean_log_shift_z
-                        ),
-                        "month": format!("{year}-{month:02}"),
-                        "region": region,
-                        "stones": weights.len(),
-                        "reference_stones": c.reference_stones,
-                        "reference": "the other sites of the region",
-                        "statistics": c.statistics,
-                        "threshold": cal,
-                    }),
-                ));
+                let note = note!(
+                    "the {} stones of {} do not match the {} footprint (A² {} > {} or |z| {} > {})",
+                    weights.len(),
+                    format!("{year}-{month:02}"),
+                    region.to_string(),
+                    Arg::Dec(c.statistics.anderson_darling, 2),
+                    Arg::Dec(cal.anderson_darling, 2),
+                    Arg::Dec(c.statistics.mean_log_shift_z.abs(), 2),
+                    Arg::Dec(cal.mean_log_shift_z, 2)
+                );
+                flags.push(
+                    Flag::new(
+                        FlagKind::FootprintMismatch,
+                        site.0,
+                        Severity::Warning,
+                        json!({
+                            "message": note.english(),
+                            "month": format!("{year}-{month:02}"),
+                            "region": region,
+                            "stones": weights.len(),
+                            "reference_stones": c.reference_stones,
+                            "reference": "the other sites of the region",
+                            "statistics": c.statistics,
+                            "threshold": cal,
+                        }),
+                    )
+                    .with_note(note),
+                );
             }
         }
     }

@@ -3,9 +3,10 @@
 //! inside the licence area (`outside_licence_area`). Both ask the same question of each
 //! entry, "which licence covers this?", so they live together.
 
-use super::{CheckData, Flag, FlagKind, Severity};
+use super::{Arg, CheckData, Flag, FlagKind, Note, Severity};
 use crate::domain::{Licence, LicenceBook, LicenceKind, LicenceStanding, ProductionEntry};
 use crate::gps::geofence::{Containment, contains_with_margin, distance_to_boundary_m};
+use crate::note;
 use serde_json::json;
 
 pub(super) fn licence_checks<'a>(
@@ -16,16 +17,23 @@ pub(super) fn licence_checks<'a>(
 ) {
     for e in &data.production {
         let Some(l) = licence_of(e) else {
-            flags.push(Flag::new(
-                FlagKind::NoLicence,
-                e.id.0,
-                Severity::Breach,
-                json!({
-                    "message": format!("production on {} at a site whose licence is not on record", e.day),
-                    "site_id": e.site_id,
-                    "day": e.day,
-                }),
-            ));
+            let note = note!(
+                "production on {} at a site whose licence is not on record",
+                e.day
+            );
+            flags.push(
+                Flag::new(
+                    FlagKind::NoLicence,
+                    e.id.0,
+                    Severity::Breach,
+                    json!({
+                        "message": note.english(),
+                        "site_id": e.site_id,
+                        "day": e.day,
+                    }),
+                )
+                .with_note(note),
+            );
             continue;
         };
         // The standing on the entry's own day, from the licence's history.
@@ -34,9 +42,9 @@ pub(super) fn licence_checks<'a>(
         let valid_until = history
             .and_then(|h| h.valid_until_on(e.day))
             .unwrap_or(l.expires_on);
-        let ev = |why: String| {
+        let ev = |why: &Note| {
             json!({
-                "message": why,
+                "message": why.english(),
                 "licence_id": l.id,
                 "licence_number": l.number,
                 "standing": standing.label(),
@@ -49,9 +57,10 @@ pub(super) fn licence_checks<'a>(
         let (kind, why) = if l.kind != LicenceKind::ArtisanalMining {
             (
                 FlagKind::NoLicence,
-                format!(
+                note!(
                     "licence {} is a {} licence, not a mining licence",
-                    l.number, l.kind
+                    &l.number,
+                    Arg::Word(l.kind.as_str())
                 ),
             )
         } else {
@@ -59,35 +68,41 @@ pub(super) fn licence_checks<'a>(
                 LicenceStanding::Active | LicenceStanding::Expiring(_) => continue,
                 LicenceStanding::NotYetValid => (
                     FlagKind::NoLicence,
-                    format!(
+                    note!(
                         "production on {} before licence {} was issued on {}",
-                        e.day, l.number, l.issued_on
+                        e.day,
+                        &l.number,
+                        l.issued_on
                     ),
                 ),
                 LicenceStanding::Revoked => (
                     FlagKind::NoLicence,
-                    format!(
+                    note!(
                         "production on {} under licence {}, which was revoked by then",
-                        e.day, l.number
+                        e.day,
+                        &l.number
                     ),
                 ),
                 LicenceStanding::Expired => (
                     FlagKind::LicenceExpired,
-                    format!(
+                    note!(
                         "production on {} under licence {} expired on {}",
-                        e.day, l.number, valid_until
+                        e.day,
+                        &l.number,
+                        valid_until
                     ),
                 ),
                 LicenceStanding::Suspended => (
                     FlagKind::LicenceSuspended,
-                    format!(
+                    note!(
                         "production on {} under licence {}, which was suspended that day",
-                        e.day, l.number
+                        e.day,
+                        &l.number
                     ),
                 ),
             }
         };
-        flags.push(Flag::new(kind, e.id.0, Severity::Breach, ev(why)));
+        flags.push(Flag::new(kind, e.id.0, Severity::Breach, ev(&why)).with_note(why));
     }
     for e in &data.production {
         let (Some(l), Some(fix)) = (licence_of(e), e.fix.as_ref()) else {
@@ -96,23 +111,31 @@ pub(super) fn licence_checks<'a>(
         let Some(area) = &l.area else { continue };
         if contains_with_margin(&area.0, fix.lat, fix.lon, fix.accuracy_m) == Containment::Outside {
             let d = distance_to_boundary_m(&area.0, fix.lat, fix.lon);
-            flags.push(Flag::new(
-                FlagKind::OutsideLicenceArea,
-                e.id.0,
-                Severity::Breach,
-                json!({
-                    "message": format!(
-                        "fix {:.6}, {:.6} is {:.0} m outside licence {} (accuracy {:.0} m)",
-                        fix.lat, fix.lon, d, l.number, fix.accuracy_m
-                    ),
-                    "lat": fix.lat,
-                    "lon": fix.lon,
-                    "accuracy_m": fix.accuracy_m,
-                    "distance_m": (d * 10.0).round() / 10.0,
-                    "licence_id": l.id,
-                    "licence_number": l.number,
-                }),
-            ));
+            let note = note!(
+                "fix {}, {} is {} m outside licence {} (accuracy {} m)",
+                Arg::Dec(fix.lat, 6),
+                Arg::Dec(fix.lon, 6),
+                Arg::Dec(d, 0),
+                &l.number,
+                Arg::Dec(fix.accuracy_m, 0)
+            );
+            flags.push(
+                Flag::new(
+                    FlagKind::OutsideLicenceArea,
+                    e.id.0,
+                    Severity::Breach,
+                    json!({
+                        "message": note.english(),
+                        "lat": fix.lat,
+                        "lon": fix.lon,
+                        "accuracy_m": fix.accuracy_m,
+                        "distance_m": (d * 10.0).round() / 10.0,
+                        "licence_id": l.id,
+                        "licence_number": l.number,
+                    }),
+                )
+                .with_note(note),
+            );
         }
     }
 }

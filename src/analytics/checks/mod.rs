@@ -60,13 +60,14 @@ mod licence;
 mod production;
 mod seals;
 
-pub use flag::{Flag, FlagKind, Severity};
+pub use flag::{Arg, Flag, FlagKind, Note, Severity};
 
 use super::{PriceModel, StoneFact};
 use crate::domain::{
     Licence, LicenceBook, LicenceEvent, LicenceId, ProductionEntry, ProductionId, Region, Site,
     SiteId,
 };
+use crate::note;
 use footprint_mismatch::footprints;
 use licence::licence_checks;
 use production::{capacity, double_booking, repeated_values};
@@ -147,19 +148,26 @@ pub fn run_checks(data: &CheckData, config: &CheckConfig, prices: &PriceModel) -
     capacity(data, config, &licence_of, &stones_of, &mut flags);
     repeated_values(data, config, &stones_of, &mut flags);
     for s in data.stones.iter().filter(|s| s.is_large()) {
-        flags.push(Flag::new(
-            FlagKind::SpecialStone,
-            s.stone_id.0,
-            Severity::Info,
-            json!({
-                "message": format!("large stone of {} ct (10.8 ct or more, a \"special\" in the trade)", s.weight),
-                "carats": s.weight.to_string(),
-                "production_id": s.production_id,
-                "site_id": s.site_id,
-                "region": &*s.region,
-                "day": s.day,
-            }),
-        ));
+        let note = note!(
+            "large stone of {} ct (10.8 ct or more, a \"special\" in the trade)",
+            s.weight
+        );
+        flags.push(
+            Flag::new(
+                FlagKind::SpecialStone,
+                s.stone_id.0,
+                Severity::Info,
+                json!({
+                    "message": note.english(),
+                    "carats": s.weight.to_string(),
+                    "production_id": s.production_id,
+                    "site_id": s.site_id,
+                    "region": &*s.region,
+                    "day": s.day,
+                }),
+            )
+            .with_note(note),
+        );
     }
     seal_checks(data, &stones_of, &mut flags);
     footprints(data, config, prices, &mut flags);

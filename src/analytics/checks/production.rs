@@ -3,9 +3,10 @@
 //! (`above_capacity`) and runs of copied forms (`repeated_values`). Each reads only the
 //! entries and their stones, so each is judged the same wherever the licence stands.
 
-use super::{CheckConfig, CheckData, Flag, FlagKind, Severity};
+use super::{Arg, CheckConfig, CheckData, Flag, FlagKind, Severity};
 use crate::analytics::StoneFact;
 use crate::domain::{Centicarats, DiggerId, Licence, ProductionEntry, ProductionId, SiteId};
+use crate::note;
 use chrono::NaiveDate;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -46,22 +47,27 @@ pub(super) fn double_booking(data: &CheckData, flags: &mut Vec<Flag>) {
         others.dedup();
         other_sites.sort();
         other_sites.dedup();
-        flags.push(Flag::new(
-            FlagKind::DiggerDoubleBooked,
-            id.0,
-            Severity::Breach,
-            json!({
-                "message": format!(
-                    "{} digger(s) also recorded at {} other site(s) on {day}",
-                    diggers.len(),
-                    other_sites.len()
-                ),
-                "day": day,
-                "digger_ids": diggers,
-                "other_production_ids": others,
-                "other_site_ids": other_sites,
-            }),
-        ));
+        let note = note!(
+            "{} digger(s) also recorded at {} other site(s) on {}",
+            diggers.len(),
+            other_sites.len(),
+            day
+        );
+        flags.push(
+            Flag::new(
+                FlagKind::DiggerDoubleBooked,
+                id.0,
+                Severity::Breach,
+                json!({
+                    "message": note.english(),
+                    "day": day,
+                    "digger_ids": diggers,
+                    "other_production_ids": others,
+                    "other_site_ids": other_sites,
+                }),
+            )
+            .with_note(note),
+        );
     }
 }
 
@@ -128,29 +134,45 @@ pub(super) fn capacity<'a>(
             if per_worker <= limit {
                 continue;
             }
-            flags.push(Flag::new(
-                FlagKind::AboveCapacity,
-                e.id.0,
-                Severity::Warning,
-                json!({
-                    "message": format!(
-                        "{} ct found by a crew of {}: {:.2} ct per worker, above {:.2} ({} × the {:.1} % quantile of {} days at other sites of {region})",
-                        Centicarats(cc), e.crew_size, per_worker, limit,
-                        config.capacity_factor, config.capacity_quantile * 100.0, others
-                    ),
-                    "carats": Centicarats(cc).to_string(),
-                    "crew_size": e.crew_size,
-                    "gravel_m3": e.gravel.to_m3_string(),
-                    "carats_per_worker": (per_worker * 100.0).round() / 100.0,
-                    "reference_quantile": config.capacity_quantile,
-                    "reference_carats_per_worker": (q * 100.0).round() / 100.0,
-                    "reference_days": others,
-                    "factor": config.capacity_factor,
-                    "limit_carats_per_worker": (limit * 100.0).round() / 100.0,
-                }),
-            ));
+            let note = note!(
+                "{} ct found by a crew of {}: {} ct per worker, above {} ({} × the {} % quantile of {} days at other sites of {})",
+                Centicarats(cc),
+                e.crew_size,
+                Arg::Dec(per_worker, 2),
+                Arg::Dec(limit, 2),
+                Arg::Num(config.capacity_factor),
+                Arg::Dec(config.capacity_quantile * 100.0, 1),
+                others,
+                region.to_string()
+            );
+            flags.push(
+                Flag::new(
+                    FlagKind::AboveCapacity,
+                    e.id.0,
+                    Severity::Warning,
+                    json!({
+                        "message": note.english(),
+                        "carats": Centicarats(cc).to_string(),
+                        "crew_size": e.crew_size,
+                        "gravel_m3": e.gravel.to_m3_string(),
+                        "carats_per_worker": (per_worker * 100.0).round() / 100.0,
+                        "reference_quantile": config.capacity_quantile,
+                        "reference_carats_per_worker": (q * 100.0).round() / 100.0,
+                        "reference_days": others,
+                        "factor": config.capacity_factor,
+                        "limit_carats_per_worker": (limit * 100.0).round() / 100.0,
+                    }),
+                )
+                .with_note(note),
+            );
         }
     }
+}
+
+/// Cubic metres in a message: `4.5`, and `4,5` in French.
+fn m3(litres: i64) -> Arg {
+    let text = crate::domain::Litres(litres).to_m3_string();
+    Arg::Num(text.parse().unwrap_or_default())
 }
 
 pub(super) fn repeated_values(
@@ -184,23 +206,32 @@ pub(super) fn repeated_values(
             }
             if end - start >= min_run {
                 let run = &entries[start..end];
-                flags.push(Flag::new(
-                    FlagKind::RepeatedValues,
-                    run[0].id.0,
-                    Severity::Warning,
-                    json!({
-                        "message": format!(
-                            "{} consecutive entries from {} to {} with the same crew {}, gravel {} m³, {} stones and {} ct",
-                            run.len(), run[0].day, run[run.len() - 1].day, sig.0,
-                            crate::domain::Litres(sig.1).to_m3_string(), sig.2, Centicarats(sig.3)
-                        ),
-                        "site_id": site,
-                        "run_length": run.len(),
-                        "from": run[0].day,
-                        "to": run[run.len() - 1].day,
-                        "production_ids": run.iter().map(|e| e.id).collect::<Vec<_>>(),
-                    }),
-                ));
+                let note = note!(
+                    "{} consecutive entries from {} to {} with the same crew {}, gravel {} m³, {} stones and {} ct",
+                    run.len(),
+                    run[0].day,
+                    run[run.len() - 1].day,
+                    sig.0,
+                    m3(sig.1),
+                    sig.2,
+                    Centicarats(sig.3)
+                );
+                flags.push(
+                    Flag::new(
+                        FlagKind::RepeatedValues,
+                        run[0].id.0,
+                        Severity::Warning,
+                        json!({
+                            "message": note.english(),
+                            "site_id": site,
+                            "run_length": run.len(),
+                            "from": run[0].day,
+                            "to": run[run.len() - 1].day,
+                            "production_ids": run.iter().map(|e| e.id).collect::<Vec<_>>(),
+                        }),
+                    )
+                    .with_note(note),
+                );
             }
             start = end;
         }

@@ -16,6 +16,7 @@
 use super::{CheckData, Flag, FlagKind, Severity};
 use crate::analytics::StoneFact;
 use crate::domain::{Centicarats, ProductionEntry, ProductionId};
+use crate::note;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -57,21 +58,28 @@ pub(super) fn seal_checks(
             let (first, later) = (&pair[0], &pair[1]);
             let still_open = moved.get(seal).is_none_or(|&d| d > later.entry.day);
             if still_open {
-                flags.push(Flag::new(
-                    FlagKind::SealInTwoOpenBags,
-                    later.entry.id.0,
-                    Severity::Breach,
-                    json!({
-                        "message": format!(
-                            "seal {seal} on {} is already on the bag of {} (production {}), not yet moved by any slip",
-                            later.entry.day, first.entry.day, first.entry.id
-                        ),
-                        "seal": seal,
-                        "day": later.entry.day,
-                        "earlier_production_id": first.entry.id,
-                        "earlier_day": first.entry.day,
-                    }),
-                ));
+                let note = note!(
+                    "seal {} on {} is already on the bag of {} (production {}), not yet moved by any slip",
+                    seal.to_string(),
+                    later.entry.day,
+                    first.entry.day,
+                    first.entry.id.to_string()
+                );
+                flags.push(
+                    Flag::new(
+                        FlagKind::SealInTwoOpenBags,
+                        later.entry.id.0,
+                        Severity::Breach,
+                        json!({
+                            "message": note.english(),
+                            "seal": seal,
+                            "day": later.entry.day,
+                            "earlier_production_id": first.entry.id,
+                            "earlier_day": first.entry.day,
+                        }),
+                    )
+                    .with_note(note),
+                );
             }
         }
     }
@@ -93,40 +101,53 @@ pub(super) fn seal_checks(
             }
         }
         if !unknown.is_empty() {
-            flags.push(Flag::new(
-                FlagKind::SealNeverSealed,
-                s.id.0,
-                Severity::Breach,
-                json!({
-                    "message": format!(
-                        "slip {} of {} moves seal {} that no production entry sealed on or before that day",
-                        s.slip_number, s.day, unknown.join(", ")
-                    ),
-                    "entity": "sales",
-                    "slip_number": s.slip_number,
-                    "day": s.day,
-                    "seals": unknown,
-                }),
-            ));
+            let note = note!(
+                "slip {} of {} moves seal {} that no production entry sealed on or before that day",
+                &s.slip_number,
+                s.day,
+                unknown.join(", ")
+            );
+            flags.push(
+                Flag::new(
+                    FlagKind::SealNeverSealed,
+                    s.id.0,
+                    Severity::Breach,
+                    json!({
+                        "message": note.english(),
+                        "entity": "sales",
+                        "slip_number": s.slip_number,
+                        "day": s.day,
+                        "seals": unknown,
+                    }),
+                )
+                .with_note(note),
+            );
         }
         if sealed > s.weight.0 {
-            flags.push(Flag::new(
-                FlagKind::SealWithoutItsCarats,
-                s.id.0,
-                Severity::Breach,
-                json!({
-                    "message": format!(
-                        "slip {} of {} declares {} ct but the bags it moves were sealed with {} ct",
-                        s.slip_number, s.day, s.weight, Centicarats(sealed)
-                    ),
-                    "entity": "sales",
-                    "slip_number": s.slip_number,
-                    "day": s.day,
-                    "carats": s.weight.to_string(),
-                    "sealed_carats": Centicarats(sealed).to_string(),
-                    "bags": found,
-                }),
-            ));
+            let note = note!(
+                "slip {} of {} declares {} ct but the bags it moves were sealed with {} ct",
+                &s.slip_number,
+                s.day,
+                s.weight,
+                Centicarats(sealed)
+            );
+            flags.push(
+                Flag::new(
+                    FlagKind::SealWithoutItsCarats,
+                    s.id.0,
+                    Severity::Breach,
+                    json!({
+                        "message": note.english(),
+                        "entity": "sales",
+                        "slip_number": s.slip_number,
+                        "day": s.day,
+                        "carats": s.weight.to_string(),
+                        "sealed_carats": Centicarats(sealed).to_string(),
+                        "bags": found,
+                    }),
+                )
+                .with_note(note),
+            );
         }
     }
 }

@@ -12,8 +12,9 @@
 //! dated events).
 
 use super::chain::Chain;
-use crate::analytics::{CheckConfig, CheckData, Flag, FlagKind, Severity};
+use crate::analytics::{Arg, CheckConfig, CheckData, Flag, FlagKind, Severity};
 use crate::domain::{Centicarats, Licence, LicenceBook, LicenceId, Sale, SaleKind};
+use crate::note;
 use chrono::NaiveDate;
 use serde_json::json;
 use std::collections::HashMap;
@@ -107,67 +108,95 @@ pub(in crate::analytics) fn custody_checks(
                     .sum(),
                 _ => chain.sources(s).iter().map(|x| x.weight.0).sum(),
             };
-            flags.push(Flag::new(
-                kind,
-                s.id.0,
-                Severity::Breach,
-                json!({
-                    "message": format!(
-                        "licence {number} had {what} {} ct up to {} and sold {} ct before this slip of {} ct: balance {} ct",
-                        Centicarats(inflow), s.day, Centicarats(before), s.weight, Centicarats(balance)
-                    ),
-                    "entity": "sales",
-                    "licence_id": licence,
-                    "licence_number": number,
-                    "day": s.day,
-                    "slip_number": s.slip_number,
-                    "carats": s.weight.to_string(),
-                    "inflow_carats": Centicarats(inflow).to_string(),
-                    "production_entries_to_day": produced,
-                    "purchases_to_day": bought,
-                    "sold_before_carats": Centicarats(before).to_string(),
-                    "balance_carats": Centicarats(balance).to_string(),
-                    "production_ids": s.production_ids,
-                    "source_sale_ids": s.source_sale_ids,
-                    "listed_carats": Centicarats(listed).to_string(),
-                    "tolerance": config.custody_tolerance,
-                }),
-            ));
+            let note = note!(
+                "licence {} had {} {} ct up to {} and sold {} ct before this slip of {} ct: balance {} ct",
+                number.to_string(),
+                Arg::Word(what),
+                Centicarats(inflow),
+                s.day,
+                Centicarats(before),
+                s.weight,
+                Centicarats(balance)
+            );
+            flags.push(
+                Flag::new(
+                    kind,
+                    s.id.0,
+                    Severity::Breach,
+                    json!({
+                        "message": note.english(),
+                        "entity": "sales",
+                        "licence_id": licence,
+                        "licence_number": number,
+                        "day": s.day,
+                        "slip_number": s.slip_number,
+                        "carats": s.weight.to_string(),
+                        "inflow_carats": Centicarats(inflow).to_string(),
+                        "production_entries_to_day": produced,
+                        "purchases_to_day": bought,
+                        "sold_before_carats": Centicarats(before).to_string(),
+                        "balance_carats": Centicarats(balance).to_string(),
+                        "production_ids": s.production_ids,
+                        "source_sale_ids": s.source_sale_ids,
+                        "listed_carats": Centicarats(listed).to_string(),
+                        "tolerance": config.custody_tolerance,
+                    }),
+                )
+                .with_note(note),
+            );
             // Written off: later slips are judged on their own.
             outflow = inflow;
         }
     }
     for s in &data.sales {
         if s.kind == SaleKind::FirstSale && s.production_ids.is_empty() {
-            flags.push(Flag::new(
-                FlagKind::SaleWithoutProduction,
-                s.id.0,
-                Severity::Breach,
-                json!({
-                    "message": format!("first sale {} of {} ct on {} names no production entry", s.slip_number, s.weight, s.day),
-                    "entity": "sales",
-                    "slip_number": s.slip_number,
-                    "seller_licence_id": s.seller_licence_id,
-                    "day": s.day,
-                    "carats": s.weight.to_string(),
-                }),
-            ));
+            let note = note!(
+                "first sale {} of {} ct on {} names no production entry",
+                &s.slip_number,
+                s.weight,
+                s.day
+            );
+            flags.push(
+                Flag::new(
+                    FlagKind::SaleWithoutProduction,
+                    s.id.0,
+                    Severity::Breach,
+                    json!({
+                        "message": note.english(),
+                        "entity": "sales",
+                        "slip_number": s.slip_number,
+                        "seller_licence_id": s.seller_licence_id,
+                        "day": s.day,
+                        "carats": s.weight.to_string(),
+                    }),
+                )
+                .with_note(note),
+            );
         }
         if s.kind == SaleKind::Export && s.source_sale_ids.is_empty() {
-            flags.push(Flag::new(
-                FlagKind::SaleWithoutProduction,
-                s.id.0,
-                Severity::Breach,
-                json!({
-                    "message": format!("export {} of {} ct on {} names no purchase it draws on: it traces to no production", s.slip_number, s.weight, s.day),
-                    "entity": "sales",
-                    "slip_number": s.slip_number,
-                    "seller_licence_id": s.seller_licence_id,
-                    "day": s.day,
-                    "carats": s.weight.to_string(),
-                    "certificate_number": s.certificate_number,
-                }),
-            ));
+            let note = note!(
+                "export {} of {} ct on {} names no purchase it draws on: it traces to no production",
+                &s.slip_number,
+                s.weight,
+                s.day
+            );
+            flags.push(
+                Flag::new(
+                    FlagKind::SaleWithoutProduction,
+                    s.id.0,
+                    Severity::Breach,
+                    json!({
+                        "message": note.english(),
+                        "entity": "sales",
+                        "slip_number": s.slip_number,
+                        "seller_licence_id": s.seller_licence_id,
+                        "day": s.day,
+                        "carats": s.weight.to_string(),
+                        "certificate_number": s.certificate_number,
+                    }),
+                )
+                .with_note(note),
+            );
         }
         if s.kind.crosses_border() {
             continue;
@@ -176,14 +205,17 @@ pub(in crate::analytics) fn custody_checks(
             continue;
         };
         let why = match chain.licences.get(&buyer) {
-            None => Some(("missing", format!("buyer licence {buyer} is not on record"))),
+            None => Some((
+                "missing",
+                note!("buyer licence {} is not on record", buyer.to_string()),
+            )),
             Some(l) if !s.buyer_kinds().contains(&l.kind) => Some((
                 "wrong_kind",
-                format!(
+                note!(
                     "buyer licence {} is a {} licence; a {} needs {}",
-                    l.number,
-                    l.kind,
-                    s.kind,
+                    &l.number,
+                    Arg::Word(l.kind.as_str()),
+                    s.kind.to_string(),
                     s.buyer_kinds()
                         .iter()
                         .map(|k| k.as_str())
@@ -193,38 +225,42 @@ pub(in crate::analytics) fn custody_checks(
             )),
             Some(l) if !standing(l, s.day).permits_work() => Some((
                 "standing",
-                format!(
+                note!(
                     "buyer licence {} is {} on {}",
-                    l.number,
-                    standing(l, s.day).label(),
+                    &l.number,
+                    Arg::Word(standing(l, s.day).label()),
                     s.day
                 ),
             )),
             Some(_) => None,
         };
-        if let Some((reason, message)) = why {
+        if let Some((reason, note)) = why {
             let l = chain.licences.get(&buyer);
-            flags.push(Flag::new(
-                FlagKind::UnlicensedBuyer,
-                s.id.0,
-                Severity::Breach,
-                json!({
-                    "message": message,
-                    "entity": "sales",
-                    "reason": reason,
-                    "slip_number": s.slip_number,
-                    "day": s.day,
-                    "buyer_licence_id": buyer,
-                    "buyer_licence_number": l.map(|l| l.number.clone()),
-                    "buyer_kind": l.map(|l| l.kind.as_str()),
-                    "buyer_standing": l.map(|l| standing(l, s.day).label()),
-                    "buyer_issued_on": l.map(|l| l.issued_on),
-                    "buyer_expires_on": l.map(|l| book
-                        .history(l.id)
-                        .and_then(|h| h.valid_until_on(s.day))
-                        .unwrap_or(l.expires_on)),
-                }),
-            ));
+            let message = note.english();
+            flags.push(
+                Flag::new(
+                    FlagKind::UnlicensedBuyer,
+                    s.id.0,
+                    Severity::Breach,
+                    json!({
+                        "message": message,
+                        "entity": "sales",
+                        "reason": reason,
+                        "slip_number": s.slip_number,
+                        "day": s.day,
+                        "buyer_licence_id": buyer,
+                        "buyer_licence_number": l.map(|l| l.number.clone()),
+                        "buyer_kind": l.map(|l| l.kind.as_str()),
+                        "buyer_standing": l.map(|l| standing(l, s.day).label()),
+                        "buyer_issued_on": l.map(|l| l.issued_on),
+                        "buyer_expires_on": l.map(|l| book
+                            .history(l.id)
+                            .and_then(|h| h.valid_until_on(s.day))
+                            .unwrap_or(l.expires_on)),
+                    }),
+                )
+                .with_note(note),
+            );
         }
     }
 }

@@ -13,8 +13,9 @@
 //! compared with `alluvium footprint compare --region R --stones FILE` as before.
 
 use super::chain::{Chain, Origin};
-use crate::analytics::{CheckConfig, CheckData, Flag, FlagKind, ReferenceFootprint, Severity};
+use crate::analytics::{Arg, CheckConfig, CheckData, Flag, FlagKind, ReferenceFootprint, Severity};
 use crate::domain::SaleKind;
+use crate::note;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -123,15 +124,22 @@ pub(in crate::analytics) fn export_footprints(
         let declared = x.weight.carats_f64() / n as f64;
         let z = (declared - mean) / (var / n as f64).sqrt().max(1e-12);
         if z < z_limit {
+            let note = note!(
+                "export {} declares {} stones of {} ct on average; its traced origin ({}) gives {} ct (z {} < {})",
+                &x.slip_number,
+                n,
+                Arg::Dec(declared, 3),
+                origin.region_list().join(", "),
+                Arg::Dec(mean, 3),
+                Arg::Dec(z, 2),
+                Arg::Dec(z_limit, 2)
+            );
             flags.push(Flag::new(
                 FlagKind::FootprintMismatch,
                 x.id.0,
                 Severity::Warning,
                 json!({
-                    "message": format!(
-                        "export {} declares {n} stones of {:.3} ct on average; its traced origin ({}) gives {:.3} ct (z {:.2} < {:.2})",
-                        x.slip_number, declared, origin.region_list().join(", "), mean, z, z_limit
-                    ),
+                    "message": note.english(),
                     "entity": "sales",
                     "slip_number": x.slip_number,
                     "day": x.day,
@@ -144,7 +152,7 @@ pub(in crate::analytics) fn export_footprints(
                     "origin_regions": origin.regions.iter().map(|(r, c)| (r.clone(), c.to_string())).collect::<BTreeMap<_, _>>(),
                     "traced_production_entries": origin.production_ids.len(),
                 }),
-            ));
+            ).with_note(note));
         }
     }
 }
