@@ -932,6 +932,7 @@ fn counted_stones_report_exactly_what_the_stones_do() {
              ALTER TABLE stones DROP COLUMN stone_count; ALTER TABLE stones DROP COLUMN sieve;
              DROP INDEX production_seal; ALTER TABLE production DROP COLUMN seal;
              ALTER TABLE sales DROP COLUMN seals;
+             DROP TABLE photos; DROP TABLE photo_uploads;
              PRAGMA user_version = 4;",
         )
         .unwrap();
