@@ -16,7 +16,13 @@ pub struct ShownPhoto {
 
 /// The pixels of the picture at `path`, scaled down to `max_side` pixels at most, for Slint.
 pub fn load_image(path: &Path, max_side: u32) -> Option<slint::Image> {
-    let img = image::open(path).ok()?;
+    // Pictures are named by their hash, without an extension: the format is read from the bytes.
+    let img = image::ImageReader::open(path)
+        .ok()?
+        .with_guessed_format()
+        .ok()?
+        .decode()
+        .ok()?;
     let img = if img.width() > max_side || img.height() > max_side {
         img.thumbnail(max_side, max_side)
     } else {
