@@ -41,7 +41,8 @@ fn write_jpeg(path: &Path, tint: u8) {
     let img = image::RgbImage::from_fn(400, 300, |x, y| {
         image::Rgb([(x * 255 / 400) as u8, (y * 255 / 300) as u8, tint])
     });
-    img.save_with_format(path, image::ImageFormat::Jpeg).unwrap();
+    img.save_with_format(path, image::ImageFormat::Jpeg)
+        .unwrap();
 }
 
 fn save_png(path: &Path, buf: &slint::SharedPixelBuffer<slint::Rgba8Pixel>) {
@@ -113,6 +114,7 @@ fn a_photo_chosen_in_the_file_chooser_goes_on_the_digger_and_a_non_picture_is_re
     tap_item(&app, "Pictures");
     tap_item(&app, "face.jpg");
     type_into(&app, "Caption", "Face, at enrolment");
+    shoot(&app, "file-chooser");
     tap(&app, "Choose file");
 
     assert!(!fc.get_shown());

@@ -11,9 +11,9 @@ use super::{AppWindow, DiggersAdapter};
 use crate::domain::{Digger, DiggerId, DiggerStatus, RecordKind, Region, Sex};
 use crate::photo::{AddPhotoError, MAX_PHOTO_INPUT_BYTES, PhotoError};
 use crate::store::StoreError;
-use std::path::Path;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::Cell;
+use std::path::Path;
 use std::rc::Rc;
 
 /// The region codes offered in forms: those on the device, else the built-in catalogue.
