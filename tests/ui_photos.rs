@@ -58,6 +58,8 @@ fn save_png(path: &Path, buf: &slint::SharedPixelBuffer<slint::Rgba8Pixel>) {
 
 /// Saves the window as `name` when `ALLUVIUM_SCREENSHOTS` says where.
 fn shoot(app: &App, name: &str) {
+    // Mock time stands still: let the style's colour transitions (a button just enabled) end.
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(500));
     let shot = app.window().window().take_snapshot().unwrap();
     assert_eq!((shot.width(), shot.height()), (1024, 600));
     if let Some(dir) = std::env::var_os("ALLUVIUM_SCREENSHOTS") {
@@ -112,7 +114,12 @@ fn a_photo_chosen_in_the_file_chooser_goes_on_the_digger_and_a_non_picture_is_re
     tap_item(&app, "Up");
     assert_eq!(fc.get_folder(), home.path().display().to_string());
     tap_item(&app, "Pictures");
+    let choose =
+        |app: &App| find(app, "Choose file", &[AccessibleRole::Button]).accessible_enabled();
+    assert_eq!(choose(&app), Some(false), "nothing chosen yet");
     tap_item(&app, "face.jpg");
+    assert_eq!(fc.get_selected(), 0);
+    assert_eq!(choose(&app), Some(true));
     type_into(&app, "Caption", "Face, at enrolment");
     shoot(&app, "file-chooser");
     tap(&app, "Choose file");
