@@ -221,3 +221,70 @@ fn the_review_page_shows_the_flagged_entrys_photos_as_thumbnails() {
     assert_eq!(r.get_selected(), row);
     shoot(&app, "review-photos");
 }
+
+#[test]
+fn the_licence_card_printed_from_the_app_carries_the_holders_photo() {
+    let db = tempfile::tempdir().unwrap();
+    let store = file_store(db.path());
+    let licence = store
+        .licences()
+        .unwrap()
+        .into_iter()
+        .find(|l| l.holder_digger_id.is_some())
+        .expect("a digger's licence");
+    let app = app_on(store);
+    let a = app.window().global::<alluvium::app::LicenceCardAdapter>();
+    let cards = tempfile::tempdir().unwrap();
+    a.set_cards_dir(cards.path().display().to_string().into());
+    let print = || {
+        a.invoke_print_card(licence.number.clone().into());
+        assert!(!a.get_print_is_error(), "{}", a.get_print_status());
+        let pdf = std::fs::read_dir(cards.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+            .unwrap();
+        let bytes = std::fs::read(&pdf).unwrap();
+        std::fs::remove_file(pdf).unwrap();
+        let images = bytes.windows(6).filter(|w| w == b"/Image").count();
+        (images, bytes.len())
+    };
+    // No photo yet: the card has its framed box.
+    let (images_before, len_before) = print();
+    let pics = tempfile::tempdir().unwrap();
+    let path = pics.path().join("face.jpg");
+    write_jpeg(&path, 90);
+    let officer = app.with_store(|s| s.officers().unwrap().remove(0).id);
+    let raw = std::fs::read(&path).unwrap();
+    let holder = licence.holder_digger_id.unwrap();
+    app.with_store_mut(|s| {
+        alluvium::photo::add_to_record(s, holder.0, &raw, "Face", officer).unwrap();
+    });
+    // The holder's photo is on the card: one more image, and its pixels.
+    let (images_after, len_after) = print();
+    assert!(
+        images_after > images_before && len_after > len_before + 2000,
+        "{images_before} images in {len_before} bytes, then {images_after} in {len_after}"
+    );
+}
+
+#[test]
+fn a_coordinator_sees_the_digger_s_photo_but_no_add_photo_button() {
+    let db = tempfile::tempdir().unwrap();
+    let store = file_store(db.path());
+    let digger = store.search_diggers("", 0, 1).unwrap().remove(0).digger;
+    let app = ui_kit::window(store);
+    app.set_today(end());
+    log_in(&app, "coordinator", demo::DEMO_PASSWORD);
+    app.show_page(0);
+    tap_item(&app, &digger.full_name);
+    let d = app.window().global::<DiggersAdapter>();
+    assert!(d.get_shows_photo());
+    assert!(!d.get_can_add_photo());
+    ui_kit::settle(&app);
+    assert!(
+        ElementHandle::find_by_accessible_label(app.window(), "Add photo")
+            .next()
+            .is_none()
+    );
+}

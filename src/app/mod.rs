@@ -138,6 +138,11 @@ impl App {
     pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
         f(&self.ctx.store.borrow())
     }
+
+    /// Changes the store behind the window, as a sync would (tests).
+    pub fn with_store_mut<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        f(&mut self.ctx.store.borrow_mut())
+    }
 }
 
 /// Opens the window on `store` and runs until it is closed.
