@@ -269,10 +269,27 @@ fn the_licence_card_printed_from_the_app_carries_the_holders_photo() {
 }
 
 #[test]
-fn a_coordinator_sees_the_digger_s_photo_but_no_add_photo_button() {
+fn a_coordinator_sees_a_synced_photo_not_yet_here_and_no_add_photo_button() {
     let db = tempfile::tempdir().unwrap();
-    let store = file_store(db.path());
+    let mut store = file_store(db.path());
     let digger = store.search_diggers("", 0, 1).unwrap().remove(0).digger;
+    // A photo synced from another device, whose picture has not been fetched yet.
+    let photo = alluvium::domain::Photo {
+        id: alluvium::domain::PhotoId::new(),
+        target_entity: alluvium::domain::RecordKind::Digger,
+        target_id: digger.id.0,
+        sha256: "ab".repeat(32),
+        bytes: 120_000,
+        width: 400,
+        height: 300,
+        caption: "Taken at the licensing office".into(),
+        taken_at: None,
+        lat: None,
+        lon: None,
+        added_by: store.officers().unwrap().remove(0).id,
+        at: chrono::Utc::now(),
+    };
+    store.write(|w| w.add_photo(&photo)).unwrap();
     let app = ui_kit::window(store);
     app.set_today(end());
     log_in(&app, "coordinator", demo::DEMO_PASSWORD);
@@ -281,6 +298,16 @@ fn a_coordinator_sees_the_digger_s_photo_but_no_add_photo_button() {
     let d = app.window().global::<DiggersAdapter>();
     assert!(d.get_shows_photo());
     assert!(!d.get_can_add_photo());
+    assert!(!d.get_has_photo());
+    assert_eq!(
+        d.get_photo_frame_text(),
+        "photo not on this device yet — sync"
+    );
+    find(
+        &app,
+        "Taken at the licensing office",
+        &[AccessibleRole::Text],
+    );
     ui_kit::settle(&app);
     assert!(
         ElementHandle::find_by_accessible_label(app.window(), "Add photo")
