@@ -1,14 +1,19 @@
-//! Diggers page: search, register, edit. Validation is the domain's; this file only maps
-//! between the form and a `Digger`.
+//! Diggers page: search, register, edit, and the digger's photo. Validation is the domain's;
+//! this file only maps between the form and a `Digger`, and hands a chosen picture to
+//! `photo::add_to_record`, which decides whether it is one.
 
 use super::context::Ctx;
 use super::digger_list::DiggerList;
+use super::file_chooser::FileChooser;
 use super::forms;
+use super::photo_view;
 use super::{AppWindow, DiggersAdapter};
-use crate::domain::{Digger, DiggerId, DiggerStatus, Region, Sex};
+use crate::domain::{Digger, DiggerId, DiggerStatus, RecordKind, Region, Sex};
+use crate::photo::{AddPhotoError, MAX_PHOTO_INPUT_BYTES, PhotoError};
 use crate::store::StoreError;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::cell::Cell;
+use std::path::Path;
 use std::rc::Rc;
 
 /// The region codes offered in forms: those on the device, else the built-in catalogue.
@@ -35,7 +40,7 @@ fn string_model(items: &[String]) -> ModelRc<SharedString> {
 }
 
 /// Wires the Diggers page; returns what refreshes it when it is shown.
-pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
+pub fn connect(app: &AppWindow, ctx: Rc<Ctx>, chooser: Rc<FileChooser>) -> Box<dyn Fn()> {
     let list = Rc::new(DiggerList::new(ctx.clone()));
     let adapter = app.global::<DiggersAdapter>();
     adapter.set_rows(ModelRc::from(list.clone()));
@@ -93,6 +98,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             None => crate::tr!("No licence").into(),
         });
         a.set_status("".into());
+        show_photo(&a, &c, Some(d.id));
         a.set_editing(true);
     });
 
@@ -130,6 +136,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
         }
         a.set_sex_index(1);
         a.set_status_index(0);
+        show_photo(&a, &c, None);
         a.set_editing(true);
     });
 
@@ -138,6 +145,23 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
     adapter.on_save(move || {
         let Some(app) = weak.upgrade() else { return };
         save(&app, &c, &l, &e);
+    });
+
+    let weak = app.as_weak();
+    let (c, e) = (ctx.clone(), editing.clone());
+    adapter.on_add_photo(move || {
+        let (Some(app), Some(id)) = (weak.upgrade(), e.get()) else {
+            return;
+        };
+        let name = app.global::<DiggersAdapter>().get_form_title();
+        let c = c.clone();
+        chooser.open(
+            &app,
+            crate::tr!("Photo of {}", name),
+            &["jpg", "jpeg", "png"],
+            true,
+            Box::new(move |app, path, caption| add_photo(app, &c, id, &path, &caption)),
+        );
     });
 
     let weak = app.as_weak();
@@ -157,6 +181,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) -> Box<dyn Fn()> {
             let q = app.global::<DiggersAdapter>().get_query();
             let a = app.global::<DiggersAdapter>();
             a.set_can_edit(c.may_license());
+            a.set_can_add_photo(may_photograph_diggers(&c));
             run_search(&app, &c, &l, &q);
         }
     })
@@ -234,6 +259,9 @@ fn save(app: &AppWindow, ctx: &Ctx, list: &DiggerList, editing: &Cell<Option<Dig
     match result {
         Ok(()) => {
             editing.set(Some(digger.id));
+            if !a.get_shows_photo() {
+                show_photo(&a, ctx, Some(digger.id));
+            }
             a.set_form_title(digger.full_name.clone().into());
             a.set_status(crate::tr!("Saved {}", digger.full_name).into());
             a.set_status_is_error(false);
@@ -259,5 +287,101 @@ fn save(app: &AppWindow, ctx: &Ctx, list: &DiggerList, editing: &Cell<Option<Dig
             a.set_status(crate::tr!("Not saved: {}", e).into());
             a.set_status_is_error(true);
         }
+    }
+}
+
+/// Whether the officer logged in may put photos on diggers (the server's scope rule).
+fn may_photograph_diggers(ctx: &Ctx) -> bool {
+    ctx.role()
+        .is_some_and(|r| crate::sync::scope::may_photograph(r, RecordKind::Digger))
+}
+
+/// Shows the photo of the digger `id` (none for a digger not yet saved): the newest photo's
+/// picture, or its caption and a line saying it has not reached the device, or "No photo".
+fn show_photo(a: &DiggersAdapter<'_>, ctx: &Ctx, id: Option<DiggerId>) {
+    a.set_photo_error(SharedString::new());
+    a.set_can_add_photo(may_photograph_diggers(ctx));
+    let Some(id) = id else {
+        a.set_shows_photo(false);
+        return;
+    };
+    a.set_shows_photo(true);
+    match photo_view::latest(ctx, id.0, 480) {
+        Some(shown) => {
+            a.set_photo_caption(shown.photo.caption.clone().into());
+            a.set_has_photo(shown.image.is_some());
+            a.set_photo(shown.image.unwrap_or_default());
+            a.set_photo_frame_text(photo_view::not_here_text().into());
+        }
+        None => {
+            a.set_photo_caption(SharedString::new());
+            a.set_has_photo(false);
+            a.set_photo(slint::Image::default());
+            a.set_photo_frame_text(crate::tr!("No photo").into());
+        }
+    }
+}
+
+/// Puts the picture at `path` on the digger `id` with `caption`, by the officer logged in; a
+/// refusal goes beside the button and nothing is written.
+fn add_photo(app: &AppWindow, ctx: &Ctx, id: DiggerId, path: &Path, caption: &str) {
+    let a = app.global::<DiggersAdapter>();
+    let Some(officer) = ctx.officer.borrow().as_ref().map(|o| o.id) else {
+        return;
+    };
+    // A file too large to be a photo is refused before it is read into memory.
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let result = if len > MAX_PHOTO_INPUT_BYTES as u64 {
+        Err(too_large(len))
+    } else {
+        std::fs::read(path)
+            .map_err(|e| crate::tr!("Cannot read {}: {}", path.display(), e))
+            .and_then(|raw| {
+                crate::photo::add_to_record(
+                    &mut ctx.store.borrow_mut(),
+                    id.0,
+                    &raw,
+                    caption,
+                    officer,
+                )
+                .map_err(|e| refusal(&e, len))
+            })
+    };
+    match result {
+        Ok(_) => {
+            show_photo(&a, ctx, Some(id));
+            a.set_status(crate::tr!("Photo added").into());
+            a.set_status_is_error(false);
+            super::shell_adapter::update_pending(app, ctx);
+        }
+        Err(message) => a.set_photo_error(forms::capitalise(&message).into()),
+    }
+}
+
+/// The refusal of a file of `len` bytes that is too large to be read as a photo.
+fn too_large(len: u64) -> String {
+    let lang = crate::i18n::current();
+    crate::tr!(
+        "the file is {} MB; pictures of up to {} MB are read",
+        crate::i18n::numbers::hundredths(lang, (len as f64 / 10_485.76).round() as i64),
+        MAX_PHOTO_INPUT_BYTES / (1024 * 1024)
+    )
+}
+
+/// Why a picture was not put on a record, in the app's language where the reason is known.
+fn refusal(e: &AddPhotoError, len: u64) -> String {
+    match e {
+        AddPhotoError::Photo(PhotoError::Refused(m))
+            if m == "the file is not a JPEG or PNG picture; choose a photo" =>
+        {
+            crate::tr!("the file is not a JPEG or PNG picture; choose a photo")
+        }
+        AddPhotoError::Photo(PhotoError::Refused(m)) if m.starts_with("the file is ") => {
+            too_large(len)
+        }
+        AddPhotoError::NoFolder => {
+            crate::tr!("this database is held in memory and has no photo folder")
+        }
+        other => other.to_string(),
     }
 }

@@ -121,6 +121,15 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) {
         };
         let dir = PathBuf::from(a.get_cards_dir().as_str());
         let path = dir.join(card_file_name(&number, language));
+        // The holder digger's newest photo, when its picture is on this device.
+        let holder = c
+            .store
+            .borrow()
+            .licence_by_number(number.trim())
+            .ok()
+            .flatten()
+            .and_then(|l| l.holder_digger_id);
+        let photo = holder.and_then(|d| super::photo_view::latest_bytes(&c, d.0));
         let store = c.store.borrow();
         let supporters = crate::report::supporter_names(&store, number.trim()).unwrap_or_default();
         let result = issue_card(
@@ -130,7 +139,7 @@ pub fn connect(app: &AppWindow, ctx: Rc<Ctx>) {
             CardOptions {
                 language,
                 supporters: &supporters,
-                photo: None,
+                photo: photo.as_deref(),
             },
         )
         .map_err(|e| e.to_string())

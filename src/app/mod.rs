@@ -9,6 +9,7 @@ mod context;
 mod digger_list;
 mod diggers_adapter;
 mod enrol_form;
+mod file_chooser;
 mod forms;
 mod gps_discovery;
 mod gps_feed;
@@ -18,6 +19,7 @@ mod licence_card_adapter;
 mod licence_history_panel;
 mod licences_adapter;
 mod map_sketch;
+mod photo_view;
 mod production_adapter;
 mod reports_adapter;
 mod review_adapter;
@@ -42,6 +44,7 @@ pub struct App {
     window: AppWindow,
     ctx: Rc<Ctx>,
     refresh: Rc<Vec<Box<dyn Fn()>>>,
+    chooser: Rc<file_chooser::FileChooser>,
     _timers: (Timer, Timer, Rc<Timer>),
 }
 
@@ -54,8 +57,9 @@ impl App {
         crate::i18n::set_current(language::chosen(&ctx));
         let (sync_refresh, sync_timer) = sync_adapter::connect(&window, ctx.clone());
         let (idle_timer, restart_idle) = session_adapter::idle_lock(&window, ctx.clone());
+        let chooser = file_chooser::FileChooser::connect(&window);
         let refresh: Rc<Vec<Box<dyn Fn()>>> = Rc::new(vec![
-            diggers_adapter::connect(&window, ctx.clone()),
+            diggers_adapter::connect(&window, ctx.clone(), chooser.clone()),
             licences_adapter::connect(&window, ctx.clone()),
             sites_adapter::connect(&window, ctx.clone()),
             production_adapter::connect(&window, ctx.clone()),
@@ -84,6 +88,7 @@ impl App {
             window,
             ctx,
             refresh,
+            chooser,
             _timers: (gps, sync_timer, idle_timer),
         })
     }
@@ -124,9 +129,19 @@ impl App {
         };
     }
 
+    /// Makes the in-app file chooser open in `dir` instead of the pictures folder (tests).
+    pub fn start_file_chooser_in(&self, dir: &std::path::Path) {
+        self.chooser.start_in(dir);
+    }
+
     /// Reads the store for a check after UI actions (tests).
     pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
         f(&self.ctx.store.borrow())
+    }
+
+    /// Changes the store behind the window, as a sync would (tests).
+    pub fn with_store_mut<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        f(&mut self.ctx.store.borrow_mut())
     }
 }
 

@@ -2,7 +2,8 @@
 //! evidence, filters them, and records a coordinator's decision as an append-only Review.
 
 use super::context::Ctx;
-use super::{AppWindow, FlagRow, ReviewAdapter};
+use super::photo_view;
+use super::{AppWindow, FlagRow, PhotoThumb, ReviewAdapter};
 use crate::analytics::{CheckConfig, Flag, FlagKind, PriceModel, Severity, run_checks};
 use crate::domain::{ReviewDecision, ReviewId};
 use crate::store::FactFilter;
@@ -18,6 +19,8 @@ struct Item {
     flag: Flag,
     region: String,
     context: String,
+    /// The production entry or sale whose photos are shown beside the flag.
+    photo_target: Option<uuid::Uuid>,
 }
 
 #[derive(Default)]
@@ -52,6 +55,11 @@ fn checks_with_context(store: &mut crate::store::Store) -> Result<Vec<Item>, Str
                 .and_then(|s| store.production(s.production_id).ok().flatten()),
             _ => None,
         };
+        let photo_target = match (&production, flag.target_entity()) {
+            (Some(p), _) => Some(p.id.0),
+            (None, crate::domain::RecordKind::Sale) => Some(flag.record_id),
+            _ => None,
+        };
         let (region, context) = match production {
             Some(p) => {
                 let site = sites.get(&p.site_id);
@@ -74,6 +82,7 @@ fn checks_with_context(store: &mut crate::store::Store) -> Result<Vec<Item>, Str
             flag,
             region,
             context,
+            photo_target,
         });
     }
     Ok(items)
@@ -328,6 +337,7 @@ fn open(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, row: i32) {
     // checks write them (JSON's contract).
     let message = item.flag.message_in(crate::i18n::current());
     a.set_detail_text(format!("{message}\n\n{evidence}").into());
+    show_photos(&a, ctx, item.photo_target);
     let history = ctx
         .store
         .borrow()
@@ -349,4 +359,25 @@ fn open(app: &AppWindow, ctx: &Ctx, state: &RefCell<State>, row: i32) {
             .join("\n")
             .into()
     });
+}
+
+/// Shows up to four photos of the entry `target` (a production entry or sale) beside its flag.
+fn show_photos(a: &ReviewAdapter<'_>, ctx: &Ctx, target: Option<uuid::Uuid>) {
+    let total = target.map_or(0, |t| photo_view::photos_newest_first(ctx, t).len());
+    let thumbs: Vec<PhotoThumb> = target
+        .map(|t| photo_view::thumbnails(ctx, t, 4))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|shown| PhotoThumb {
+            here: shown.image.is_some(),
+            image: shown.image.unwrap_or_default(),
+            caption: shown.photo.caption.into(),
+        })
+        .collect();
+    a.set_photos_text(match total {
+        0 => SharedString::new(),
+        n if n > thumbs.len() => tr!("Photos ({} of {})", thumbs.len(), n).into(),
+        n => tr!("Photos ({})", n).into(),
+    });
+    a.set_photos(ModelRc::new(VecModel::from(thumbs)));
 }

@@ -151,7 +151,9 @@ mod tests {
     #[test]
     fn a_good_photo_passes_and_each_bad_field_is_named() {
         assert!(photo().validate().is_ok());
-        let cases: [(&str, fn(&mut Photo)); 6] = [
+        // (the field named in the refusal, how the photo is spoiled)
+        type Case = (&'static str, fn(&mut Photo));
+        let cases: [Case; 6] = [
             ("target_entity", |p| p.target_entity = RecordKind::Stone),
             ("sha256", |p| p.sha256 = "AB".repeat(32)),
             ("bytes", |p| p.bytes = MAX_PHOTO_BYTES + 1),
