@@ -24,9 +24,9 @@ pub fn run(
     entries: &[ProductionEntry],
     n: usize,
 ) {
-    // Noise does not compress: 1 400 × 1 250 pixels at quality 90 is about 2 MB.
+    // Noise does not compress: 1 200 × 900 pixels at quality 90 is about 2 MB.
     let pictures: Vec<Vec<u8>> = (0..n)
-        .map(|i| test_kit::pictures::noise_jpeg(1400, 1250, 1000 + i as u64))
+        .map(|i| test_kit::pictures::noise_jpeg(1200, 900, 1000 + i as u64))
         .collect();
     let bytes: u64 = pictures.iter().map(|p| p.len() as u64).sum();
     field.with_store(|s| {
