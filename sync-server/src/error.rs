@@ -89,6 +89,8 @@ impl From<crate::db::DbError> for ApiError {
             DbError::Unauthorized(m) => ApiError::Unauthorized(m),
             DbError::Forbidden(m) => ApiError::Forbidden(m),
             DbError::Sqlite(e) => ApiError::Internal(e.to_string()),
+            DbError::Postgres(e) => ApiError::Internal(e.to_string()),
+            DbError::Database(m) => ApiError::Internal(m),
             DbError::Storage(m) => ApiError::Internal(m),
             // Only at open, before serving; an internal error if it ever reaches a request.
             e @ (DbError::TooNew { .. } | DbError::Migration(_)) => {

@@ -55,6 +55,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> VaultError + '_ {
 }
 
 impl PhotoVault {
+    /// The vault in the folder `dir` (a PostgreSQL server's `--photo-dir`).
+    pub fn at(dir: &Path) -> PhotoVault {
+        PhotoVault {
+            dir: dir.to_path_buf(),
+            writing: Mutex::new(()),
+        }
+    }
+
     /// The photo folder beside the database file at `db`.
     pub fn beside(db: &Path) -> PhotoVault {
         let mut name = db.file_name().unwrap_or_default().to_os_string();

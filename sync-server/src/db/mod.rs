@@ -1,9 +1,16 @@
-//! The server store: a trait, so that PostgreSQL can follow SQLite, and its SQLite
-//! implementation. Every push batch is one transaction; a change id is applied once.
+//! The server store: a trait with two backends, SQLite (embedded, one file) and PostgreSQL
+//! (several server processes on one database). The logic is written once (`store`) over a
+//! small SQL interface (`sql`); each backend supplies connections, transactions and its
+//! versioned migrations. Every push batch is one transaction; a change id is applied once.
 
+mod postgres;
+pub(crate) mod sql;
 mod sqlite;
+mod store;
 
-pub use sqlite::{BackupCopy, DEFAULT_SESSION_TTL_SECS, Migrated, SERVER_ORIGIN, SqliteStore};
+pub use postgres::{PgStore, DEFAULT_POOL_SIZE};
+pub use sqlite::{BackupCopy, Migrated, SqliteStore};
+pub use store::{DEFAULT_SESSION_TTL_SECS, SERVER_ORIGIN, Store};
 
 use alluvium::domain::{Officer, Role};
 use alluvium::sync::wire::{Change, ChangeResult, DeviceKey, PhotoStatus, PullResponse};
@@ -34,9 +41,29 @@ pub enum DbError {
     Migration(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    /// The database answered something the store cannot use, or could not be reached.
+    #[error("database error: {0}")]
+    Database(String),
     /// The server's own files (the photo folder) failed.
     #[error("storage error: {0}")]
     Storage(String),
+}
+
+impl DbError {
+    /// Whether a statement failed on a unique key (a name or id already taken).
+    pub fn is_duplicate(&self) -> bool {
+        match self {
+            DbError::Sqlite(e) => {
+                e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
+            }
+            DbError::Postgres(e) => {
+                e.code() == Some(&::postgres::error::SqlState::UNIQUE_VIOLATION)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// An enrolled device.

@@ -9,10 +9,10 @@
 //! keeps changes accepted without effect (a device's copy of a known region). The three
 //! together hold every device's chain of signed changes (see `chain`).
 
-use alluvium::domain::{Licence, RecordKind, Sale};
+use crate::db::store::facts::{licence_facts, sale_facts};
+use alluvium::domain::RecordKind;
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::HookResult;
-use serde::{Deserialize, Serialize};
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS regions (
@@ -88,46 +88,6 @@ const CHAIN_COLUMNS: &[(&str, &str, &str)] = &[
     ("rejected", "sig", "BLOB"),
     ("rejected", "link", "BLOB"),
 ];
-
-/// What the record rules read of a licence. Field names are stored; do not rename.
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct LicenceFactsRow {
-    pub kind: alluvium::domain::LicenceKind,
-    pub number: String,
-    /// Absent in files written before licence events were judged; filled on upgrade.
-    #[serde(default)]
-    pub issued_on: Option<chrono::NaiveDate>,
-}
-
-/// What the sale-chain rules read of a sale slip. Field names are stored; do not rename.
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct SaleFactsRow {
-    pub kind: alluvium::domain::SaleKind,
-    pub buyer: Option<alluvium::domain::LicenceId>,
-    pub day: chrono::NaiveDate,
-}
-
-/// The `facts` column of a licence.
-pub(super) fn licence_facts(l: &Licence) -> String {
-    // Plain structs of strings and enums always serialise.
-    serde_json::to_string(&LicenceFactsRow {
-        kind: l.kind,
-        number: l.number.trim().to_string(),
-        issued_on: Some(l.issued_on),
-    })
-    .unwrap_or_default()
-}
-
-/// The `facts` column of a sale slip.
-pub(super) fn sale_facts(s: &Sale) -> String {
-    serde_json::to_string(&SaleFactsRow {
-        kind: s.kind,
-        // The licence holding the goods after the slip: an import's importer as a buyer.
-        buyer: s.holder(),
-        day: s.day,
-    })
-    .unwrap_or_default()
-}
 
 /// Migration 1: creates the tables in a new file, or adopts a file made before the schema
 /// was versioned (`user_version` 0) as it is, adding what earlier releases lacked — in the

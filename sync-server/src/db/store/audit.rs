@@ -21,7 +21,7 @@ use alluvium::sync::chain::{self, Candidate, ChainWalk, Standing, candidate_stan
 use alluvium::sync::scope;
 use alluvium::sync::wire::{DeviceKey, Op};
 use ed25519_dalek::{Signature, VerifyingKey};
-use rusqlite::{Connection, params};
+use crate::db::sql::{Sql, vals};
 use uuid::Uuid;
 
 /// Changes whose signatures are checked together.
@@ -47,11 +47,12 @@ const ROW_COLS: &str =
     "change_id, chain_seq, entity, record_id, hlc, base_hlc, author, payload, prev, sig, form";
 
 /// Walks every chain; see the module documentation.
-pub(super) fn audit(conn: &Connection) -> Result<AuditReport, DbError> {
-    let devices: Vec<(String, Option<Vec<u8>>)> = conn
-        .prepare("SELECT id, public_key FROM devices ORDER BY id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+pub(super) fn audit(conn: &dyn Sql) -> Result<AuditReport, DbError> {
+    let devices: Vec<(String, Option<Vec<u8>>)> = conn.all(
+        "SELECT id, public_key FROM devices ORDER BY id",
+        vals![],
+        |r| Ok((r.text_(0)?, r.blob(1)?)),
+    )?;
     let mut report = AuditReport::default();
     for (id, key) in &devices {
         let device: Uuid = id
@@ -65,12 +66,14 @@ pub(super) fn audit(conn: &Connection) -> Result<AuditReport, DbError> {
         let Some(key) = stored_key(key.clone())? else {
             // A device without a key signs nothing: any signed change under its name was put
             // there by someone else.
-            let mut st = conn.prepare_cached(
+            let ids = conn.all(
                 "SELECT change_id FROM changes WHERE origin = ?1 AND chain_seq IS NOT NULL",
+                vals![id],
+                |r| r.text_(0),
             )?;
-            for change_id in st.query_map([id], |r| r.get::<_, String>(0))? {
+            for change_id in ids {
                 report.problems.push(problem(
-                    change_id?,
+                    change_id,
                     "inserted: a signed change from a device that has no key".into(),
                 ));
             }
@@ -80,13 +83,15 @@ pub(super) fn audit(conn: &Connection) -> Result<AuditReport, DbError> {
         walk_device(conn, device, id, &key, &mut report)?;
         // Unsigned changes logged after the device's first signed one: the server takes none
         // once a device has a key, so these were written into the database directly.
-        let mut st = conn.prepare_cached(
+        let ids = conn.all(
             "SELECT change_id FROM changes WHERE origin = ?1 AND chain_seq IS NULL
                AND seq > (SELECT min(seq) FROM changes WHERE origin = ?1 AND chain_seq IS NOT NULL)",
+            vals![id],
+            |r| r.text_(0),
         )?;
-        for change_id in st.query_map([id], |r| r.get::<_, String>(0))? {
+        for change_id in ids {
             report.problems.push(problem(
-                change_id?,
+                change_id,
                 "inserted: an unsigned change after the device began signing".into(),
             ));
         }
@@ -96,7 +101,7 @@ pub(super) fn audit(conn: &Connection) -> Result<AuditReport, DbError> {
 
 /// Walks one device's chain in position order.
 fn walk_device(
-    conn: &Connection,
+    conn: &dyn Sql,
     device: Uuid,
     id: &str,
     key: &VerifyingKey,
@@ -108,57 +113,56 @@ fn walk_device(
          UNION ALL SELECT {ROW_COLS} FROM acknowledged WHERE origin = ?1 AND chain_seq IS NOT NULL
          ORDER BY chain_seq"
     );
-    let mut st = conn.prepare_cached(&sql)?;
-    let mut rows = st.query(params![id])?;
     let mut walk = ChainWalk::new();
     let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
-    loop {
-        let next = rows.next()?;
-        if let Some(r) = next {
-            chunk.push(Row {
-                change_id: r.get(0)?,
-                chain_seq: r.get(1)?,
-                entity: r.get(2)?,
-                record_id: r.get(3)?,
-                hlc: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
-                base_hlc: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
-                author: r.get(6)?,
-                payload: r.get(7)?,
-                prev: r.get(8)?,
-                sig: r.get(9)?,
-                form: r.get(10)?,
-            });
-        }
-        let last = next.is_none();
-        if chunk.len() >= CHUNK || (last && !chunk.is_empty()) {
-            // The unsigned changes after the batch's last signature are vouched for by the
-            // next batch: they wait for it (a batch without any signature goes as it is).
-            let rest = match chunk.iter().rposition(|r| r.sig.is_some()) {
-                Some(p) if !last => chunk.split_off(p + 1),
-                _ => Vec::new(),
+    let mut check = |chunk: &mut Vec<Row>, last: bool| {
+        // The unsigned changes after the batch's last signature are vouched for by the
+        // next batch: they wait for it (a batch without any signature goes as it is).
+        let rest = match chunk.iter().rposition(|r| r.sig.is_some()) {
+            Some(p) if !last => chunk.split_off(p + 1),
+            _ => Vec::new(),
+        };
+        let standings = verify_all(device, key, chunk);
+        for (row, standing) in chunk.drain(..).zip(standings) {
+            report.changes += 1;
+            let stored = chain::Stored {
+                chain_seq: row.chain_seq as u64,
+                prev: row.prev.and_then(|p| p.try_into().ok()).unwrap_or([0; 32]),
+                standing,
             };
-            let standings = verify_all(device, key, &chunk);
-            for (row, standing) in chunk.drain(..).zip(standings) {
-                report.changes += 1;
-                let stored = chain::Stored {
-                    chain_seq: row.chain_seq as u64,
-                    prev: row.prev.and_then(|p| p.try_into().ok()).unwrap_or([0; 32]),
-                    standing,
-                };
-                if let Some(problem) = walk.step(&stored) {
-                    report.problems.push(AuditProblem {
-                        device,
-                        change_id: row.change_id,
-                        problem,
-                    });
-                }
+            if let Some(problem) = walk.step(&stored) {
+                report.problems.push(AuditProblem {
+                    device,
+                    change_id: row.change_id,
+                    problem,
+                });
             }
-            chunk = rest;
         }
-        if last {
-            return Ok(());
+        *chunk = rest;
+    };
+    conn.each(&sql, vals![id], &mut |r| {
+        chunk.push(Row {
+            change_id: r.text_(0)?,
+            chain_seq: r.int_(1)?,
+            entity: r.text_(2)?,
+            record_id: r.text_(3)?,
+            hlc: r.int(4)?.unwrap_or(0),
+            base_hlc: r.int(5)?.unwrap_or(0),
+            author: r.text(6)?,
+            payload: r.text_(7)?,
+            prev: r.blob(8)?,
+            sig: r.blob(9)?,
+            form: r.int_(10)?,
+        });
+        if chunk.len() >= CHUNK {
+            check(&mut chunk, false);
         }
+        Ok(true)
+    })?;
+    if !chunk.is_empty() {
+        check(&mut chunk, true);
     }
+    Ok(())
 }
 
 /// What its device's signatures say of each row's stored content: one Ed25519 check per run
@@ -221,45 +225,37 @@ fn candidate(device: Uuid, r: &Row) -> Option<Candidate> {
 }
 
 /// Every enrolled device, with whether it signs and how many unsigned changes it has.
-pub(super) fn devices(conn: &Connection) -> Result<Vec<DeviceInfo>, DbError> {
-    let mut st = conn.prepare(
+pub(super) fn devices(conn: &dyn Sql) -> Result<Vec<DeviceInfo>, DbError> {
+    conn.all(
         "SELECT d.id, d.region, d.enrolled_at, d.revoked_at, d.public_key IS NOT NULL,
                 (SELECT count(*) FROM changes c WHERE c.origin = d.id),
                 (SELECT count(*) FROM changes c WHERE c.origin = d.id AND c.chain_seq IS NULL)
          FROM devices d ORDER BY d.region, d.enrolled_at, d.id",
-    )?;
-    let rows = st.query_map([], |r| {
-        let id: String = r.get(0)?;
-        Ok(DeviceInfo {
-            id: id.parse().unwrap_or_default(),
-            region: r.get(1)?,
-            enrolled_at: r.get(2)?,
-            revoked_at: r.get(3)?,
-            signed: r.get(4)?,
-            changes: r.get(5)?,
-            unsigned_changes: r.get(6)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        vals![],
+        |r| {
+            Ok(DeviceInfo {
+                id: r.text_(0)?.parse().unwrap_or_default(),
+                region: r.text_(1)?,
+                enrolled_at: r.int_(2)?,
+                revoked_at: r.int(3)?,
+                signed: r.int_(4)? != 0,
+                changes: r.int_(5)?,
+                unsigned_changes: r.int_(6)?,
+            })
+        },
+    )
 }
 
 /// The keys of the devices of the session's regions (every region for an admin).
-pub(super) fn device_keys(conn: &Connection, s: &Session) -> Result<Vec<DeviceKey>, DbError> {
-    let mut st = conn.prepare_cached(
+pub(super) fn device_keys(conn: &dyn Sql, s: &Session) -> Result<Vec<DeviceKey>, DbError> {
+    let rows = conn.all(
         "SELECT id, region, public_key, revoked_at FROM devices WHERE public_key IS NOT NULL
          ORDER BY id",
+        vals![],
+        |r| Ok((r.text_(0)?, r.text_(1)?, r.blob_(2)?, r.int(3)?)),
     )?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Vec<u8>>(2)?,
-            r.get::<_, Option<i64>>(3)?,
-        ))
-    })?;
     let mut keys = Vec::new();
-    for row in rows {
-        let (id, region, key, revoked) = row?;
+    for (id, region, key, revoked) in rows {
         if !scope::in_region(s.role(), &s.officer.regions, &region) {
             continue;
         }

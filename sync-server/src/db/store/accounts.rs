@@ -2,11 +2,11 @@
 //! and codes are stored only as hashes.
 
 use super::{SERVER_ORIGIN, now};
+use crate::db::sql::{Row, Sql, vals};
 use crate::db::{Account, DbError, Device, NewOfficer, Session};
 use alluvium::domain::{Hlc, Officer, Region, Role};
 use chrono::Utc;
 use ed25519_dalek::VerifyingKey;
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -47,30 +47,6 @@ fn normalise_code(code: &str) -> String {
     code.trim().to_ascii_uppercase()
 }
 
-pub(super) fn officer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Officer, String, bool)> {
-    let id: String = r.get(0)?;
-    let role: String = r.get(3)?;
-    let regions: String = r.get(4)?;
-    let bad = |i: usize, m: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, m.into())
-    };
-    Ok((
-        Officer {
-            id: id.parse().map_err(|e| bad(0, e))?,
-            username: r.get(1)?,
-            full_name: r.get(2)?,
-            role: role.parse().map_err(|e| bad(3, e))?,
-            regions: regions
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect(),
-        },
-        r.get(5)?,
-        r.get::<_, i64>(6)? != 0,
-    ))
-}
-
 /// Device id, device region, expiry, revocation time, the officer (with hash, disabled), and
 /// the device's public key.
 type SessionRow = (
@@ -82,12 +58,30 @@ type SessionRow = (
     Option<Vec<u8>>,
 );
 
-pub(super) fn add_region(
-    conn: &mut Connection,
-    code: &str,
-    name: &str,
-    country: &str,
-) -> Result<(), DbError> {
+/// The officer in columns `at..at + 7` (id, username, full name, role, regions, password
+/// hash, disabled).
+pub(super) fn officer_row(r: &dyn Row, at: usize) -> Result<(Officer, String, bool), DbError> {
+    let bad = |e: String| DbError::Invalid(format!("a stored officer cannot be read: {e}"));
+    Ok((
+        Officer {
+            id: r.text_(at)?.parse().map_err(bad)?,
+            username: r.text_(at + 1)?,
+            full_name: r.text_(at + 2)?,
+            role: r.text_(at + 3)?.parse().map_err(bad)?,
+            regions: r
+                .text_(at + 4)?
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+        },
+        r.text_(at + 5)?,
+        r.int_(at + 6)? != 0,
+    ))
+}
+
+/// A region as an admin adds it, its code and country checked.
+pub(super) fn region(code: &str, name: &str, country: &str) -> Result<Region, DbError> {
     let code = code.trim().to_string();
     if code.is_empty() || code.len() > 40 || code.chars().any(|c| c.is_whitespace() || c == ',') {
         return Err(DbError::Invalid(format!(
@@ -100,44 +94,52 @@ pub(super) fn add_region(
         )));
     }
     let catalogue = Region::known(&code).filter(|r| r.code == code);
-    let region = Region {
-        code: code.clone(),
-        name: name.to_string(),
-        country: country.to_string(),
+    Ok(Region {
         utc_offset_minutes: catalogue.as_ref().map_or(0, |r| r.utc_offset_minutes),
         centre: catalogue.as_ref().map_or((0.0, 0.0), |r| r.centre),
-    };
-    let tx = conn.transaction()?;
-    let n = tx.execute(
+        code,
+        name: name.to_string(),
+        country: country.to_string(),
+    })
+}
+
+/// Adds a region and logs it as a change (in a transaction that appends to the log).
+pub(super) fn add_region(db: &dyn Sql, region: &Region) -> Result<(), DbError> {
+    let code = &region.code;
+    let n = db.exec(
         "INSERT INTO regions(code, name, country, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(code) DO NOTHING",
-        params![code, name, country, now()],
+        vals![code, &region.name, &region.country, now()],
     )?;
     if n == 0 {
         return Err(DbError::Conflict(format!("region {code} already exists")));
     }
     let hlc = Hlc::new(Utc::now().timestamp_millis().max(0) as u64, 0);
-    tx.execute(
+    let payload = serde_json::to_string(region).map_err(|e| DbError::Invalid(e.to_string()))?;
+    db.exec(
         "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload)
          VALUES (?1, 'region', ?2, ?2, ?3, 0, ?4, NULL, 'upsert', ?5)",
-        params![
-            Uuid::now_v7().to_string(),
+        vals![
+            &Uuid::now_v7().to_string(),
             code,
             hlc.as_i64(),
-            SERVER_ORIGIN.to_string(),
-            serde_json::to_string(&region).map_err(|e| DbError::Invalid(e.to_string()))?
+            &SERVER_ORIGIN.to_string(),
+            &payload
         ],
     )?;
-    tx.execute(
+    db.exec(
         "INSERT INTO records(entity, record_id, region, hlc, origin) VALUES ('region', ?1, ?1, ?2, ?3)
          ON CONFLICT DO NOTHING",
-        params![code, hlc.as_i64(), SERVER_ORIGIN.to_string()],
+        vals![code, hlc.as_i64(), &SERVER_ORIGIN.to_string()],
     )?;
-    tx.commit()?;
     Ok(())
 }
 
-pub(super) fn add_officer(conn: &Connection, o: &NewOfficer) -> Result<Officer, DbError> {
+fn region_exists(db: &dyn Sql, code: &str) -> Result<bool, DbError> {
+    db.exists("SELECT 1 FROM regions WHERE code = ?1", vals![code])
+}
+
+pub(super) fn add_officer(db: &dyn Sql, o: &NewOfficer) -> Result<Officer, DbError> {
     let username = o.username.trim();
     if username.is_empty() || username.len() > 60 || username.chars().any(char::is_whitespace) {
         return Err(DbError::Invalid(format!("{username:?} is not a user name")));
@@ -148,10 +150,7 @@ pub(super) fn add_officer(conn: &Connection, o: &NewOfficer) -> Result<Officer, 
         ));
     }
     for r in &o.regions {
-        let known = conn
-            .query_row("SELECT 1 FROM regions WHERE code = ?1", [r], |_| Ok(()))
-            .optional()?;
-        if known.is_none() {
+        if !region_exists(db, r)? {
             return Err(DbError::NotFound(format!(
                 "region {r} does not exist (add it with `admin region add`)"
             )));
@@ -164,97 +163,80 @@ pub(super) fn add_officer(conn: &Connection, o: &NewOfficer) -> Result<Officer, 
         role: o.role,
         regions: o.regions.clone(),
     };
-    conn.execute(
+    db.exec(
         "INSERT INTO officers(id, username, full_name, role, regions, password_hash, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            officer.id.to_string(),
-            officer.username,
-            officer.full_name,
+        vals![
+            &officer.id.to_string(),
+            &officer.username,
+            &officer.full_name,
             officer.role.as_str(),
-            officer.regions.join(","),
-            o.password_hash,
+            &officer.regions.join(","),
+            &o.password_hash,
             now()
         ],
     )
-    .map_err(|e| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => {
+    .map_err(|e| {
+        if e.is_duplicate() {
             DbError::Conflict(format!("user name {username} is already taken"))
+        } else {
+            e
         }
-        _ => DbError::Sqlite(e),
     })?;
     Ok(officer)
 }
 
-pub(super) fn disable_officer(conn: &mut Connection, username: &str) -> Result<(), DbError> {
-    let tx = conn.transaction()?;
-    let n = tx.execute(
+pub(super) fn disable_officer(db: &dyn Sql, username: &str) -> Result<(), DbError> {
+    let n = db.exec(
         "UPDATE officers SET disabled = 1 WHERE username = ?1",
-        [username],
+        vals![username],
     )?;
     if n == 0 {
         return Err(DbError::NotFound(format!("no officer {username}")));
     }
     // Sessions stay, so their next request is told the account was disabled.
-    tx.commit()?;
     Ok(())
 }
 
-pub(super) fn make_enrol_code(
-    conn: &Connection,
-    region: &str,
-    ttl_secs: i64,
-) -> Result<String, DbError> {
-    let known = conn
-        .query_row(
-            "SELECT 1 FROM regions WHERE code = ?1",
-            [region],
-            |_| Ok(()),
-        )
-        .optional()?;
-    if known.is_none() {
+pub(super) fn make_enrol_code(db: &dyn Sql, region: &str, ttl_secs: i64) -> Result<String, DbError> {
+    if !region_exists(db, region)? {
         return Err(DbError::NotFound(format!("region {region} does not exist")));
     }
     let expires = now().checked_add(ttl_secs).ok_or_else(|| {
         DbError::Invalid("the code's validity is too long; give fewer hours".into())
     })?;
     let code = new_code();
-    conn.execute(
+    db.exec(
         "INSERT INTO enrol_codes(code_hash, region, expires_at) VALUES (?1, ?2, ?3)",
-        params![token_hash(&code), region, expires],
+        vals![&token_hash(&code), region, expires],
     )?;
     Ok(code)
 }
 
-pub(super) fn revoke_device(conn: &mut Connection, id: Uuid) -> Result<(), DbError> {
-    let tx = conn.transaction()?;
-    let n = tx.execute(
+pub(super) fn revoke_device(db: &dyn Sql, id: Uuid) -> Result<(), DbError> {
+    let n = db.exec(
         "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-        params![id.to_string(), now()],
+        vals![&id.to_string(), now()],
     )?;
     if n == 0 {
         return Err(DbError::NotFound(format!("no enrolled device {id}")));
     }
     // Sessions stay, so their next request is told the device was revoked.
-    tx.commit()?;
     Ok(())
 }
 
 pub(super) fn enrol(
-    conn: &mut Connection,
+    db: &dyn Sql,
     code: &str,
     device: Uuid,
     public_key: Option<&VerifyingKey>,
 ) -> Result<(String, String), DbError> {
-    let tx = conn.transaction()?;
     let hash = token_hash(&normalise_code(code));
-    let row: Option<(String, i64, Option<String>)> = tx
-        .query_row(
-            "SELECT region, expires_at, used_by FROM enrol_codes WHERE code_hash = ?1",
-            [&hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
+    let row: Option<(String, i64, Option<String>)> = db.one(
+        "SELECT region, expires_at, used_by FROM enrol_codes WHERE code_hash = ?1",
+        vals![&hash],
+        |r| Ok((r.text_(0)?, r.int_(1)?, r.text(2)?)),
+    )?;
     let region = match row {
         None => return Err(DbError::Unauthorized("unknown enrolment code".into())),
         Some((_, _, Some(_))) => {
@@ -271,39 +253,49 @@ pub(super) fn enrol(
     };
     // A device id is enrolled once: enrolling it again would hand its token and region to
     // whoever knows the id (it travels with every change). The code stays unused.
-    let enrolled: Option<Option<i64>> = tx
-        .query_row(
-            "SELECT revoked_at FROM devices WHERE id = ?1",
-            [device.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let enrolled: Option<Option<i64>> = db.one(
+        "SELECT revoked_at FROM devices WHERE id = ?1",
+        vals![&device.to_string()],
+        |r| r.int(0),
+    )?;
     match enrolled {
         Some(Some(_)) => return Err(DbError::Unauthorized("this device has been revoked".into())),
         Some(None) => return Err(already_enrolled(device)),
         None => {}
     }
+    // The code is taken first, so that two servers given the same code at once cannot both
+    // use it: the second finds it used and enrols nothing.
+    let taken = db.exec(
+        "UPDATE enrol_codes SET used_by = ?2 WHERE code_hash = ?1 AND used_by IS NULL",
+        vals![&hash, &device.to_string()],
+    )?;
+    if taken == 0 {
+        return Err(DbError::Unauthorized(
+            "this enrolment code was already used; ask an admin for a new one".into(),
+        ));
+    }
     let token = new_token();
-    tx.execute(
+    let key = public_key.map(|k| k.to_bytes().to_vec());
+    let now = now();
+    db.exec(
         "INSERT INTO devices(id, token_hash, region, enrolled_at, public_key, key_registered_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?5 IS NULL THEN NULL ELSE ?4 END)",
-        params![
-            device.to_string(),
-            token_hash(&token),
-            region,
-            now(),
-            public_key.map(|k| k.to_bytes().to_vec())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        vals![
+            &device.to_string(),
+            &token_hash(&token),
+            &region,
+            now,
+            key.as_ref(),
+            key.as_ref().map(|_| now)
         ],
     )
-    .map_err(|e| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => already_enrolled(device),
-        _ => DbError::Sqlite(e),
+    .map_err(|e| {
+        if e.is_duplicate() {
+            already_enrolled(device)
+        } else {
+            e
+        }
     })?;
-    tx.execute(
-        "UPDATE enrol_codes SET used_by = ?2 WHERE code_hash = ?1",
-        params![hash, device.to_string()],
-    )?;
-    tx.commit()?;
     Ok((token, region))
 }
 
@@ -316,13 +308,12 @@ fn already_enrolled(device: Uuid) -> DbError {
     ))
 }
 
-pub(super) fn device_by_token(conn: &Connection, token: &str) -> Result<Option<Device>, DbError> {
-    let row: Option<(String, String, Option<Vec<u8>>)> = conn
-        .prepare_cached(
-            "SELECT id, region, public_key FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
-        )?
-        .query_row([token_hash(token)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
+pub(super) fn device_by_token(db: &dyn Sql, token: &str) -> Result<Option<Device>, DbError> {
+    let row: Option<(String, String, Option<Vec<u8>>)> = db.one(
+        "SELECT id, region, public_key FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
+        vals![&token_hash(token)],
+        |r| Ok((r.text_(0)?, r.text_(1)?, r.blob(2)?)),
+    )?;
     row.map(|(id, region, key)| {
         Ok(Device {
             id: id
@@ -350,25 +341,23 @@ pub(super) fn stored_key(bytes: Option<Vec<u8>>) -> Result<Option<VerifyingKey>,
 /// Registers the key of a device enrolled without one. A device's key is set once: the same
 /// key again is acknowledged; another is refused, or a stolen device token could replace it.
 pub(super) fn register_device_key(
-    conn: &Connection,
+    db: &dyn Sql,
     device: Uuid,
     key: &VerifyingKey,
 ) -> Result<(), DbError> {
-    let n = conn.execute(
+    let n = db.exec(
         "UPDATE devices SET public_key = ?2, key_registered_at = ?3
          WHERE id = ?1 AND public_key IS NULL AND revoked_at IS NULL",
-        params![device.to_string(), key.to_bytes().to_vec(), now()],
+        vals![&device.to_string(), &key.to_bytes()[..], now()],
     )?;
     if n == 1 {
         return Ok(());
     }
-    let stored: Option<Option<Vec<u8>>> = conn
-        .query_row(
-            "SELECT public_key FROM devices WHERE id = ?1",
-            [device.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let stored: Option<Option<Vec<u8>>> = db.one(
+        "SELECT public_key FROM devices WHERE id = ?1",
+        vals![&device.to_string()],
+        |r| r.blob(0),
+    )?;
     match stored {
         Some(Some(k)) if k == key.to_bytes() => Ok(()),
         Some(Some(_)) => Err(DbError::Conflict(
@@ -380,14 +369,13 @@ pub(super) fn register_device_key(
     }
 }
 
-pub(super) fn account(conn: &Connection, username: &str) -> Result<Option<Account>, DbError> {
-    let row = conn
-        .prepare_cached(
-            "SELECT id, username, full_name, role, regions, password_hash, disabled
-             FROM officers WHERE username = ?1",
-        )?
-        .query_row([username], officer_row)
-        .optional()?;
+pub(super) fn account(db: &dyn Sql, username: &str) -> Result<Option<Account>, DbError> {
+    let row = db.one(
+        "SELECT id, username, full_name, role, regions, password_hash, disabled
+         FROM officers WHERE username = ?1",
+        vals![username],
+        |r| officer_row(r, 0),
+    )?;
     Ok(row.map(|(officer, password_hash, disabled)| Account {
         officer,
         password_hash,
@@ -396,7 +384,7 @@ pub(super) fn account(conn: &Connection, username: &str) -> Result<Option<Accoun
 }
 
 pub(super) fn open_session(
-    conn: &Connection,
+    db: &dyn Sql,
     ttl_secs: i64,
     device: Uuid,
     officer: Uuid,
@@ -405,50 +393,37 @@ pub(super) fn open_session(
         DbError::Invalid("the session lifetime is too long; give fewer --session-ttl-secs".into())
     })?;
     let token = new_token();
-    conn.execute(
+    db.exec(
         "INSERT INTO sessions(token_hash, device_id, officer_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            token_hash(&token),
-            device.to_string(),
-            officer.to_string(),
+        vals![
+            &token_hash(&token),
+            &device.to_string(),
+            &officer.to_string(),
             expires
         ],
     )?;
     Ok(token)
 }
 
-pub(super) fn session(conn: &Connection, token: &str) -> Result<Option<Session>, DbError> {
-    let row: Option<SessionRow> = conn
-        .prepare_cached(
-            "SELECT s.device_id, d.region, s.expires_at, d.revoked_at,
-                    o.id, o.username, o.full_name, o.role, o.regions, o.password_hash, o.disabled,
-                    d.public_key
-             FROM sessions s JOIN devices d ON d.id = s.device_id JOIN officers o ON o.id = s.officer_id
-             WHERE s.token_hash = ?1",
-        )?
-        .query_row([token_hash(token)], |r| {
-            let officer = {
-                let id: String = r.get(4)?;
-                let role: String = r.get(7)?;
-                let regions: String = r.get(8)?;
-                let bad = |i: usize, m: String| {
-                    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, m.into())
-                };
-                (
-                    Officer {
-                        id: id.parse().map_err(|e| bad(4, e))?,
-                        username: r.get(5)?,
-                        full_name: r.get(6)?,
-                        role: role.parse().map_err(|e| bad(7, e))?,
-                        regions: regions.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
-                    },
-                    r.get(9)?,
-                    r.get::<_, i64>(10)? != 0,
-                )
-            };
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, officer, r.get(11)?))
-        })
-        .optional()?;
+pub(super) fn session(db: &dyn Sql, token: &str) -> Result<Option<Session>, DbError> {
+    let row: Option<SessionRow> = db.one(
+        "SELECT s.device_id, d.region, s.expires_at, d.revoked_at,
+                o.id, o.username, o.full_name, o.role, o.regions, o.password_hash, o.disabled,
+                d.public_key
+         FROM sessions s JOIN devices d ON d.id = s.device_id JOIN officers o ON o.id = s.officer_id
+         WHERE s.token_hash = ?1",
+        vals![&token_hash(token)],
+        |r| {
+            Ok((
+                r.text_(0)?,
+                r.text_(1)?,
+                r.int_(2)?,
+                r.int(3)?,
+                officer_row(r, 4)?,
+                r.blob(11)?,
+            ))
+        },
+    )?;
     let Some((device, region, expires, revoked, (officer, _, disabled), key)) = row else {
         return Ok(None);
     };

@@ -25,7 +25,7 @@ use alluvium::sync::canonical::{Form, GENESIS, Link, Signed, decode_b64, decode_
 use alluvium::sync::chain::{Linked, vouched};
 use alluvium::sync::wire::Change;
 use ed25519_dalek::Signature;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::sql::{Sql, vals};
 use std::cell::RefCell;
 
 /// The chain fields of a change whose signature verified.
@@ -200,23 +200,20 @@ fn decode(s: &Session, c: &Change, last: Option<(u64, Link)>) -> Result<Option<D
 /// The `prev` and link stored at a position of a device's chain (accepted or refused by the
 /// record rules).
 fn at(
-    tx: &Connection,
+    tx: &dyn Sql,
     origin: &str,
     chain_seq: u64,
 ) -> Result<Option<(String, Link, Link)>, DbError> {
-    let row: Option<(String, Vec<u8>, Vec<u8>)> = tx
-        .prepare_cached(
-            "SELECT change_id, prev, link FROM changes WHERE origin = ?1 AND chain_seq = ?2
-             UNION ALL
-             SELECT change_id, prev, link FROM rejected WHERE origin = ?1 AND chain_seq = ?2
-             UNION ALL
-             SELECT change_id, prev, link FROM acknowledged WHERE origin = ?1 AND chain_seq = ?2
-             LIMIT 1",
-        )?
-        .query_row(params![origin, chain_seq as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .optional()?;
+    let row: Option<(String, Vec<u8>, Vec<u8>)> = tx.one(
+        "SELECT change_id, prev, link FROM changes WHERE origin = ?1 AND chain_seq = ?2
+         UNION ALL
+         SELECT change_id, prev, link FROM rejected WHERE origin = ?1 AND chain_seq = ?2
+         UNION ALL
+         SELECT change_id, prev, link FROM acknowledged WHERE origin = ?1 AND chain_seq = ?2
+         LIMIT 1",
+        vals![origin, chain_seq as i64],
+        |r| Ok((r.text_(0)?, r.blob_(1)?, r.blob_(2)?)),
+    )?;
     Ok(row.map(|(id, prev, link)| {
         (
             id,
@@ -241,7 +238,7 @@ pub(super) struct Tip {
 /// `Ok(Err(reason))` is a refusal. A change whose place holds is stored with its chain fields
 /// (applied, or refused by the record rules), so `tip` moves to it.
 pub(super) fn check_place(
-    tx: &Connection,
+    tx: &dyn Sql,
     tip: &RefCell<Option<Tip>>,
     origin: &str,
     v: &Verified,
@@ -280,21 +277,23 @@ pub(super) fn check_place(
 }
 
 /// The highest chain position of a device on file.
-fn highest_on_file(tx: &Connection, origin: &str) -> Result<u64, DbError> {
+fn highest_on_file(tx: &dyn Sql, origin: &str) -> Result<u64, DbError> {
     let n: Option<i64> = tx
-        .prepare_cached(
+        .one(
             "SELECT max(m) FROM (
                SELECT max(chain_seq) AS m FROM changes WHERE origin = ?1 AND chain_seq IS NOT NULL
                UNION ALL
                SELECT max(chain_seq) FROM rejected WHERE origin = ?1 AND chain_seq IS NOT NULL
                UNION ALL
-               SELECT max(chain_seq) FROM acknowledged WHERE origin = ?1 AND chain_seq IS NOT NULL)",
+               SELECT max(chain_seq) FROM acknowledged WHERE origin = ?1 AND chain_seq IS NOT NULL) AS t",
+            vals![origin],
+            |r| r.int(0),
         )?
-        .query_row([origin], |r| r.get(0))?;
+        .flatten();
     Ok(n.unwrap_or(0).max(0) as u64)
 }
 
-fn before_id(tx: &Connection, origin: &str, chain_seq: u64) -> Result<String, DbError> {
+fn before_id(tx: &dyn Sql, origin: &str, chain_seq: u64) -> Result<String, DbError> {
     Ok(at(tx, origin, chain_seq)?
         .map(|(id, _, _)| id)
         .unwrap_or_default())
@@ -315,7 +314,7 @@ fn first_link(v: &Verified) -> Result<(), String> {
 
 /// [`check_place`] by looking up the positions at, before and after the change.
 fn look_up_place(
-    tx: &Connection,
+    tx: &dyn Sql,
     origin: &str,
     v: &Verified,
 ) -> Result<Result<(), String>, DbError> {

@@ -8,7 +8,8 @@
 
 use super::chain::{self, Checked, Verified};
 use super::now;
-use super::schema::{licence_facts, sale_facts};
+use super::facts::{licence_facts, sale_facts};
+use crate::db::sql::{Sql, vals};
 use crate::db::{DbError, Session};
 use alluvium::domain::merge::{self, Outcome, Version};
 use alluvium::domain::rules::{self, Placed, ProductionFacts, Record, RecordLookup, RuleError};
@@ -17,7 +18,6 @@ use alluvium::sync::limits::MAX_CLOCK_SKEW_MS;
 use alluvium::sync::scope;
 use alluvium::sync::wire::{Change, ChangeResult, Op, Verdict};
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, params};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -25,7 +25,7 @@ use std::collections::HashMap;
 /// it has accepted so far, so that the stones sent right after an entry find it without a
 /// query (a push is mostly stones).
 pub(super) struct Batch<'t> {
-    pub(super) tx: &'t Connection,
+    pub(super) tx: &'t dyn Sql,
     pub(super) today: NaiveDate,
     pub(super) entries: RefCell<HashMap<ProductionId, ProductionFacts>>,
     /// Where the pushing device's chain stands in this transaction (see `chain::Tip`).
@@ -104,16 +104,15 @@ pub(super) fn prepare(s: &Session, c: &Change, now_ms: u64) -> Prepared {
 /// Applies a batch; one verdict per change, in order. `prepared` holds [`prepare`]'s answer
 /// for each change.
 pub(super) fn push(
-    conn: &mut Connection,
+    tx: &dyn Sql,
     s: &Session,
     changes: &[Change],
     prepared: Vec<Prepared>,
     checked: Vec<Checked>,
     today: NaiveDate,
 ) -> Result<Vec<ChangeResult>, DbError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let batch = Batch {
-        tx: &tx,
+        tx,
         today,
         entries: RefCell::new(HashMap::new()),
         tip: RefCell::new(None),
@@ -124,7 +123,6 @@ pub(super) fn push(
         let change_id = matches!(verdict, Verdict::Rejected { .. }).then_some(c.change_id);
         out.push(ChangeResult { change_id, verdict });
     }
-    tx.commit()?;
     Ok(out)
 }
 
@@ -162,22 +160,25 @@ fn facts_of(record: &Record) -> Option<String> {
 /// Writes the record-index row of an accepted change with `sql` (one of the two above);
 /// returns the number of rows written.
 fn write_record(
-    tx: &Connection,
+    tx: &dyn Sql,
     sql: &str,
     c: &Change,
     placed: &Placed,
     facts: Option<&str>,
-) -> Result<usize, DbError> {
-    Ok(tx.prepare_cached(sql)?.execute(params![
-        c.entity.as_str(),
-        c.record_id,
-        placed.region,
-        placed.parent,
-        placed.replaces,
-        c.hlc.as_i64(),
-        c.origin.to_string(),
-        facts
-    ])?)
+) -> Result<u64, DbError> {
+    tx.exec(
+        sql,
+        vals![
+            c.entity.as_str(),
+            &c.record_id,
+            &placed.region,
+            placed.parent.as_ref(),
+            placed.replaces.as_ref(),
+            c.hlc.as_i64(),
+            &c.origin.to_string(),
+            facts
+        ],
+    )
 }
 
 /// Applies one change inside the batch's transaction.
@@ -194,14 +195,13 @@ fn apply_change(
     // only for the device that sent it and for the same content, so a change id can neither
     // tell one device about another's changes nor smuggle other content in under an old id.
     // One statement asks both logs: a row with a NULL reason was applied, a reason refused.
-    let seen: Option<(Option<String>, String, String)> =
-        b.tx.prepare_cached(
-            "SELECT NULL, origin, payload FROM changes WHERE change_id = ?1
-             UNION ALL SELECT reason, origin, payload FROM rejected WHERE change_id = ?1
-             UNION ALL SELECT NULL, origin, payload FROM acknowledged WHERE change_id = ?1 LIMIT 1",
-        )?
-        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
+    let seen: Option<(Option<String>, String, String)> = b.tx.one(
+        "SELECT NULL, origin, payload FROM changes WHERE change_id = ?1
+         UNION ALL SELECT reason, origin, payload FROM rejected WHERE change_id = ?1
+         UNION ALL SELECT NULL, origin, payload FROM acknowledged WHERE change_id = ?1 LIMIT 1",
+        vals![&id],
+        |r| Ok((r.text(0)?, r.text_(1)?, r.text_(2)?)),
+    )?;
     if let Some((reason, origin, stored)) = seen {
         if origin != s.device.id.to_string() {
             return Ok(Verdict::Rejected {
@@ -247,28 +247,29 @@ fn apply_change(
         Err(reason) => {
             // A change the record rules refused keeps its place in the chain (its chain
             // fields), so the device's later changes still link up.
-            b.tx.prepare_cached(
+            let v = verified.as_ref();
+            b.tx.exec(
                 "INSERT INTO rejected(change_id, entity, record_id, origin, author, reason, payload, at,
                                       hlc, base_hlc, chain_seq, prev, sig, link, form)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            )?
-            .execute(params![
-                id,
-                c.entity.as_str(),
-                c.record_id,
-                c.origin.to_string(),
-                c.author.map(|a| a.to_string()),
-                reason,
-                payload,
-                now(),
-                c.hlc.as_i64(),
-                c.base_hlc.as_i64(),
-                verified.as_ref().map(|v| v.chain_seq as i64),
-                verified.as_ref().map(|v| v.prev.to_vec()),
-                verified.as_ref().and_then(|v| v.sig.map(|s| s.to_vec())),
-                verified.as_ref().map(|v| v.link.to_vec()),
-                verified.as_ref().map_or(1, |v| v.form.number()),
-            ])?;
+                vals![
+                    &id,
+                    c.entity.as_str(),
+                    &c.record_id,
+                    &c.origin.to_string(),
+                    c.author.map(|a| a.to_string()).as_ref(),
+                    &reason,
+                    &payload,
+                    now(),
+                    c.hlc.as_i64(),
+                    c.base_hlc.as_i64(),
+                    v.map(|v| v.chain_seq as i64),
+                    v.map(|v| &v.prev[..]),
+                    v.and_then(|v| v.sig.as_ref()).map(|s| &s[..]),
+                    v.map(|v| &v.link[..]),
+                    v.map_or(1, |v| v.form.number()),
+                ],
+            )?;
             Ok(Verdict::Rejected { reason })
         }
     }
@@ -291,34 +292,31 @@ fn decide(
     if c.entity == RecordKind::Region && role != Role::Admin {
         // Devices carry the built-in region catalogue; a region the server already has is
         // acknowledged without effect, anything else is an admin's job.
-        let known = tx
-            .prepare_cached("SELECT 1 FROM regions WHERE code = ?1")?
-            .query_row([&c.record_id], |_| Ok(()))
-            .optional()?;
-        return Ok(if known.is_some() {
+        let known = tx.exists("SELECT 1 FROM regions WHERE code = ?1", vals![&c.record_id])?;
+        return Ok(if known {
             // Not logged (devices pull regions from the admin's changes), but kept where
             // the device's chain needs it.
-            tx.prepare_cached(
+            tx.exec(
                 "INSERT INTO acknowledged(change_id, entity, record_id, origin, author, payload, at,
                                           hlc, base_hlc, chain_seq, prev, sig, link, form)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?
-            .execute(params![
-                c.change_id.to_string(),
-                c.entity.as_str(),
-                c.record_id,
-                c.origin.to_string(),
-                c.author.map(|a| a.to_string()),
-                c.payload.to_string(),
-                now(),
-                c.hlc.as_i64(),
-                c.base_hlc.as_i64(),
-                verified.map(|v| v.chain_seq as i64),
-                verified.map(|v| v.prev.to_vec()),
-                verified.and_then(|v| v.sig.map(|s| s.to_vec())),
-                verified.map(|v| v.link.to_vec()),
-                verified.map_or(1, |v| v.form.number()),
-            ])?;
+                vals![
+                    &c.change_id.to_string(),
+                    c.entity.as_str(),
+                    &c.record_id,
+                    &c.origin.to_string(),
+                    c.author.map(|a| a.to_string()).as_ref(),
+                    &c.payload.to_string(),
+                    now(),
+                    c.hlc.as_i64(),
+                    c.base_hlc.as_i64(),
+                    verified.map(|v| v.chain_seq as i64),
+                    verified.map(|v| &v.prev[..]),
+                    verified.and_then(|v| v.sig.as_ref()).map(|s| &s[..]),
+                    verified.map(|v| &v.link[..]),
+                    verified.map_or(1, |v| v.form.number()),
+                ],
+            )?;
             Ok(())
         } else {
             Err(format!(
@@ -366,14 +364,11 @@ fn decide(
             );
         }
     } else {
-        let existing: Option<Stored> = tx
-            .prepare_cached(
-                "SELECT hlc, origin, region, parent FROM records WHERE entity = ?1 AND record_id = ?2",
-            )?
-            .query_row([c.entity.as_str(), &c.record_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .optional()?;
+        let existing: Option<Stored> = tx.one(
+            "SELECT hlc, origin, region, parent FROM records WHERE entity = ?1 AND record_id = ?2",
+            vals![c.entity.as_str(), &c.record_id],
+            |r| Ok((r.int_(0)?, r.text_(1)?, r.text_(2)?, r.text(3)?)),
+        )?;
         if let Some((_, _, region, parent)) = &existing {
             // An edit is judged in the region of the version it edits as well as the new one,
             // or an officer could take a record out of another region by editing it.
@@ -408,27 +403,27 @@ fn decide(
     }
     // The log keeps every accepted version (losers included, so devices can keep them for
     // review); `records` follows the winner.
-    tx.prepare_cached(
+    tx.exec(
         "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload,
                              chain_seq, prev, sig, link, form)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
-        c.change_id.to_string(),
-        c.entity.as_str(),
-        c.record_id,
-        placed.region,
-        c.hlc.as_i64(),
-        c.base_hlc.as_i64(),
-        c.origin.to_string(),
-        c.author.map(|a| a.to_string()),
-        if c.op == Op::Insert { "insert" } else { "upsert" },
-        c.payload.to_string(),
-        verified.map(|v| v.chain_seq as i64),
-        verified.map(|v| v.prev.to_vec()),
-        verified.and_then(|v| v.sig.map(|s| s.to_vec())),
-        verified.map(|v| v.link.to_vec()),
-        verified.map_or(1, |v| v.form.number()),
-    ])?;
+        vals![
+            &c.change_id.to_string(),
+            c.entity.as_str(),
+            &c.record_id,
+            &placed.region,
+            c.hlc.as_i64(),
+            c.base_hlc.as_i64(),
+            &c.origin.to_string(),
+            c.author.map(|a| a.to_string()).as_ref(),
+            if c.op == Op::Insert { "insert" } else { "upsert" },
+            &c.payload.to_string(),
+            verified.map(|v| v.chain_seq as i64),
+            verified.map(|v| &v.prev[..]),
+            verified.and_then(|v| v.sig.as_ref()).map(|s| &s[..]),
+            verified.map(|v| &v.link[..]),
+            verified.map_or(1, |v| v.form.number()),
+        ],
+    )?;
     Ok(Ok(()))
 }

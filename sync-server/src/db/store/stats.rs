@@ -3,7 +3,7 @@
 
 use crate::db::{Counts, DbError, Stats};
 use alluvium::domain::RecordKind;
-use rusqlite::Connection;
+use crate::db::sql::{Sql, vals};
 
 /// A production entry that no later entry corrects.
 const CURRENT: &str = "NOT EXISTS (SELECT 1 FROM records n WHERE n.entity = 'production' AND n.replaces = r.record_id)";
@@ -31,33 +31,30 @@ fn slot(counts: &mut Counts, kind: RecordKind) -> Option<&mut i64> {
 fn count_sql(kind: RecordKind) -> String {
     match kind {
         RecordKind::Production => format!(
-            "SELECT region, count(*) FROM records r WHERE entity = 'production' AND {CURRENT} GROUP BY region"
+            "SELECT r.region, count(*) FROM records r WHERE r.entity = 'production' AND {CURRENT} GROUP BY r.region"
         ),
         RecordKind::Stone => format!(
             "SELECT s.region, count(*) FROM records s JOIN records r ON r.entity = 'production' AND r.record_id = s.parent
              WHERE s.entity = 'stone' AND {CURRENT} GROUP BY s.region"
         ),
         other => format!(
-            "SELECT region, count(*) FROM records r WHERE entity = '{}' GROUP BY region",
+            "SELECT r.region, count(*) FROM records r WHERE r.entity = '{}' GROUP BY r.region",
             other.as_str()
         ),
     }
 }
 
-pub(super) fn stats(conn: &Connection) -> Result<Stats, DbError> {
+pub(super) fn stats(db: &dyn Sql) -> Result<Stats, DbError> {
     let mut stats = Stats::default();
-    let mut st = conn.prepare("SELECT code FROM regions ORDER BY code")?;
-    for code in st.query_map([], |r| r.get::<_, String>(0))? {
-        stats.regions.insert(code?, Counts::default());
+    for code in db.all("SELECT code FROM regions ORDER BY code", vals![], |r| r.text_(0))? {
+        stats.regions.insert(code, Counts::default());
     }
     for kind in RecordKind::ALL {
         if slot(&mut Counts::default(), kind).is_none() {
             continue;
         }
-        let mut st = conn.prepare(&count_sql(kind))?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-        for row in rows {
-            let (region, n) = row?;
+        let rows = db.all(&count_sql(kind), vals![], |r| Ok((r.text_(0)?, r.int_(1)?)))?;
+        for (region, n) in rows {
             for c in [&mut stats.total, stats.regions.entry(region).or_default()] {
                 if let Some(count) = slot(c, kind) {
                     *count += n;

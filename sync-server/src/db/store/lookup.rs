@@ -3,26 +3,11 @@
 //! the same batch.
 
 use super::push::Batch;
-use super::schema::{LicenceFactsRow, SaleFactsRow};
+use super::facts::{LicenceFactsRow, SaleFactsRow};
 use crate::db::DbError;
+use crate::db::sql::vals;
 use alluvium::domain::rules::{LicenceFacts, ProductionFacts, RecordLookup, SaleFacts, SiteFacts};
 use alluvium::domain::{LicenceId, ProductionId, RecordKind, SaleId, SiteId};
-use rusqlite::{OptionalExtension, Params, Row};
-
-impl Batch<'_> {
-    fn one<T>(
-        &self,
-        sql: &str,
-        params: impl Params,
-        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Option<T>, DbError> {
-        Ok(self
-            .tx
-            .prepare_cached(sql)?
-            .query_row(params, f)
-            .optional()?)
-    }
-}
 
 /// A stored value that does not read back is a damaged database, not a bad request.
 fn corrupt(what: &str, id: &str, e: impl std::fmt::Display) -> DbError {
@@ -37,9 +22,7 @@ impl RecordLookup for Batch<'_> {
     type Error = DbError;
 
     fn region_exists(&self, code: &str) -> Result<bool, DbError> {
-        Ok(self
-            .one("SELECT 1 FROM regions WHERE code = ?1", [code], |_| Ok(()))?
-            .is_some())
+        self.tx.exists("SELECT 1 FROM regions WHERE code = ?1", vals![code])
     }
 
     fn exists(&self, kind: RecordKind, id: &str) -> Result<bool, DbError> {
@@ -47,19 +30,19 @@ impl RecordLookup for Batch<'_> {
     }
 
     fn region_of(&self, kind: RecordKind, id: &str) -> Result<Option<String>, DbError> {
-        self.one(
+        self.tx.one(
             "SELECT region FROM records WHERE entity = ?1 AND record_id = ?2",
-            [kind.as_str(), id],
-            |r| r.get(0),
+            vals![kind.as_str(), id],
+            |r| r.text_(0),
         )
     }
 
     fn licence(&self, id: LicenceId) -> Result<Option<LicenceFacts>, DbError> {
         let id = id.to_string();
-        let row: Option<(String, Option<String>)> = self.one(
+        let row: Option<(String, Option<String>)> = self.tx.one(
             "SELECT region, facts FROM records WHERE entity = 'licence' AND record_id = ?1",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            vals![&id],
+            |r| Ok((r.text_(0)?, r.text(1)?)),
         )?;
         let Some((region, facts)) = row else {
             return Ok(None);
@@ -75,10 +58,10 @@ impl RecordLookup for Batch<'_> {
     }
 
     fn site(&self, id: SiteId) -> Result<Option<SiteFacts>, DbError> {
-        let row: Option<(String, String)> = self.one(
+        let row: Option<(String, String)> = self.tx.one(
             "SELECT region, parent FROM records WHERE entity = 'site' AND record_id = ?1",
-            [id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            vals![&id.to_string()],
+            |r| Ok((r.text_(0)?, r.text_(1)?)),
         )?;
         row.map(|(region, licence)| {
             Ok(SiteFacts {
@@ -93,12 +76,12 @@ impl RecordLookup for Batch<'_> {
         if let Some(facts) = self.entries.borrow().get(&id) {
             return Ok(Some(facts.clone()));
         }
-        let row: Option<(String, String, String)> = self.one(
+        let row: Option<(String, String, String)> = self.tx.one(
             "SELECT p.region, p.parent, s.parent FROM records p
              JOIN records s ON s.entity = 'site' AND s.record_id = p.parent
              WHERE p.entity = 'production' AND p.record_id = ?1",
-            [id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            vals![&id.to_string()],
+            |r| Ok((r.text_(0)?, r.text_(1)?, r.text_(2)?)),
         )?;
         row.map(|(region, site, licence)| {
             Ok(ProductionFacts {
@@ -112,10 +95,10 @@ impl RecordLookup for Batch<'_> {
 
     fn sale(&self, id: SaleId) -> Result<Option<SaleFacts>, DbError> {
         let id = id.to_string();
-        let row: Option<(String, Option<String>)> = self.one(
+        let row: Option<(String, Option<String>)> = self.tx.one(
             "SELECT region, facts FROM records WHERE entity = 'sale' AND record_id = ?1",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            vals![&id],
+            |r| Ok((r.text_(0)?, r.text(1)?)),
         )?;
         let Some((region, facts)) = row else {
             return Ok(None);
@@ -131,19 +114,19 @@ impl RecordLookup for Batch<'_> {
     }
 
     fn correction_of(&self, id: ProductionId) -> Result<Option<ProductionId>, DbError> {
-        let newer: Option<String> = self.one(
+        let newer: Option<String> = self.tx.one(
             "SELECT record_id FROM records WHERE entity = 'production' AND replaces = ?1",
-            [id.to_string()],
-            |r| r.get(0),
+            vals![&id.to_string()],
+            |r| r.text_(0),
         )?;
         newer.map(|n| parse("production id", &n)).transpose()
     }
 
     fn photos_of(&self, target_id: &str) -> Result<usize, DbError> {
-        let n: Option<i64> = self.one(
+        let n: Option<i64> = self.tx.one(
             "SELECT count(*) FROM records WHERE entity = 'photo' AND parent = ?1",
-            [target_id],
-            |r| r.get(0),
+            vals![target_id],
+            |r| r.int_(0),
         )?;
         Ok(n.unwrap_or(0) as usize)
     }

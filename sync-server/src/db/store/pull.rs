@@ -1,16 +1,16 @@
 //! Pull: the changes after a device's cursor that its officer's role and regions may see.
 
+use crate::db::sql::{Sql, vals};
 use crate::db::{DbError, Session};
 use alluvium::domain::{Hlc, Role};
 use alluvium::sync::canonical::{Form, encode_b64};
 use alluvium::sync::limits::MAX_PULL_PAGE_BYTES;
 use alluvium::sync::scope;
 use alluvium::sync::wire::{Change, Op, PullResponse, PulledChange};
-use rusqlite::{Connection, params};
 use uuid::Uuid;
 
 pub(super) fn pull(
-    conn: &Connection,
+    conn: &dyn Sql,
     s: &Session,
     cursor: i64,
     limit: u32,
@@ -35,19 +35,18 @@ pub(super) fn pull(
                 .join(",")
         )
     };
-    let max_seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
-        r.get(0)
-    })?;
+    let max_seq: i64 = conn
+        .one("SELECT coalesce(max(seq), 0) FROM changes", vals![], |r| r.int_(0))?
+        .unwrap_or(0);
     let visible = format!(
         "seq > ?1 AND seq <= ?2 AND origin <> ?3 AND entity IN ({entity_list}) {region_filter}"
     );
+    let device = s.device.id.to_string();
     let waiting = if count {
         let sql = format!("SELECT count(*) FROM changes WHERE {visible}");
-        let n: i64 = conn.query_row(
-            &sql,
-            params![cursor, max_seq, s.device.id.to_string()],
-            |r| r.get(0),
-        )?;
+        let n = conn
+            .one(&sql, vals![cursor, max_seq, &device], |r| r.int_(0))?
+            .unwrap_or(0);
         Some(n.max(0) as u64)
     } else {
         None
@@ -58,44 +57,31 @@ pub(super) fn pull(
          FROM changes WHERE {visible}
          ORDER BY seq LIMIT ?4"
     );
-    let mut st = conn.prepare_cached(&sql)?;
     let limit = limit.clamp(1, alluvium::sync::wire::MAX_PULL_PAGE);
-    let rows = st.query_map(
-        params![cursor, max_seq, s.device.id.to_string(), limit + 1],
+    let corrupt = |what: &str, e: String| DbError::Invalid(format!("a stored change's {what} cannot be read: {e}"));
+    let rows = conn.all(
+        &sql,
+        vals![cursor, max_seq, &device, i64::from(limit) + 1],
         |r| {
-            let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
-            let uuid = |i: usize| -> rusqlite::Result<Uuid> {
-                text(i)?.parse().map_err(|e: uuid::Error| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        i,
-                        rusqlite::types::Type::Text,
-                        e.into(),
-                    )
-                })
+            let uuid = |i: usize, what: &str| -> Result<Uuid, DbError> {
+                r.text_(i)?.parse().map_err(|e: uuid::Error| corrupt(what, e.to_string()))
             };
-            let author: Option<String> = r.get(8)?;
-            let payload: String = r.get(10)?;
+            let payload = r.text_(10)?;
             let size = payload.len();
             Ok((
                 size,
                 PulledChange {
-                    seq: r.get(0)?,
+                    seq: r.int_(0)?,
                     change: Change {
-                        change_id: uuid(1)?,
-                        entity: text(2)?.parse().map_err(|e: String| {
-                            rusqlite::Error::FromSqlConversionFailure(
-                                2,
-                                rusqlite::types::Type::Text,
-                                e.into(),
-                            )
-                        })?,
-                        record_id: text(3)?,
-                        region: Some(text(4)?),
-                        hlc: Hlc::from_i64(r.get(5)?),
-                        base_hlc: Hlc::from_i64(r.get(6)?),
-                        origin: uuid(7)?,
-                        author: author.and_then(|a| a.parse().ok()),
-                        op: if text(9)? == "insert" {
+                        change_id: uuid(1, "id")?,
+                        entity: r.text_(2)?.parse().map_err(|e| corrupt("kind", e))?,
+                        record_id: r.text_(3)?,
+                        region: Some(r.text_(4)?),
+                        hlc: Hlc::from_i64(r.int_(5)?),
+                        base_hlc: Hlc::from_i64(r.int_(6)?),
+                        origin: uuid(7, "origin")?,
+                        author: r.text(8)?.and_then(|a| a.parse().ok()),
+                        op: if r.text_(9)? == "insert" {
                             Op::Insert
                         } else {
                             Op::Upsert
@@ -103,10 +89,10 @@ pub(super) fn pull(
                         payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
                         // The chain fields go down as stored, so the receiver can check the
                         // signatures against the origin's key (see `canonical`).
-                        form: Form::from_number(r.get(14)?).unwrap_or_default(),
-                        chain_seq: r.get::<_, Option<i64>>(11)?.map(|n| n as u64),
-                        prev: r.get::<_, Option<Vec<u8>>>(12)?.map(|p| encode_b64(&p)),
-                        sig: r.get::<_, Option<Vec<u8>>>(13)?.map(|p| encode_b64(&p)),
+                        form: Form::from_number(r.int_(14)?).unwrap_or_default(),
+                        chain_seq: r.int(11)?.map(|n| n as u64),
+                        prev: r.blob(12)?.map(|p| encode_b64(&p)),
+                        sig: r.blob(13)?.map(|p| encode_b64(&p)),
                     },
                 },
             ))
@@ -117,8 +103,7 @@ pub(super) fn pull(
     let mut changes = Vec::new();
     let mut bytes = 0;
     let mut has_more = false;
-    for row in rows {
-        let (size, change) = row?;
+    for (size, change) in rows {
         if changes.len() == limit as usize
             || (!changes.is_empty() && bytes + size > MAX_PULL_PAGE_BYTES)
         {

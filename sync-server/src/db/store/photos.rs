@@ -6,21 +6,21 @@ use crate::photo_vault::{Appended, PhotoVault, VaultError};
 use alluvium::domain::{Photo, RecordKind};
 use alluvium::sync::scope;
 use alluvium::sync::wire::PhotoStatus;
-use rusqlite::{Connection, params};
+use crate::db::sql::{Sql, vals};
 
 /// Records which picture a newly accepted photo record names (in the push transaction).
-pub(super) fn name(tx: &Connection, p: &Photo, region: &str) -> Result<(), DbError> {
-    tx.prepare_cached(
-        "INSERT OR IGNORE INTO photo_names(photo_id, sha256, region, target_entity, bytes)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        p.id.to_string(),
-        p.sha256,
-        region,
-        p.target_entity.as_str(),
-        p.bytes as i64
-    ])?;
+pub(super) fn name(tx: &dyn Sql, p: &Photo, region: &str) -> Result<(), DbError> {
+    tx.exec(
+        "INSERT INTO photo_names(photo_id, sha256, region, target_entity, bytes)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        vals![
+            &p.id.to_string(),
+            &p.sha256,
+            region,
+            p.target_entity.as_str(),
+            p.bytes as i64
+        ],
+    )?;
     Ok(())
 }
 
@@ -35,21 +35,17 @@ pub(super) struct Access {
 
 /// The session's access to the picture `sha` through the photo records naming it; refused
 /// (not found, so that a guess learns nothing) when no record it may see or write names it.
-pub(super) fn access(conn: &Connection, s: &Session, sha: &str) -> Result<Access, DbError> {
+pub(super) fn access(db: &dyn Sql, s: &Session, sha: &str) -> Result<Access, DbError> {
     let role = s.role();
-    let mut st = conn.prepare_cached(
-        "SELECT region, target_entity, bytes FROM photo_names WHERE sha256 = ?1 ORDER BY rowid",
+    // The size expected is the first record's in id order, the same on both backends (a
+    // record declaring another size names a picture that will not hash to its name).
+    let rows = db.all(
+        "SELECT region, target_entity, bytes FROM photo_names WHERE sha256 = ?1 ORDER BY photo_id",
+        vals![sha],
+        |r| Ok((r.text_(0)?, r.text_(1)?, r.int_(2)?)),
     )?;
-    let rows = st.query_map([sha], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    })?;
     let mut access: Option<Access> = None;
-    for row in rows {
-        let (region, target, bytes) = row?;
+    for (region, target, bytes) in rows {
         let Ok(target) = target.parse::<RecordKind>() else {
             continue;
         };
@@ -112,11 +108,12 @@ pub(super) fn append(
 }
 
 /// Records a whole picture (again: harmless).
-pub(super) fn record_whole(conn: &Connection, sha: &str, bytes: u64) -> Result<(), DbError> {
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO photo_blobs(sha256, bytes, stored_at) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![sha, bytes as i64, super::now()])?;
+pub(super) fn record_whole(db: &dyn Sql, sha: &str, bytes: u64) -> Result<(), DbError> {
+    db.exec(
+        "INSERT INTO photo_blobs(sha256, bytes, stored_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+        vals![sha, bytes as i64, super::now()],
+    )?;
     Ok(())
 }
 
@@ -149,12 +146,14 @@ pub(super) fn read(
 }
 
 /// Pictures held whole and their bytes, for `admin stats`.
-pub(super) fn held(conn: &Connection) -> Result<(i64, i64), DbError> {
-    Ok(conn.query_row(
-        "SELECT count(*), coalesce(sum(bytes), 0) FROM photo_blobs",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+pub(super) fn held(db: &dyn Sql) -> Result<(i64, i64), DbError> {
+    Ok(db
+        .one(
+            "SELECT count(*), CAST(coalesce(sum(bytes), 0) AS BIGINT) FROM photo_blobs",
+            vals![],
+            |r| Ok((r.int_(0)?, r.int_(1)?)),
+        )?
+        .unwrap_or((0, 0)))
 }
 
 fn vault_error(e: VaultError) -> DbError {

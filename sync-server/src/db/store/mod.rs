@@ -1,0 +1,206 @@
+//! The store's logic, written once over [`Engine`] and [`Sql`] so that SQLite and PostgreSQL
+//! behave the same: accounts and credentials, push (the record rules, authorisation and the
+//! chain of signed changes), pull, photos, statistics and the audit walk.
+//!
+//! Tables: `changes` is the log every device pulls from (`seq` is the sequence number);
+//! `records` holds, per record, what authorisation, merging and the record rules need
+//! (region, parent, what it corrects, clock, and the few facts of licences and sales that the
+//! sale-chain rules read) — not the content, which lives once in `changes`; `rejected` keeps
+//! refused changes with the reason, so a resent one gets the same answer; `acknowledged`
+//! keeps changes accepted without effect (a device's copy of a known region). The three
+//! together hold every device's chain of signed changes (see `chain`).
+
+mod accounts;
+mod audit;
+mod chain;
+pub(crate) mod facts;
+mod lookup;
+mod photos;
+mod pull;
+mod push;
+mod stats;
+
+use super::sql::{Engine, Sql};
+use super::{
+    Account, AuditReport, DbError, Device, DeviceInfo, NewOfficer, ServerStore, Session, Stats,
+};
+use crate::photo_vault::PhotoVault;
+use alluvium::domain::Officer;
+use alluvium::sync::wire::{Change, ChangeResult, DeviceKey, PhotoStatus, PullResponse};
+use chrono::Utc;
+use ed25519_dalek::VerifyingKey;
+use uuid::Uuid;
+
+/// The origin of changes made on the server itself (regions added by an admin).
+pub const SERVER_ORIGIN: Uuid = Uuid::nil();
+/// How long a session lasts by default.
+pub const DEFAULT_SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
+
+fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+/// The server store on one backend.
+pub struct Store<E> {
+    pub(crate) engine: E,
+    session_ttl_secs: i64,
+    /// The pictures' files.
+    pub(crate) vault: PhotoVault,
+}
+
+impl<E: Engine> Store<E> {
+    pub(crate) fn new(engine: E, vault: PhotoVault) -> Store<E> {
+        Store {
+            engine,
+            session_ttl_secs: DEFAULT_SESSION_TTL_SECS,
+            vault,
+        }
+    }
+
+    /// Sets how long new sessions last.
+    pub fn with_session_ttl(mut self, secs: i64) -> Store<E> {
+        self.session_ttl_secs = secs;
+        self
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T, DbError>) -> Result<T, DbError> {
+        self.engine.read(f)
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T, DbError>) -> Result<T, DbError> {
+        self.engine.write(f)
+    }
+}
+
+impl<E: Engine> ServerStore for Store<E> {
+    fn add_region(&self, code: &str, name: &str, country: &str) -> Result<(), DbError> {
+        let region = accounts::region(code, name, country)?;
+        self.engine
+            .append(|db| accounts::add_region(db, &region))
+    }
+
+    fn add_officer(&self, o: &NewOfficer) -> Result<Officer, DbError> {
+        self.write(|db| accounts::add_officer(db, o))
+    }
+
+    fn disable_officer(&self, username: &str) -> Result<(), DbError> {
+        self.write(|db| accounts::disable_officer(db, username))
+    }
+
+    fn make_enrol_code(&self, region: &str, ttl_secs: i64) -> Result<String, DbError> {
+        self.write(|db| accounts::make_enrol_code(db, region, ttl_secs))
+    }
+
+    fn revoke_device(&self, id: Uuid) -> Result<(), DbError> {
+        self.write(|db| accounts::revoke_device(db, id))
+    }
+
+    fn stats(&self) -> Result<Stats, DbError> {
+        self.read(|db| {
+            let mut stats = stats::stats(db)?;
+            (stats.photos, stats.photo_bytes) = photos::held(db)?;
+            Ok(stats)
+        })
+    }
+
+    fn enrol(
+        &self,
+        code: &str,
+        device: Uuid,
+        public_key: Option<&VerifyingKey>,
+    ) -> Result<(String, String), DbError> {
+        self.write(|db| accounts::enrol(db, code, device, public_key))
+    }
+
+    fn register_device_key(&self, device: Uuid, key: &VerifyingKey) -> Result<(), DbError> {
+        self.write(|db| accounts::register_device_key(db, device, key))
+    }
+
+    fn device_keys(&self, s: &Session) -> Result<Vec<DeviceKey>, DbError> {
+        self.read(|db| audit::device_keys(db, s))
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceInfo>, DbError> {
+        self.read(audit::devices)
+    }
+
+    fn audit(&self) -> Result<AuditReport, DbError> {
+        self.read(audit::audit)
+    }
+
+    fn device_by_token(&self, token: &str) -> Result<Option<Device>, DbError> {
+        self.read(|db| accounts::device_by_token(db, token))
+    }
+
+    fn account(&self, username: &str) -> Result<Option<Account>, DbError> {
+        self.read(|db| accounts::account(db, username))
+    }
+
+    fn open_session(&self, device: Uuid, officer: Uuid) -> Result<String, DbError> {
+        self.write(|db| accounts::open_session(db, self.session_ttl_secs, device, officer))
+    }
+
+    fn session(&self, token: &str) -> Result<Option<Session>, DbError> {
+        self.read(|db| accounts::session(db, token))
+    }
+
+    fn push(&self, s: &Session, changes: &[Change]) -> Result<Vec<ChangeResult>, DbError> {
+        let now = Utc::now();
+        let (today, now_ms) = (now.date_naive(), now.timestamp_millis().max(0) as u64);
+        // Reading and checking each change on its own needs no database: done before.
+        let prepared: Vec<push::Prepared> = changes
+            .iter()
+            .map(|c| push::prepare(s, c, now_ms))
+            .collect();
+        // So are the signatures, on every core.
+        let checked = chain::check_signatures(s, changes);
+        self.engine
+            .append(|db| push::push(db, s, changes, prepared, checked, today))
+    }
+
+    fn pull(
+        &self,
+        s: &Session,
+        cursor: i64,
+        limit: u32,
+        count: bool,
+    ) -> Result<PullResponse, DbError> {
+        self.read(|db| pull::pull(db, s, cursor, limit, count))
+    }
+
+    fn photo_status(&self, s: &Session, sha256: &str) -> Result<PhotoStatus, DbError> {
+        let a = self.read(|db| photos::access(db, s, sha256))?;
+        photos::status(&self.vault, sha256, a.bytes)
+    }
+
+    fn put_photo_chunk(
+        &self,
+        s: &Session,
+        sha256: &str,
+        offset: u64,
+        chunk: &[u8],
+    ) -> Result<PhotoStatus, DbError> {
+        let a = self.read(|db| photos::access(db, s, sha256))?;
+        // The chunk is written and flushed outside any transaction; only a whole picture's
+        // row is written to the database.
+        photos::append(
+            |sha, bytes| self.write(|db| photos::record_whole(db, sha, bytes)),
+            &self.vault,
+            sha256,
+            a,
+            offset,
+            chunk,
+        )
+    }
+
+    fn photo_chunk(
+        &self,
+        s: &Session,
+        sha256: &str,
+        offset: u64,
+        len: usize,
+    ) -> Result<Vec<u8>, DbError> {
+        let a = self.read(|db| photos::access(db, s, sha256))?;
+        photos::read(&self.vault, sha256, a, offset, len)
+    }
+}
