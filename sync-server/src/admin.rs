@@ -4,7 +4,7 @@
 //! runs).
 
 use crate::auth::hash_password;
-use crate::db::{NewOfficer, ServerStore, SqliteStore};
+use crate::db::{Location, NewOfficer, ServerStore, SqliteStore};
 use alluvium::domain::Role;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -179,7 +179,7 @@ fn code_lifetime(hours: i64, seconds: Option<i64>) -> Result<i64> {
 /// A new code for `region` with the server's address and CA certificate, checked first so
 /// that a file the device cannot use is never written.
 fn enrolment_file(
-    store: &SqliteStore,
+    store: &dyn ServerStore,
     region: &str,
     server: &str,
     ca_cert: Option<&std::path::Path>,
@@ -214,8 +214,13 @@ fn enrolment_file(
 
 /// Runs one admin command against the database at `db`; the exit code is 1 when an audit
 /// finds problems.
-pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<std::process::ExitCode> {
-    let store = SqliteStore::open(db).with_context(|| format!("cannot open {}", db.display()))?;
+pub fn run(db: &Location, cmd: AdminCommand) -> Result<std::process::ExitCode> {
+    if let AdminCommand::Backup { out } = &cmd {
+        return backup(db, out);
+    }
+    let store = db
+        .open()
+        .with_context(|| format!("cannot open {}", db.shown()))?;
     match cmd {
         AdminCommand::Region {
             command:
@@ -275,7 +280,7 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<std::process::Exit
             seconds,
         } => {
             let ttl = code_lifetime(hours, seconds)?;
-            let file = enrolment_file(&store, &region, &server, ca_cert.as_deref(), ttl)?;
+            let file = enrolment_file(store.as_ref(), &region, &server, ca_cert.as_deref(), ttl)?;
             alluvium::sync::enrolment_file::write_enrolment_file(&out, &file)
                 .with_context(|| format!("cannot write {}", out.display()))?;
             println!(
@@ -339,18 +344,7 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<std::process::Exit
                 report.changes, report.devices
             );
         }
-        AdminCommand::Backup { out } => {
-            let copied = store.backup_to(&out)?;
-            println!(
-                "backup written to {} ({} changes, {} pages; {} photos, {} bytes, in {}.photos)",
-                out.display(),
-                copied.changes,
-                copied.pages,
-                copied.photos,
-                copied.photo_bytes,
-                out.display()
-            );
-        }
+        AdminCommand::Backup { .. } => unreachable!("handled before the store is opened"),
         AdminCommand::Stats { json } => {
             let s = store.stats()?;
             if json {
@@ -377,5 +371,29 @@ pub fn run(db: &std::path::Path, cmd: AdminCommand) -> Result<std::process::Exit
             }
         }
     }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `admin backup`: a consistent copy of a SQLite database while it serves. PostgreSQL has its
+/// own tools for that (README, "Backups").
+fn backup(db: &Location, out: &std::path::Path) -> Result<std::process::ExitCode> {
+    let Location::Sqlite(path) = db else {
+        bail!(
+            "admin backup copies a SQLite server database; back up PostgreSQL with pg_dump \
+             or point-in-time recovery (README, \"Backups\")"
+        );
+    };
+    let store =
+        SqliteStore::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let copied = store.backup_to(out)?;
+    println!(
+        "backup written to {} ({} changes, {} pages; {} photos, {} bytes, in {}.photos)",
+        out.display(),
+        copied.changes,
+        copied.pages,
+        copied.photos,
+        copied.photo_bytes,
+        out.display()
+    );
     Ok(std::process::ExitCode::SUCCESS)
 }

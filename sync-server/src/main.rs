@@ -1,14 +1,13 @@
 //! `alluvium-sync`: parses the command line, opens the store and serves or administers.
 
 use alluvium_sync::admin::{self, AdminCommand};
-use alluvium_sync::db::SqliteStore;
+use alluvium_sync::db::{DEFAULT_POOL_SIZE, Location};
 use alluvium_sync::{AppState, Tls};
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 /// Alluvium's central sync server.
 #[derive(Debug, Parser)]
@@ -22,8 +21,8 @@ struct Cli {
 enum Command {
     /// Serve the sync API.
     Serve {
-        #[arg(long, env = "ALLUVIUM_SYNC_DB")]
-        db: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
         /// Address to listen on (port 0: any free port, printed on start).
         #[arg(long, env = "ALLUVIUM_SYNC_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
@@ -44,38 +43,101 @@ enum Command {
     /// Bring a server database to the current schema (`serve` and `admin` do it too); a
     /// database from a newer release is refused.
     Migrate {
-        #[arg(long, env = "ALLUVIUM_SYNC_DB")]
-        db: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// Administration: regions, officers, enrolment codes, devices, statistics, backup.
     Admin {
-        #[arg(long, env = "ALLUVIUM_SYNC_DB")]
-        db: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+/// The server database: a SQLite file, or a PostgreSQL database.
+#[derive(Debug, Args)]
+#[group(skip)]
+struct DatabaseArgs {
+    /// The SQLite database file (created if missing); pictures go in FILE.photos beside it.
+    #[arg(
+        long,
+        env = "ALLUVIUM_SYNC_DB",
+        value_name = "FILE",
+        required_unless_present = "database_url",
+        conflicts_with = "database_url"
+    )]
+    db: Option<PathBuf>,
+    /// A PostgreSQL database (postgres://USER[:PASSWORD]@HOST[:PORT]/NAME), which several
+    /// `serve` processes may share.
+    #[arg(long, env = "ALLUVIUM_SYNC_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
+    /// With --database-url: the folder the pictures are kept in, the same for every process
+    /// (shared storage when they run on several machines).
+    #[arg(
+        long,
+        env = "ALLUVIUM_SYNC_PHOTO_DIR",
+        value_name = "DIR",
+        requires = "database_url"
+    )]
+    photo_dir: Option<PathBuf>,
+    /// With --database-url: connections this process keeps open.
+    #[arg(long, env = "ALLUVIUM_SYNC_POOL_SIZE", default_value_t = DEFAULT_POOL_SIZE,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pool_size: u32,
+}
+
+impl DatabaseArgs {
+    fn location(self) -> Result<Location> {
+        match (self.db, self.database_url) {
+            (Some(path), None) => Ok(Location::Sqlite(path)),
+            (None, Some(url)) => {
+                let Some(photo_dir) = self.photo_dir else {
+                    bail!(
+                        "--database-url needs --photo-dir DIR, the folder the pictures are kept \
+                         in (the same for every server process)"
+                    );
+                };
+                Ok(Location::Postgres {
+                    url,
+                    photo_dir,
+                    pool_size: self.pool_size,
+                })
+            }
+            _ => bail!("give either --db FILE or --database-url URL"),
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve {
-            db,
+            database,
             listen,
             tls_cert,
             tls_key,
             allow_plain_http,
             session_ttl_secs,
-        } => serve(
-            db,
-            &listen,
-            tls_cert.zip(tls_key),
-            allow_plain_http,
-            session_ttl_secs,
-        )
-        .map(|()| ExitCode::SUCCESS),
-        Command::Migrate { db } => migrate(&db).map(|()| ExitCode::SUCCESS),
-        Command::Admin { db, command } => admin::run(&db, command),
+        } => database
+            .location()
+            .and_then(|db| {
+                serve(
+                    db,
+                    &listen,
+                    tls_cert.zip(tls_key),
+                    allow_plain_http,
+                    session_ttl_secs,
+                )
+            })
+            .map(|()| ExitCode::SUCCESS),
+        Command::Migrate { database } => database
+            .location()
+            .and_then(|db| migrate(&db))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Admin { database, command } => {
+            database.location().and_then(|db| admin::run(&db, command))
+        }
     };
     match result {
         Ok(code) => code,
@@ -86,15 +148,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn migrate(db: &std::path::Path) -> Result<()> {
-    let (_, m) =
-        SqliteStore::open_migrated(db).with_context(|| format!("cannot open {}", db.display()))?;
+fn migrate(db: &Location) -> Result<()> {
+    let (_, m) = db
+        .open_migrated()
+        .with_context(|| format!("cannot open {}", db.shown()))?;
     if m.from == m.to {
-        println!("{}: schema version {}, current", db.display(), m.to);
+        println!("{}: schema version {}, current", db.shown(), m.to);
     } else {
         println!(
             "{}: schema version {} brought to {}",
-            db.display(),
+            db.shown(),
             m.from,
             m.to
         );
@@ -103,7 +166,7 @@ fn migrate(db: &std::path::Path) -> Result<()> {
 }
 
 fn serve(
-    db: PathBuf,
+    db: Location,
     listen: &str,
     tls: Option<(PathBuf, PathBuf)>,
     allow_plain_http: bool,
@@ -127,9 +190,9 @@ fn serve(
     {
         bail!("--session-ttl-secs {session_ttl_secs} is too large");
     }
-    let store = SqliteStore::open(&db)
-        .with_context(|| format!("cannot open {}", db.display()))?
-        .with_session_ttl(session_ttl_secs);
+    let store = db
+        .open_with_session_ttl(session_ttl_secs)
+        .with_context(|| format!("cannot open {}", db.shown()))?;
     let listener = std::net::TcpListener::bind(listen)
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
@@ -148,8 +211,8 @@ fn serve(
     // The first stdout line tells scripts and tests where the server is.
     println!("listening on {scheme}://{addr}");
     std::io::stdout().flush()?;
-    tracing::info!(%addr, db = %db.display(), "alluvium-sync serving");
-    let state = AppState::new(Arc::new(store));
+    tracing::info!(%addr, db = %db.shown(), "alluvium-sync serving");
+    let state = AppState::new(store);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(alluvium_sync::serve(
         listener,

@@ -10,7 +10,8 @@ use alluvium::domain::Role;
 use alluvium::sync::codec;
 use alluvium::sync::limits::{MAX_FAILED_LOGINS, MAX_SMALL_BODY, MAX_USERNAME};
 use alluvium_sync::auth::hash_password;
-use alluvium_sync::db::{NewOfficer, ServerStore, SqliteStore};
+
+use alluvium_sync::db::NewOfficer;
 use alluvium_sync::{AppState, app};
 use axum::Router;
 use axum::body::Body;
@@ -26,15 +27,21 @@ use uuid::Uuid;
 /// A server store with one region and one field officer, and an enrolled device.
 struct Fixture {
     _dir: tempfile::TempDir,
-    db: Arc<SqliteStore>,
+    db: common::Server,
     state: AppState,
     device: Uuid,
     device_token: String,
 }
 
+/// Runs `f` on a thread of its own: the store's PostgreSQL client blocks on a runtime of its
+/// own, which cannot start inside the test's (the server runs it under `spawn_blocking`).
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().expect("the store call does not panic"))
+}
+
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let db = Arc::new(SqliteStore::open(&dir.path().join("server.db")).unwrap());
+    let db = common::open_store(dir.path());
     db.add_region("SL-KONO", "Kono", "SL").unwrap();
     db.add_officer(&NewOfficer {
         username: "field_a".into(),
@@ -119,7 +126,7 @@ impl Log {
 /// oversized one before it is even read, and the log shows only the start of a refused name.
 #[tokio::test]
 async fn memory_from_logins_long_names_are_refused_first_and_logged_truncated() {
-    let f = fixture();
+    let f = off_runtime(fixture);
     let app = app(f.state.clone());
     let token = Some(f.device_token.as_str());
     let log = Log::default();
@@ -190,7 +197,7 @@ async fn memory_from_logins_long_names_are_refused_first_and_logged_truncated() 
 /// refused before it can expand; the server keeps answering meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthenticated_memory_blow_up_small_routes_take_small_bodies() {
-    let f = fixture();
+    let f = off_runtime(fixture);
     let app = app(f.state.clone());
     // A couple of KB that would expand to 64 MiB.
     let bomb = codec::compress(&vec![b' '; 64 * 1024 * 1024]).unwrap();
@@ -240,7 +247,7 @@ async fn unauthenticated_memory_blow_up_small_routes_take_small_bodies() {
         assert_eq!(status, expected, "{what}: {body}");
     }
     // A compressed enrolment within the limits is still read.
-    let code = f.db.make_enrol_code("SL-KONO", 3600).unwrap();
+    let code = off_runtime(|| f.db.make_enrol_code("SL-KONO", 3600).unwrap());
     let fresh = serde_json::json!({ "code": code, "device_id": Uuid::now_v7() });
     let z = codec::compress(&serde_json::to_vec(&fresh).unwrap()).unwrap();
     let (status, body) = call(&app, post("/enrol", None, z, true)).await;
@@ -251,9 +258,9 @@ async fn unauthenticated_memory_blow_up_small_routes_take_small_bodies() {
 /// even a single async worker keeps answering while a push of 60 MiB is decoded.
 #[tokio::test(flavor = "current_thread")]
 async fn unauthenticated_memory_blow_up_large_bodies_are_decoded_off_the_async_workers() {
-    let f = fixture();
-    let officer = f.db.account("field_a").unwrap().unwrap().officer;
-    let session = f.db.open_session(f.device, officer.id.0).unwrap();
+    let f = off_runtime(fixture);
+    let officer = off_runtime(|| f.db.account("field_a").unwrap().unwrap().officer);
+    let session = off_runtime(|| f.db.open_session(f.device, officer.id.0).unwrap());
     let app = app(f.state.clone());
     let mut json = br#"{"changes":["#.to_vec();
     json.extend(vec![b' '; 60 * 1024 * 1024]);
@@ -291,7 +298,7 @@ async fn unauthenticated_memory_blow_up_large_bodies_are_decoded_off_the_async_w
 /// password is checked, so only the first few reach argon2 and the rest are refused at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lockout_race_concurrent_wrong_passwords_are_counted_before_any_check() {
-    let f = fixture();
+    let f = off_runtime(fixture);
     let app = app(f.state.clone());
     let mut tasks = Vec::new();
     for i in 0..40 {
@@ -322,10 +329,10 @@ async fn lockout_race_concurrent_wrong_passwords_are_counted_before_any_check() 
 /// token and region to whoever knows the id); the device keeps working, the code stays unused.
 #[tokio::test]
 async fn device_takeover_an_enrolled_device_id_cannot_enrol_again() {
-    let f = fixture();
-    f.db.add_region("GH-AKWATIA", "Akwatia", "GH").unwrap();
+    let f = off_runtime(fixture);
+    off_runtime(|| f.db.add_region("GH-AKWATIA", "Akwatia", "GH").unwrap());
     let app = app(f.state.clone());
-    let code = f.db.make_enrol_code("GH-AKWATIA", 3600).unwrap();
+    let code = off_runtime(|| f.db.make_enrol_code("GH-AKWATIA", 3600).unwrap());
     let enrol = |device: Uuid, code: &str| {
         post(
             "/enrol",
@@ -341,7 +348,7 @@ async fn device_takeover_an_enrolled_device_id_cannot_enrol_again() {
     assert!(message.contains("already enrolled"), "{message}");
     assert!(message.contains("device id"), "says what to do: {message}");
     // The device keeps its token and its region.
-    let device = f.db.device_by_token(&f.device_token).unwrap().unwrap();
+    let device = off_runtime(|| f.db.device_by_token(&f.device_token).unwrap().unwrap());
     assert_eq!(device.region, "SL-KONO");
     let login = post(
         "/login",
@@ -356,8 +363,8 @@ async fn device_takeover_an_enrolled_device_id_cannot_enrol_again() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["region"], "GH-AKWATIA");
     // A revoked device is told so.
-    f.db.revoke_device(f.device).unwrap();
-    let code = f.db.make_enrol_code("SL-KONO", 3600).unwrap();
+    off_runtime(|| f.db.revoke_device(f.device).unwrap());
+    let code = off_runtime(|| f.db.make_enrol_code("SL-KONO", 3600).unwrap());
     let (status, body) = call(&app, enrol(f.device, &code)).await;
     assert_eq!(status, 401, "{body}");
     assert!(body["message"].as_str().unwrap().contains("revoked"));
@@ -367,7 +374,7 @@ async fn device_takeover_an_enrolled_device_id_cannot_enrol_again() {
 /// takes as long to refuse as a wrong password for a real officer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_name_enumeration_by_timing_unknown_names_take_as_long_as_wrong_passwords() {
-    let f = fixture();
+    let f = off_runtime(fixture);
     let app = app(f.state.clone());
     let token = f.device_token.as_str();
     let timed = |user: String| {

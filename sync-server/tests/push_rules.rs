@@ -11,8 +11,11 @@ use alluvium::domain::rules::Record;
 use alluvium::domain::*;
 use alluvium::store::Store;
 use alluvium::sync::wire::{Change, Op, Verdict};
-use alluvium_sync::db::{Device, ServerStore, Session, SqliteStore};
+mod common;
+
+use alluvium_sync::db::{Device, Session};
 use chrono::NaiveDate;
+use common::Server;
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -311,7 +314,7 @@ fn change_of(s: &Session, record: &Record) -> Change {
 }
 
 /// Pushes one change; the verdict's reason, if refused.
-fn push_change(server: &SqliteStore, s: &Session, change: Change) -> Result<(), String> {
+fn push_change(server: &Server, s: &Session, change: Change) -> Result<(), String> {
     let results = server.push(s, &[change]).unwrap();
     match &results[0].verdict {
         Verdict::Accepted => Ok(()),
@@ -320,7 +323,7 @@ fn push_change(server: &SqliteStore, s: &Session, change: Change) -> Result<(), 
 }
 
 /// Pushes one record to the server; the verdict's reason, if refused.
-fn on_server(server: &SqliteStore, s: &Session, record: &Record) -> Result<(), String> {
+fn on_server(server: &Server, s: &Session, record: &Record) -> Result<(), String> {
     push_change(server, s, change_of(s, record))
 }
 
@@ -328,7 +331,7 @@ fn on_server(server: &SqliteStore, s: &Session, record: &Record) -> Result<(), S
 fn device_and_server_refuse_the_same_records_with_the_same_reason() {
     let w = world();
     let dir = tempfile::tempdir().unwrap();
-    let server = SqliteStore::open(&dir.path().join("server.db")).unwrap();
+    let server = common::open_store(dir.path());
     server.add_region("SL-KONO", "Kono", "SL").unwrap();
     server.add_region("GH-AKWATIA", "Akwatia", "GH").unwrap();
     let admin = admin_session();
@@ -598,10 +601,10 @@ fn device_and_server_refuse_the_same_records_with_the_same_reason() {
 }
 
 /// A server holding the world, pushed by an administrator.
-fn server_with_world() -> (tempfile::TempDir, SqliteStore, World) {
+fn server_with_world() -> (tempfile::TempDir, Server, World) {
     let w = world();
     let dir = tempfile::tempdir().unwrap();
-    let server = SqliteStore::open(&dir.path().join("server.db")).unwrap();
+    let server = common::open_store(dir.path());
     server.add_region("SL-KONO", "Kono", "SL").unwrap();
     server.add_region("GH-AKWATIA", "Akwatia", "GH").unwrap();
     let admin = admin_session();

@@ -7,13 +7,13 @@ mod common;
 use alluvium::sync::SyncClient;
 use alluvium::sync::canonical::{Signed, encode_b64};
 use alluvium::sync::wire::{Change, Op, PushRequest, Verdict};
-use alluvium_sync::db::{ServerStore, Session, SqliteStore};
+
+use alluvium_sync::db::Session;
 use common::*;
-use test_kit::cli::SYNC_ADMIN;
 
 /// `admin audit verify --format json`: the problems and whether it exited 0.
 fn server_audit(server: &TestServer) -> (Vec<serde_json::Value>, bool) {
-    let out = SYNC_ADMIN.run(&server.db(), &["audit", "verify", "--format", "json"]);
+    let out = server.admin_output(&["audit", "verify", "--format", "json"], "");
     let problems: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
     (problems, out.status.success())
@@ -57,6 +57,9 @@ fn field_with_stones(server: &TestServer, stones: usize) -> (Device, Vec<String>
 
 #[test]
 fn the_server_audit_names_altered_removed_and_inserted_changes() {
+    if test_kit::postgres::sqlite_only("edits the server's SQLite file by hand") {
+        return;
+    }
     let server = TestServer::start();
     server.seed();
     let (mut field, ids) = field_with_stones(&server, 5);
@@ -319,7 +322,7 @@ fn keys_sync_down_and_a_revoked_key_signs_nothing_new() {
 #[test]
 fn a_device_without_a_key_is_taken_unsigned_until_it_registers_one() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let store = common::open_store(dir.path());
     store.add_region("SL-KONO", "Kono", "SL").unwrap();
     let officer = store
         .add_officer(&alluvium_sync::db::NewOfficer {

@@ -10,14 +10,18 @@
 //! - [`fixtures`]: a digger, a licence, a site inside it, production and stones.
 //! - [`pictures`]: JPEG pictures of a chosen size, with or without EXIF data.
 //! - [`tls`]: a throwaway certificate authority and server certificates it signs.
-//! - [`server`]: the `alluvium-sync` binary on 127.0.0.1 with a temporary database, and
-//!   enrolled devices.
+//! - [`server`]: the `alluvium-sync` binary on 127.0.0.1 with a temporary database (a SQLite
+//!   file, or a fresh PostgreSQL database), and enrolled devices.
+//! - [`postgres`]: which backend the server tests use, fresh PostgreSQL databases, and a
+//!   throwaway cluster ([`postgres::Cluster`]) for benches and tests that start their own.
 
 use std::path::PathBuf;
 
 pub mod cli;
+mod cluster;
 pub mod fixtures;
 pub mod pictures;
+pub mod postgres;
 pub mod server;
 pub mod tls;
 

@@ -1,4 +1,5 @@
-//! The `alluvium-sync` binary run for real on 127.0.0.1 with a temporary database, and devices
+//! The `alluvium-sync` binary run for real on 127.0.0.1 with a temporary database (a SQLite
+//! file, or a fresh PostgreSQL database when `ALLUVIUM_TEST_BACKEND=postgres`), and devices
 //! that enrol with it and sync through the `alluvium` library.
 //!
 //! The tests run the binary, not the router in process, because what they check includes the
@@ -6,12 +7,14 @@
 //! the same file.
 
 use crate::cargo_bin;
-use crate::cli::SYNC_ADMIN;
+use crate::postgres::{self, Backend};
 use alluvium::store::Store;
 use alluvium::sync::{Backoff, LoginKind, SyncClient, SyncError, SyncReport};
+use std::ffi::OsString;
+use std::io::Write;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The password of every officer [`TestServer::seed`] creates.
@@ -23,10 +26,50 @@ pub struct TestServer {
     pub child: Child,
     /// `http://127.0.0.1:PORT`, or `https://…` when started with a certificate.
     pub url: String,
-    /// Holds `server.db`.
+    /// Holds `server.db` (or, on PostgreSQL, the pictures).
     pub dir: tempfile::TempDir,
+    /// Where the server keeps its data.
+    pub database: ServerDatabase,
     /// The options after `serve --db … --listen …`, kept for a restart.
     extra: Vec<String>,
+    /// Whether the database goes with this server (it was made for it).
+    owns_database: bool,
+}
+
+/// A test server's database: a SQLite file, or a database of its own on the test cluster.
+#[derive(Debug, Clone)]
+pub enum ServerDatabase {
+    File(PathBuf),
+    Postgres { url: String, photo_dir: PathBuf },
+}
+
+impl ServerDatabase {
+    /// A new database for a server whose files go in `dir`, on the backend the tests run on.
+    pub fn new(dir: &Path) -> ServerDatabase {
+        match postgres::backend() {
+            Backend::Sqlite => ServerDatabase::File(dir.join("server.db")),
+            Backend::Postgres => ServerDatabase::Postgres {
+                url: postgres::fresh_database(),
+                photo_dir: dir.join("photos"),
+            },
+        }
+    }
+
+    /// The options that name it: `--db FILE`, or `--database-url URL --photo-dir DIR`.
+    pub fn args(&self) -> Vec<OsString> {
+        match self {
+            ServerDatabase::File(path) => vec!["--db".into(), path.into()],
+            ServerDatabase::Postgres { url, photo_dir } => vec![
+                "--database-url".into(),
+                url.into(),
+                "--photo-dir".into(),
+                photo_dir.into(),
+                // Several servers and test binaries share the test cluster.
+                "--pool-size".into(),
+                "4".into(),
+            ],
+        }
+    }
 }
 
 impl TestServer {
@@ -38,8 +81,21 @@ impl TestServer {
     /// A server with `extra` options (`--tls-cert …`, `--session-ttl-secs …`) on a free port.
     pub fn start_with(extra: &[&str]) -> TestServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
+        let database = ServerDatabase::new(dir.path());
+        let mut server = Self::start_on(dir, database, extra);
+        server.owns_database = true;
+        server
+    }
+
+    /// A server on `database`, which may already hold data (another server's, say), with its
+    /// files in `dir`.
+    pub fn start_on(
+        dir: tempfile::TempDir,
+        database: ServerDatabase,
+        extra: &[&str],
+    ) -> TestServer {
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        let (child, first) = serve(&dir.path().join("server.db"), "127.0.0.1:0", &extra);
+        let (child, first) = serve(&database, "127.0.0.1:0", &extra);
         let url = listening_on(&first)
             .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
             .to_string();
@@ -47,7 +103,9 @@ impl TestServer {
             child,
             url,
             dir,
+            database,
             extra,
+            owns_database: false,
         }
     }
 
@@ -61,7 +119,7 @@ impl TestServer {
             .to_string();
         let started = Instant::now();
         loop {
-            let (mut child, first) = serve(&self.db(), &addr, &self.extra);
+            let (mut child, first) = serve(&self.database, &addr, &self.extra);
             if let Some(url) = listening_on(&first) {
                 assert_eq!(url, self.url, "restarted on another address");
                 self.child = child;
@@ -77,14 +135,25 @@ impl TestServer {
         }
     }
 
-    /// The server's database file.
+    /// The server's database file; only on SQLite (a test that reads or edits the file
+    /// returns early on PostgreSQL: [`postgres::sqlite_only`]).
     pub fn db(&self) -> PathBuf {
-        self.dir.path().join("server.db")
+        match &self.database {
+            ServerDatabase::File(path) => path.clone(),
+            ServerDatabase::Postgres { .. } => {
+                panic!("this test reads the SQLite file; skip it on PostgreSQL (sqlite_only)")
+            }
+        }
     }
 
     /// Runs `alluvium-sync admin --db … ARGS`, with `stdin` as input; returns stdout.
     pub fn admin(&self, args: &[&str], stdin: &str) -> Result<String, String> {
-        admin(&self.db(), args, stdin)
+        admin_on(&self.database, args, stdin)
+    }
+
+    /// Runs `alluvium-sync admin --db … ARGS` to the end, whatever the outcome.
+    pub fn admin_output(&self, args: &[&str], stdin: &str) -> Output {
+        admin_output(&self.database, args, stdin)
     }
 
     /// Standard setup: regions A (SL-KONO) and B (GH-AKWATIA), one officer per role and
@@ -161,16 +230,20 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A database per test would fill the test cluster's disk; one another server still
+        // uses (started on it with `start_on`) is dropped by that server's owner.
+        if let (true, ServerDatabase::Postgres { url, .. }) = (self.owns_database, &self.database) {
+            postgres::drop_database(url);
+        }
     }
 }
 
 /// Starts `alluvium-sync serve` and reads its first line, which says where it listens once it
 /// does (or why it cannot).
-fn serve(db: &Path, listen: &str, extra: &[String]) -> (Child, String) {
+fn serve(database: &ServerDatabase, listen: &str, extra: &[String]) -> (Child, String) {
     let mut child = Command::new(cargo_bin("alluvium-sync"))
         .arg("serve")
-        .arg("--db")
-        .arg(db)
+        .args(database.args())
         .args(["--listen", listen])
         .args(extra)
         .env("RUST_LOG", "warn")
@@ -193,12 +266,39 @@ fn listening_on(line: &str) -> Option<&str> {
 /// Runs `alluvium-sync admin --db DB ARGS` with `stdin` as input: stdout on success, stderr on
 /// failure.
 pub fn admin(db: &Path, args: &[&str], stdin: &str) -> Result<String, String> {
-    let out = SYNC_ADMIN.run_with_input(db, args, stdin);
+    admin_on(&ServerDatabase::File(db.to_path_buf()), args, stdin)
+}
+
+/// Runs `alluvium-sync admin DATABASE ARGS` with `stdin` as input: stdout on success, stderr
+/// on failure.
+pub fn admin_on(database: &ServerDatabase, args: &[&str], stdin: &str) -> Result<String, String> {
+    let out = admin_output(database, args, stdin);
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).to_string())
     } else {
         Err(String::from_utf8_lossy(&out.stderr).to_string())
     }
+}
+
+/// Runs `alluvium-sync admin DATABASE ARGS` to the end with `stdin` as input.
+pub fn admin_output(database: &ServerDatabase, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(cargo_bin("alluvium-sync"))
+        .arg("admin")
+        .args(database.args())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("alluvium-sync starts");
+    // Dropping stdin after the write closes it, so the command sees the end of its input.
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("the password is written");
+    child.wait_with_output().expect("alluvium-sync ends")
 }
 
 /// A device: its store (kept open) and its files.

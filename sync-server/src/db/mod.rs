@@ -3,12 +3,14 @@
 //! small SQL interface (`sql`); each backend supplies connections, transactions and its
 //! versioned migrations. Every push batch is one transaction; a change id is applied once.
 
+mod location;
 mod postgres;
 pub(crate) mod sql;
 mod sqlite;
 mod store;
 
-pub use postgres::{PgStore, DEFAULT_POOL_SIZE};
+pub use location::Location;
+pub use postgres::{DEFAULT_POOL_SIZE, PgStore, shown_url};
 pub use sqlite::{BackupCopy, Migrated, SqliteStore};
 pub use store::{DEFAULT_SESSION_TTL_SECS, SERVER_ORIGIN, Store};
 

@@ -111,3 +111,21 @@ fn pipe(
     let _ = from.shutdown(std::net::Shutdown::Both);
     let _ = to.shutdown(std::net::Shutdown::Both);
 }
+
+/// A server store held in process, as the rule tests hold it.
+pub type Server = Arc<dyn alluvium_sync::db::ServerStore>;
+
+/// A new, empty store whose files go in `dir`, on the backend the suite runs on
+/// (`ALLUVIUM_TEST_BACKEND`: a SQLite file, or a fresh PostgreSQL database).
+pub fn open_store(dir: &std::path::Path) -> Server {
+    use alluvium_sync::db::Location;
+    let location = match ServerDatabase::new(dir) {
+        ServerDatabase::File(path) => Location::Sqlite(path),
+        ServerDatabase::Postgres { url, photo_dir } => Location::Postgres {
+            url,
+            photo_dir,
+            pool_size: 4,
+        },
+    };
+    location.open().expect("the test store opens")
+}

@@ -13,12 +13,7 @@ mod embedded {
 /// Held while migrating: one process migrates, the others wait and find nothing to do.
 const MIGRATION_LOCK: i64 = 0x616c_6c75_7669_7567;
 
-/// What `migrate` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Migrated {
-    pub from: i64,
-    pub to: i64,
-}
+pub use crate::db::Migrated;
 
 /// The schema version this release writes.
 pub fn latest_version() -> i64 {

@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-pub use migrations::Migrated as PgMigrated;
+use super::Migrated;
 
 /// The server store on PostgreSQL.
 pub type PgStore = Store<PgEngine>;
@@ -53,8 +53,30 @@ pub struct PgEngine {
 
 /// One pooled connection and its prepared statements.
 pub struct PgConn {
-    client: Client,
+    /// Always there until the connection is dropped (see `Drop`).
+    client: Option<Client>,
     statements: HashMap<String, Statement>,
+}
+
+impl PgConn {
+    fn client(&mut self) -> &mut Client {
+        self.client.as_mut().expect("a connection has its client until it is dropped")
+    }
+}
+
+impl Drop for PgConn {
+    /// Closing a connection blocks on the client's own runtime, which cannot run inside
+    /// another: when the last reference to the store goes on an async thread (a test, a
+    /// shutdown), the client is closed on a thread of its own.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::Builder::new()
+                    .name("pg-close".into())
+                    .spawn(move || drop(client));
+            }
+        }
+    }
 }
 
 struct Manager {
@@ -67,17 +89,17 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<PgConn, ::postgres::Error> {
         Ok(PgConn {
-            client: self.config.connect(NoTls)?,
+            client: Some(self.config.connect(NoTls)?),
             statements: HashMap::new(),
         })
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), ::postgres::Error> {
-        conn.client.simple_query("").map(|_| ())
+        conn.client().simple_query("").map(|_| ())
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
-        conn.client.is_closed()
+        conn.client.as_ref().is_none_or(Client::is_closed)
     }
 }
 
@@ -93,7 +115,7 @@ impl Store<PgEngine> {
         url: &str,
         photo_dir: &Path,
         pool_size: u32,
-    ) -> Result<(PgStore, PgMigrated), DbError> {
+    ) -> Result<(PgStore, Migrated), DbError> {
         let config: Config = url.parse().map_err(|e| {
             DbError::Invalid(format!(
                 "{} is not a PostgreSQL URL (postgres://user@host:port/database): {e}",
@@ -138,16 +160,19 @@ impl PgEngine {
         f: impl FnOnce(&dyn Sql) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let mut conn = self.conn()?;
-        conn.client.batch_execute("BEGIN")?;
+        conn.client().batch_execute("BEGIN")?;
         let tx = Tx {
             conn: RefCell::new(&mut conn),
             open: std::cell::Cell::new(true),
         };
         if lock_log {
-            tx.exec("SELECT pg_advisory_xact_lock(?1)", &[Val::Int(CHANGE_LOG_LOCK)])?;
+            tx.exec(
+                "SELECT pg_advisory_xact_lock(?1)",
+                &[Val::Int(CHANGE_LOG_LOCK)],
+            )?;
         }
         let out = f(&tx)?;
-        tx.conn.borrow_mut().client.batch_execute("COMMIT")?;
+        tx.conn.borrow_mut().client().batch_execute("COMMIT")?;
         tx.open.set(false);
         Ok(out)
     }
@@ -183,7 +208,7 @@ impl Drop for Tx<'_> {
     fn drop(&mut self) {
         if self.open.get() {
             // A connection that cannot roll back is broken, and the pool drops it.
-            let _ = self.conn.get_mut().client.batch_execute("ROLLBACK");
+            let _ = self.conn.get_mut().client().batch_execute("ROLLBACK");
         }
     }
 }
@@ -196,7 +221,7 @@ impl PgConn {
         if self.statements.len() >= STATEMENT_CACHE {
             self.statements.clear();
         }
-        let st = self.client.prepare(&dollar_params(sql))?;
+        let st = self.client().prepare(&dollar_params(sql))?;
         self.statements.insert(sql.to_string(), st.clone());
         Ok(st)
     }
@@ -207,7 +232,7 @@ impl Sql for Tx<'_> {
         let mut conn = self.conn.borrow_mut();
         let st = conn.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
-        Ok(conn.client.execute(&st, &params)?)
+        Ok(conn.client().execute(&st, &params)?)
     }
 
     fn each(
@@ -218,7 +243,7 @@ impl Sql for Tx<'_> {
     ) -> Result<(), DbError> {
         let mut conn = self.conn.borrow_mut();
         let st = conn.statement(sql)?;
-        let mut rows = conn.client.query_raw(&st, params.iter())?;
+        let mut rows = conn.client().query_raw(&st, params.iter())?;
         while let Some(row) = rows.next()? {
             if !f(&row)? {
                 break;

@@ -7,9 +7,9 @@ mod backup;
 mod migrations;
 mod schema;
 
+use super::DbError;
 use super::sql::{Engine, Row, Sql, Val};
 use super::store::Store;
-use super::DbError;
 use crate::photo_vault::PhotoVault;
 use rusqlite::Connection;
 use rusqlite::types::{ToSqlOutput, ValueRef};

@@ -198,7 +198,11 @@ pub(super) fn disable_officer(db: &dyn Sql, username: &str) -> Result<(), DbErro
     Ok(())
 }
 
-pub(super) fn make_enrol_code(db: &dyn Sql, region: &str, ttl_secs: i64) -> Result<String, DbError> {
+pub(super) fn make_enrol_code(
+    db: &dyn Sql,
+    region: &str,
+    ttl_secs: i64,
+) -> Result<String, DbError> {
     if !region_exists(db, region)? {
         return Err(DbError::NotFound(format!("region {region} does not exist")));
     }

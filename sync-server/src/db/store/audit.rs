@@ -14,6 +14,7 @@
 //! (the gap); until then only the device's own `audit verify` can tell.
 
 use super::accounts::stored_key;
+use crate::db::sql::{Sql, vals};
 use crate::db::{AuditProblem, AuditReport, DbError, DeviceInfo, Session};
 use alluvium::domain::{Hlc, RecordKind};
 use alluvium::sync::canonical::{Form, Link, Signed};
@@ -21,7 +22,6 @@ use alluvium::sync::chain::{self, Candidate, ChainWalk, Standing, candidate_stan
 use alluvium::sync::scope;
 use alluvium::sync::wire::{DeviceKey, Op};
 use ed25519_dalek::{Signature, VerifyingKey};
-use crate::db::sql::{Sql, vals};
 use uuid::Uuid;
 
 /// Changes whose signatures are checked together.

@@ -20,12 +20,12 @@
 //!   officer's change on the same device still waiting for that officer's session — is
 //!   allowed; `audit verify` names gaps that stay.
 
+use crate::db::sql::{Sql, vals};
 use crate::db::{DbError, Session};
 use alluvium::sync::canonical::{Form, GENESIS, Link, Signed, decode_b64, decode_signature};
 use alluvium::sync::chain::{Linked, vouched};
 use alluvium::sync::wire::Change;
 use ed25519_dalek::Signature;
-use crate::db::sql::{Sql, vals};
 use std::cell::RefCell;
 
 /// The chain fields of a change whose signature verified.
@@ -199,11 +199,7 @@ fn decode(s: &Session, c: &Change, last: Option<(u64, Link)>) -> Result<Option<D
 
 /// The `prev` and link stored at a position of a device's chain (accepted or refused by the
 /// record rules).
-fn at(
-    tx: &dyn Sql,
-    origin: &str,
-    chain_seq: u64,
-) -> Result<Option<(String, Link, Link)>, DbError> {
+fn at(tx: &dyn Sql, origin: &str, chain_seq: u64) -> Result<Option<(String, Link, Link)>, DbError> {
     let row: Option<(String, Vec<u8>, Vec<u8>)> = tx.one(
         "SELECT change_id, prev, link FROM changes WHERE origin = ?1 AND chain_seq = ?2
          UNION ALL
@@ -313,11 +309,7 @@ fn first_link(v: &Verified) -> Result<(), String> {
 }
 
 /// [`check_place`] by looking up the positions at, before and after the change.
-fn look_up_place(
-    tx: &dyn Sql,
-    origin: &str,
-    v: &Verified,
-) -> Result<Result<(), String>, DbError> {
+fn look_up_place(tx: &dyn Sql, origin: &str, v: &Verified) -> Result<Result<(), String>, DbError> {
     if let Some((other, _, _)) = at(tx, origin, v.chain_seq)? {
         return Ok(Err(format!(
             "position {} of this device's chain is already held by change {other}; a change is never replaced or replayed",

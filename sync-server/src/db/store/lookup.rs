@@ -2,8 +2,8 @@
 //! record index inside the push transaction, so a rule sees the records accepted earlier in
 //! the same batch.
 
-use super::push::Batch;
 use super::facts::{LicenceFactsRow, SaleFactsRow};
+use super::push::Batch;
 use crate::db::DbError;
 use crate::db::sql::vals;
 use alluvium::domain::rules::{LicenceFacts, ProductionFacts, RecordLookup, SaleFacts, SiteFacts};
@@ -22,7 +22,8 @@ impl RecordLookup for Batch<'_> {
     type Error = DbError;
 
     fn region_exists(&self, code: &str) -> Result<bool, DbError> {
-        self.tx.exists("SELECT 1 FROM regions WHERE code = ?1", vals![code])
+        self.tx
+            .exists("SELECT 1 FROM regions WHERE code = ?1", vals![code])
     }
 
     fn exists(&self, kind: RecordKind, id: &str) -> Result<bool, DbError> {

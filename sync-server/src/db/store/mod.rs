@@ -75,8 +75,7 @@ impl<E: Engine> Store<E> {
 impl<E: Engine> ServerStore for Store<E> {
     fn add_region(&self, code: &str, name: &str, country: &str) -> Result<(), DbError> {
         let region = accounts::region(code, name, country)?;
-        self.engine
-            .append(|db| accounts::add_region(db, &region))
+        self.engine.append(|db| accounts::add_region(db, &region))
     }
 
     fn add_officer(&self, o: &NewOfficer) -> Result<Officer, DbError> {

@@ -1,12 +1,12 @@
 //! Who may send and fetch which picture, and which pictures are held whole, from the photo
 //! records accepted by push (`photo_names`). The bytes are the vault's (`photo_vault`).
 
+use crate::db::sql::{Sql, vals};
 use crate::db::{DbError, Session};
 use crate::photo_vault::{Appended, PhotoVault, VaultError};
 use alluvium::domain::{Photo, RecordKind};
 use alluvium::sync::scope;
 use alluvium::sync::wire::PhotoStatus;
-use crate::db::sql::{Sql, vals};
 
 /// Records which picture a newly accepted photo record names (in the push transaction).
 pub(super) fn name(tx: &dyn Sql, p: &Photo, region: &str) -> Result<(), DbError> {

@@ -36,7 +36,9 @@ pub(super) fn pull(
         )
     };
     let max_seq: i64 = conn
-        .one("SELECT coalesce(max(seq), 0) FROM changes", vals![], |r| r.int_(0))?
+        .one("SELECT coalesce(max(seq), 0) FROM changes", vals![], |r| {
+            r.int_(0)
+        })?
         .unwrap_or(0);
     let visible = format!(
         "seq > ?1 AND seq <= ?2 AND origin <> ?3 AND entity IN ({entity_list}) {region_filter}"
@@ -58,13 +60,17 @@ pub(super) fn pull(
          ORDER BY seq LIMIT ?4"
     );
     let limit = limit.clamp(1, alluvium::sync::wire::MAX_PULL_PAGE);
-    let corrupt = |what: &str, e: String| DbError::Invalid(format!("a stored change's {what} cannot be read: {e}"));
+    let corrupt = |what: &str, e: String| {
+        DbError::Invalid(format!("a stored change's {what} cannot be read: {e}"))
+    };
     let rows = conn.all(
         &sql,
         vals![cursor, max_seq, &device, i64::from(limit) + 1],
         |r| {
             let uuid = |i: usize, what: &str| -> Result<Uuid, DbError> {
-                r.text_(i)?.parse().map_err(|e: uuid::Error| corrupt(what, e.to_string()))
+                r.text_(i)?
+                    .parse()
+                    .map_err(|e: uuid::Error| corrupt(what, e.to_string()))
             };
             let payload = r.text_(10)?;
             let size = payload.len();

@@ -7,8 +7,8 @@
 //! reason, so a resent change gets the same answer.
 
 use super::chain::{self, Checked, Verified};
-use super::now;
 use super::facts::{licence_facts, sale_facts};
+use super::now;
 use crate::db::sql::{Sql, vals};
 use crate::db::{DbError, Session};
 use alluvium::domain::merge::{self, Outcome, Version};

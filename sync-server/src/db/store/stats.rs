@@ -1,9 +1,9 @@
 //! Entity counts in total and per region, read from the record index (current versions only:
 //! a corrected production entry counts once, and so do its stones).
 
+use crate::db::sql::{Sql, vals};
 use crate::db::{Counts, DbError, Stats};
 use alluvium::domain::RecordKind;
-use crate::db::sql::{Sql, vals};
 
 /// A production entry that no later entry corrects.
 const CURRENT: &str = "NOT EXISTS (SELECT 1 FROM records n WHERE n.entity = 'production' AND n.replaces = r.record_id)";
@@ -46,7 +46,9 @@ fn count_sql(kind: RecordKind) -> String {
 
 pub(super) fn stats(db: &dyn Sql) -> Result<Stats, DbError> {
     let mut stats = Stats::default();
-    for code in db.all("SELECT code FROM regions ORDER BY code", vals![], |r| r.text_(0))? {
+    for code in db.all("SELECT code FROM regions ORDER BY code", vals![], |r| {
+        r.text_(0)
+    })? {
         stats.regions.insert(code, Counts::default());
     }
     for kind in RecordKind::ALL {
