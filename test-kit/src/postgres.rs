@@ -11,7 +11,7 @@ use postgres::{Client, NoTls};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub use crate::cluster::Cluster;
+pub use crate::cluster::{Cluster, server_bin_dir};
 
 /// The variable that picks the backend: `sqlite` (the default) or `postgres`.
 pub const BACKEND_VAR: &str = "ALLUVIUM_TEST_BACKEND";

@@ -3,7 +3,9 @@
 //! - `cargo xtask test [ARGS…]`: checks the Debian packages the test suite needs; installs the
 //!   missing ones when it may (root, or `sudo` without a password), otherwise prints the one
 //!   `apt-get install` line and stops before running anything; starts the services the suite
-//!   talks to; then runs `cargo test --workspace ARGS…` and exits with its exit code.
+//!   talks to (a throwaway PostgreSQL cluster); then runs `cargo test --workspace ARGS…`, and,
+//!   with no ARGS, the sync server's tests a second time on PostgreSQL; exits with the first
+//!   failure's exit code.
 //! - `cargo xtask ci`: the whole CI (`.ci/run`): formatting, clippy with and without the `gui`
 //!   feature, the benchmarks and the fuzz targets compiled, then the same as `cargo xtask test`.
 //! - `cargo xtask packages`: the packages and why the suite needs each.
@@ -89,16 +91,31 @@ fn test(root: &Path, args: &[String]) -> Result<(), Failure> {
     result
 }
 
-/// Starts the services, runs `cargo test --workspace ARGS` with them, stops them.
+/// Starts the services, runs `cargo test --workspace ARGS` with them, then (with no ARGS) the
+/// sync server's tests again on PostgreSQL, and stops the services.
 fn run_tests(root: &Path, args: &[String], steps: &mut Steps) -> Result<(), Failure> {
     let running = services::start_all().map_err(Failure::Message)?;
     let env: Vec<(String, String)> = running.iter().flat_map(|r| r.env.clone()).collect();
     let mut cargo_args = vec!["test", "--workspace"];
     cargo_args.extend(args.iter().map(String::as_str));
-    let result = steps.run("tests", || cargo(root, &cargo_args, &env));
+    let result = steps
+        .run("tests", || cargo(root, &cargo_args, &env))
+        .and_then(|()| {
+            if !args.is_empty() {
+                return Ok(());
+            }
+            let mut pg_env = env.clone();
+            pg_env.push((POSTGRES_BACKEND.0.into(), POSTGRES_BACKEND.1.into()));
+            steps.run("server tests on PostgreSQL", || {
+                cargo(root, &["test", "-p", "alluvium-sync"], &pg_env)
+            })
+        });
     drop(running);
     result
 }
+
+/// What makes the server tests run the server on PostgreSQL (test-kit's `postgres`).
+const POSTGRES_BACKEND: (&str, &str) = ("ALLUVIUM_TEST_BACKEND", "postgres");
 
 /// What `cargo xtask ci` checks before the tests, in order: a step's name and its cargo
 /// command lines (run in the workspace root).

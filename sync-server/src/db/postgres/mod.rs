@@ -60,7 +60,9 @@ pub struct PgConn {
 
 impl PgConn {
     fn client(&mut self) -> &mut Client {
-        self.client.as_mut().expect("a connection has its client until it is dropped")
+        self.client
+            .as_mut()
+            .expect("a connection has its client until it is dropped")
     }
 }
 
