@@ -261,7 +261,7 @@ fn a_dump_taken_while_devices_push_restores_into_a_working_server() {
     );
     // A consistent copy: the diggers of whole batches only, and the chains verify.
     let n = copy.stats()["diggers"].as_u64().unwrap();
-    assert!(n % 30 == 0 && n <= 300, "{n} diggers in the copy");
+    assert!(n.is_multiple_of(30) && n <= 300, "{n} diggers in the copy");
     copy.admin(&["audit", "verify"], "")
         .expect("the restored chains verify");
     // It serves: a new device enrols, logs in and pulls the copy's diggers.

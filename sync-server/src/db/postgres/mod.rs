@@ -71,12 +71,13 @@ impl Drop for PgConn {
     /// another: when the last reference to the store goes on an async thread (a test, a
     /// shutdown), the client is closed on a thread of its own.
     fn drop(&mut self) {
-        if let Some(client) = self.client.take() {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                let _ = std::thread::Builder::new()
-                    .name("pg-close".into())
-                    .spawn(move || drop(client));
-            }
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::Builder::new()
+                .name("pg-close".into())
+                .spawn(move || drop(client));
         }
     }
 }
