@@ -8,6 +8,12 @@
 //! Run: `cargo bench -p alluvium-sync --bench load` (N = 50, 200, 500), or
 //! `cargo bench -p alluvium-sync --bench load -- 50 200` for chosen sizes. Bounded: every
 //! device sends exactly one week, and a fresh server database is used per N.
+//!
+//! `--backend sqlite` (the default: one process on a SQLite file), `postgres1` (one process on
+//! PostgreSQL), `postgres2` (two processes on one PostgreSQL database, devices alternating
+//! between them, as behind a load balancer) or `all`. PostgreSQL runs on a throwaway cluster
+//! the bench starts on 127.0.0.1 (Debian's `postgresql` package), with fsync off as in the
+//! tests: the figures compare the servers, not the disk.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -23,22 +29,74 @@ use std::time::{Duration, Instant};
 const STONES_PER_DAY: usize = 30;
 const DAYS: u64 = 7;
 
+/// Where the server under load keeps its data, and how many processes serve it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Backend {
+    Sqlite,
+    Postgres1,
+    Postgres2,
+}
+
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let backends = match args
+        .iter()
+        .position(|a| a == "--backend")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+    {
+        None | Some("sqlite") => vec![Backend::Sqlite],
+        Some("postgres1") => vec![Backend::Postgres1],
+        Some("postgres2") => vec![Backend::Postgres2],
+        Some("all") => vec![Backend::Sqlite, Backend::Postgres1, Backend::Postgres2],
+        Some(other) => {
+            eprintln!("--backend {other}: sqlite, postgres1, postgres2 or all");
+            std::process::exit(2);
+        }
+    };
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() {
         vec![50, 200, 500]
     } else {
         sizes
     };
-    println!(
-        "load: N devices, each enrolling, logging in and syncing a week of one site ({} records), concurrently; SQLite, one server process",
-        DAYS as usize * (1 + STONES_PER_DAY)
-    );
-    for n in sizes {
-        run(n);
+    let cluster = backends
+        .iter()
+        .any(|b| *b != Backend::Sqlite)
+        .then(|| test_kit::postgres::Cluster::start().unwrap_or_else(|e| panic!("{e}")));
+    for backend in backends {
+        println!(
+            "load: N devices, each enrolling, logging in and syncing a week of one site ({} records), concurrently; {}",
+            DAYS as usize * (1 + STONES_PER_DAY),
+            match backend {
+                Backend::Sqlite => "SQLite, one server process",
+                Backend::Postgres1 => "PostgreSQL, one server process",
+                Backend::Postgres2 => "PostgreSQL, two server processes",
+            }
+        );
+        for &n in &sizes {
+            let servers = match (backend, &cluster) {
+                (Backend::Sqlite, _) | (_, None) => vec![TestServer::start()],
+                (_, Some(cluster)) => {
+                    let database = ServerDatabase::Postgres {
+                        url: test_kit::postgres::fresh_database_on(&cluster.url()),
+                        photo_dir: tempfile::tempdir().unwrap().keep().join("photos"),
+                        pool_size: 16,
+                    };
+                    let processes = if backend == Backend::Postgres2 { 2 } else { 1 };
+                    (0..processes)
+                        .map(|_| {
+                            TestServer::start_on(
+                                tempfile::tempdir().unwrap(),
+                                database.clone(),
+                                &[],
+                            )
+                        })
+                        .collect()
+                }
+            };
+            run(n, &servers);
+        }
     }
 }
 
@@ -72,8 +130,8 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-fn run(n: usize) {
-    let server = TestServer::start();
+fn run(n: usize, servers: &[TestServer]) {
+    let server = &servers[0];
     server.seed();
     // Registries from a licensing device: one site per simulated device.
     let mut lic = server.device("SL-KONO", "lic_a");
@@ -120,7 +178,8 @@ fn run(n: usize) {
     let results: Vec<(Duration, Instant, Instant, usize, u64)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..n)
             .map(|i| {
-                let (url, code, site, user) = (&server.url, &codes[i], &sites[i], &officers[i]);
+                let url = &servers[i % servers.len()].url;
+                let (code, site, user) = (&codes[i], &sites[i], &officers[i]);
                 let (dir, crew, started, pushing) = (dir.path(), &crew, &started, &pushing);
                 std::thread::Builder::new()
                     .stack_size(512 * 1024)

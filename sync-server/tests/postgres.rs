@@ -256,6 +256,7 @@ fn a_dump_taken_while_devices_push_restores_into_a_working_server() {
         ServerDatabase::Postgres {
             url: restored.clone(),
             photo_dir,
+            pool_size: 4,
         },
         &[],
     );

@@ -40,7 +40,12 @@ pub struct TestServer {
 #[derive(Debug, Clone)]
 pub enum ServerDatabase {
     File(PathBuf),
-    Postgres { url: String, photo_dir: PathBuf },
+    Postgres {
+        url: String,
+        photo_dir: PathBuf,
+        /// Connections per server process.
+        pool_size: u32,
+    },
 }
 
 impl ServerDatabase {
@@ -51,6 +56,8 @@ impl ServerDatabase {
             Backend::Postgres => ServerDatabase::Postgres {
                 url: postgres::fresh_database(),
                 photo_dir: dir.join("photos"),
+                // Several servers and test binaries share the test cluster.
+                pool_size: 4,
             },
         }
     }
@@ -59,14 +66,17 @@ impl ServerDatabase {
     pub fn args(&self) -> Vec<OsString> {
         match self {
             ServerDatabase::File(path) => vec!["--db".into(), path.into()],
-            ServerDatabase::Postgres { url, photo_dir } => vec![
+            ServerDatabase::Postgres {
+                url,
+                photo_dir,
+                pool_size,
+            } => vec![
                 "--database-url".into(),
                 url.into(),
                 "--photo-dir".into(),
                 photo_dir.into(),
-                // Several servers and test binaries share the test cluster.
                 "--pool-size".into(),
-                "4".into(),
+                pool_size.to_string().into(),
             ],
         }
     }

@@ -121,10 +121,14 @@ pub fn open_store(dir: &std::path::Path) -> Server {
     use alluvium_sync::db::Location;
     let location = match ServerDatabase::new(dir) {
         ServerDatabase::File(path) => Location::Sqlite(path),
-        ServerDatabase::Postgres { url, photo_dir } => Location::Postgres {
+        ServerDatabase::Postgres {
             url,
             photo_dir,
-            pool_size: 4,
+            pool_size,
+        } => Location::Postgres {
+            url,
+            photo_dir,
+            pool_size,
         },
     };
     location.open().expect("the test store opens")
