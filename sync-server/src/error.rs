@@ -91,6 +91,10 @@ impl From<crate::db::DbError> for ApiError {
             DbError::Sqlite(e) => ApiError::Internal(e.to_string()),
             DbError::Postgres(e) => ApiError::Internal(e.to_string()),
             DbError::Database(m) => ApiError::Internal(m),
+            DbError::Busy(m) => {
+                tracing::warn!(cause = %m, "answered busy");
+                ApiError::Busy("the server is busy; try again in a moment".into())
+            }
             DbError::Storage(m) => ApiError::Internal(m),
             // Only at open, before serving; an internal error if it ever reaches a request.
             e @ (DbError::TooNew { .. } | DbError::Migration(_)) => {

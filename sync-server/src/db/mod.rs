@@ -25,6 +25,9 @@ use uuid::Uuid;
 pub enum DbError {
     #[error("{0}")]
     NotFound(String),
+    /// No connection to the database could be had in time; worth trying again.
+    #[error("{0}")]
+    Busy(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]

@@ -154,7 +154,9 @@ impl PgEngine {
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
         self.pool
             .get()
-            .map_err(|e| DbError::Database(format!("no database connection: {e}")))
+            // Every connection busy for the pool's whole wait (a burst of pushes queued on the
+            // change-log lock), or the database unreachable: the device tries again later.
+            .map_err(|e| DbError::Busy(format!("no database connection free: {e}")))
     }
 
     fn in_transaction<T>(
