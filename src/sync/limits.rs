@@ -29,13 +29,12 @@ pub const MAX_USERNAME: usize = 60;
 pub const MAX_CONCURRENT_LOGINS: usize = 4;
 /// Failed logins a user name may have in [`FAILED_LOGIN_WINDOW_SECS`] before logins under that
 /// name are refused (even with the right password) until the window passes. An attempt counts
-/// as soon as it starts, so concurrent attempts cannot slip past the limit.
+/// as soon as it starts, so concurrent attempts cannot slip past the limit. The server keeps
+/// the counts in its database, shared by all its processes; a name is forgotten once its
+/// window has passed.
 pub const MAX_FAILED_LOGINS: u32 = 5;
 /// The window of [`MAX_FAILED_LOGINS`], in seconds.
 pub const FAILED_LOGIN_WINDOW_SECS: u64 = 5 * 60;
-/// Most user names the failed-login counter remembers at once (~100 bytes each); past this,
-/// expired entries are dropped first, then the oldest.
-pub const MAX_LOGIN_NAMES_TRACKED: usize = 10_000;
 /// How long a login waits for one of the [`MAX_CONCURRENT_LOGINS`] password checks before
 /// the server answers 503 (busy, try again).
 pub const MAX_LOGIN_WAIT_SECS: u64 = 10;

@@ -84,6 +84,9 @@ fn main() {
     if want("wire") {
         wire(&diggers, &li, &si);
     }
+    if want("wire-demo") {
+        wire_demo();
+    }
     if want("ingest") {
         println!(
             "server ingest vs raw SQLite insert (same rows, one transaction; median of {RUNS} runs)"
@@ -176,6 +179,74 @@ fn wire(diggers: &[Digger], li: &Licence, si: &Site) {
             down as f64 / n as f64
         );
     }
+}
+
+/// The measure of the wire: a year of one region's demo data (`alluvium demo-data
+/// --seed 21 --regions SL-KONO --days 365`), its registries written on a licensing device and
+/// synced first, then its production entries and stones pushed by a field officer through the
+/// counting proxy; bytes of that one sync (both directions, headers included) per record.
+fn wire_demo() {
+    let opts = alluvium::demo::DemoOptions {
+        seed: 21,
+        regions: vec!["SL-KONO".into()],
+        days: 365,
+        ..Default::default()
+    };
+    let data = alluvium::demo::generate(&opts).unwrap();
+    let server = TestServer::start();
+    server.seed();
+    let mut lic = server.device("SL-KONO", "lic_a");
+    lic.store
+        .write(|w| {
+            w.set_today(opts.end);
+            data.diggers.iter().try_for_each(|d| w.put_digger(d))?;
+            data.licences.iter().try_for_each(|l| w.put_licence(l))?;
+            data.licence_events
+                .iter()
+                .try_for_each(|e| w.add_licence_event(e))?;
+            data.supporters
+                .iter()
+                .try_for_each(|s| w.put_supporter(s))?;
+            data.sites.iter().try_for_each(|s| w.put_site(s))?;
+            data.crews.iter().try_for_each(|c| w.put_crew(c))
+        })
+        .unwrap();
+    let r = lic.sync();
+    assert_eq!(r.rejected, 0, "{r:?}");
+    let proxy = Proxy::start(&server.url);
+    // Enrolled and synced once through the proxy: the registries are on the device before
+    // the counted sync.
+    let mut field = server.device_at(&proxy.url(), "SL-KONO", "field_a", None);
+    field
+        .store
+        .write(|w| {
+            w.set_today(opts.end);
+            for (entry, stones) in &data.production {
+                w.add_production(entry)?;
+                stones.iter().try_for_each(|s| w.add_stone(s))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let n: usize = data.production.iter().map(|(_, s)| 1 + s.len()).sum();
+    let (up0, down0) = (
+        proxy.up.load(Ordering::SeqCst),
+        proxy.down.load(Ordering::SeqCst),
+    );
+    let t = Instant::now();
+    let r = field.sync();
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!((r.pushed, r.rejected), (n, 0), "{r:?}");
+    let up = proxy.up.load(Ordering::SeqCst) - up0;
+    let down = proxy.down.load(Ordering::SeqCst) - down0;
+    println!(
+        "demo data (seed 21, SL-KONO, 365 days), pushed by a field officer: {n} records ({} production, {} stones) in {secs:.2} s: {:.1} B/record on the wire ({:.1} up + {:.1} down)",
+        data.production.len(),
+        n - data.production.len(),
+        (up + down) as f64 / n as f64,
+        up as f64 / n as f64,
+        down as f64 / n as f64
+    );
 }
 
 /// Seconds taken by one size of the ingest comparison.

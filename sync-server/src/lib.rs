@@ -22,8 +22,6 @@ use tokio::sync::Semaphore;
 pub struct AppState {
     /// The server store.
     pub db: Arc<dyn db::ServerStore>,
-    /// Login attempts per user name.
-    pub limiter: Arc<auth::LoginLimiter>,
     /// Password checks running at once (argon2 takes ~20 MB and tens of milliseconds each).
     pub logins: Arc<Semaphore>,
     /// Large request bodies being decompressed and parsed at once.
@@ -36,11 +34,6 @@ impl AppState {
     pub fn new(db: Arc<dyn db::ServerStore>) -> AppState {
         AppState {
             db,
-            limiter: Arc::new(auth::LoginLimiter::new(
-                limits::MAX_FAILED_LOGINS,
-                Duration::from_secs(limits::FAILED_LOGIN_WINDOW_SECS),
-                limits::MAX_LOGIN_NAMES_TRACKED,
-            )),
             logins: Arc::new(Semaphore::new(limits::MAX_CONCURRENT_LOGINS)),
             large_bodies: Arc::new(Semaphore::new(limits::MAX_CONCURRENT_LARGE_BODIES)),
         }

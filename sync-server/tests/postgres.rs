@@ -2,7 +2,8 @@
 //! pushing through two processes at once never make a puller skip a change that committed
 //! late; a process killed in the middle of a push leaves the device to converge, exactly
 //! once, through the other; a `pg_dump` taken while devices push restores into a database a
-//! server opens and serves; a database migrated by a newer release is refused.
+//! server opens and serves; failed logins count whichever process a guess reaches; a
+//! database migrated by a newer release is refused.
 //!
 //! Run in the PostgreSQL pass of `cargo xtask test` (`ALLUVIUM_TEST_BACKEND=postgres`); on
 //! SQLite they say they are skipped.
@@ -298,4 +299,38 @@ fn a_database_migrated_by_a_newer_release_is_refused() {
         .output()
         .unwrap();
     assert!(!migrate.status.success());
+}
+
+/// Failed logins are counted in the database: guesses spread over two processes use up the
+/// one allowance of the name (each process counting its own would allow twice as many).
+#[test]
+fn failed_logins_count_whichever_process_a_guess_reaches() {
+    use alluvium::sync::limits::MAX_FAILED_LOGINS;
+    if !on_postgres("failed logins shared by two server processes") {
+        return;
+    }
+    let a = TestServer::start();
+    a.seed();
+    let b = second_process(&a);
+    let mut through_a = a.device("SL-KONO", "field_a");
+    let mut through_b = a.device_at(&b.url, "SL-KONO", "field_a", None);
+    for i in 0..MAX_FAILED_LOGINS {
+        let d = if i % 2 == 0 {
+            &mut through_a
+        } else {
+            &mut through_b
+        };
+        let e = alluvium::sync::login(&mut d.store, "field_a", "a wrong guess").unwrap_err();
+        assert!(
+            matches!(&e, alluvium::sync::SyncError::Credentials(m) if m.contains("wrong")),
+            "guess {i}: {e:?}"
+        );
+    }
+    for d in [&mut through_a, &mut through_b] {
+        let e = alluvium::sync::login(&mut d.store, "field_a", PASSWORD).unwrap_err();
+        assert!(
+            matches!(&e, alluvium::sync::SyncError::Credentials(m) if m.contains("too many failed logins")),
+            "{e:?}"
+        );
+    }
 }

@@ -222,6 +222,16 @@ async fn device_keys(
     json_response(&headers, &DeviceKeysResponse { keys })
 }
 
+/// Gives back a login attempt that was never checked. Should that fail too (the database is
+/// what is busy), the attempt stays counted: the officer waits out the window rather than an
+/// attacker getting a free guess.
+async fn withdraw_login(state: &AppState, key: &str) {
+    let (db, name) = (state.db.clone(), key.to_string());
+    if let Err(e) = run(move || Ok(db.withdraw_login(&name)?)).await {
+        tracing::warn!(user = %key, error = ?e, "a login attempt could not be given back");
+    }
+}
+
 async fn login(
     State(state): State<AppState>,
     DeviceAuth(device): DeviceAuth,
@@ -242,7 +252,11 @@ async fn login(
     let key = username.to_lowercase();
     // The attempt counts before the password is checked, so concurrent wrong passwords cannot
     // all be checked before the first one is counted.
-    if !state.limiter.try_reserve(&key) {
+    let reserved = {
+        let (db, key) = (state.db.clone(), key.clone());
+        run(move || Ok(db.reserve_login(&key)?)).await?
+    };
+    if !reserved {
         tracing::warn!(user = %key, device = %device.id, "login refused: too many failures");
         return Err(ApiError::TooManyRequests(
             "too many failed logins for this user; wait a few minutes".into(),
@@ -256,7 +270,7 @@ async fn login(
     {
         Ok(Ok(permit)) => permit,
         Ok(Err(_)) | Err(_) => {
-            state.limiter.withdraw(&key);
+            withdraw_login(&state, &key).await;
             return Err(ApiError::Busy(
                 "the server is busy checking other logins; try again in a moment".into(),
             ));
@@ -276,7 +290,7 @@ async fn login(
     let checked = match checked {
         Ok(checked) => checked,
         Err(e) => {
-            state.limiter.withdraw(&key);
+            withdraw_login(&state, &key).await;
             return Err(e);
         }
     };
@@ -285,12 +299,14 @@ async fn login(
     };
     if account.disabled {
         // The right password: not a guess to count against the name.
-        state.limiter.withdraw(&key);
+        withdraw_login(&state, &key).await;
         return Err(ApiError::Forbidden(
             "this officer account is disabled".into(),
         ));
     }
-    state.limiter.succeeded(&key);
+    let db = state.db.clone();
+    let name = key.clone();
+    run(move || Ok(db.login_succeeded(&name)?)).await?;
     let db = state.db.clone();
     let officer = account.officer.clone();
     let session_token = run(move || Ok(db.open_session(device.id, officer.id.0)?)).await?;

@@ -11,7 +11,7 @@ mod store;
 
 pub use location::Location;
 pub use postgres::{DEFAULT_POOL_SIZE, PgStore, shown_url};
-pub use sqlite::{BackupCopy, Migrated, SqliteStore};
+pub use sqlite::{BackupCopy, Migrated, SqliteStore, latest_version as sqlite_schema_version};
 pub use store::{DEFAULT_SESSION_TTL_SECS, SERVER_ORIGIN, Store};
 
 use alluvium::domain::{Officer, Role};
@@ -214,6 +214,16 @@ pub trait ServerStore: Send + Sync + 'static {
     fn open_session(&self, device: Uuid, officer: Uuid) -> Result<String, DbError>;
     /// The live session a token belongs to.
     fn session(&self, token: &str) -> Result<Option<Session>, DbError>;
+    /// Counts a login attempt under `username` (lower-cased) before its password is checked;
+    /// false, and nothing counted, when the name has used up its attempts for now. Shared by
+    /// every process on the database (see `store::logins`).
+    fn reserve_login(&self, username: &str) -> Result<bool, DbError>;
+    /// Clears the name's count after a successful login.
+    fn login_succeeded(&self, username: &str) -> Result<(), DbError>;
+    /// Gives back an attempt that was never checked.
+    fn withdraw_login(&self, username: &str) -> Result<(), DbError>;
+    /// The attempts counted against the name in its current window.
+    fn failed_logins(&self, username: &str) -> Result<u32, DbError>;
     /// Applies a batch of changes, each exactly once; one answer per change, in order.
     fn push(&self, s: &Session, changes: &[Change]) -> Result<Vec<ChangeResult>, DbError>;
     /// Changes after `cursor` that the session may see, at most `limit`; with `count`, also

@@ -18,6 +18,7 @@ fn list() -> Vec<M<'static>> {
         M::up_with_hook("", |tx: &rusqlite::Transaction| schema::adopt(tx)),
         M::up(include_str!("0002_canonical_form.sql")),
         M::up(include_str!("0003_photos.sql")),
+        M::up(include_str!("0004_login_attempts.sql")),
     ]
 }
 

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 pub use backup::BackupCopy;
-pub use migrations::Migrated;
+pub use migrations::{Migrated, latest_version};
 
 /// The server store on its embedded SQLite file.
 pub type SqliteStore = Store<SqliteEngine>;

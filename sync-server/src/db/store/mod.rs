@@ -14,6 +14,7 @@ mod accounts;
 mod audit;
 mod chain;
 pub(crate) mod facts;
+mod logins;
 mod lookup;
 mod photos;
 mod pull;
@@ -141,6 +142,22 @@ impl<E: Engine> ServerStore for Store<E> {
 
     fn session(&self, token: &str) -> Result<Option<Session>, DbError> {
         self.read(|db| accounts::session(db, token))
+    }
+
+    fn reserve_login(&self, username: &str) -> Result<bool, DbError> {
+        self.write(|db| logins::reserve(db, username, now()))
+    }
+
+    fn login_succeeded(&self, username: &str) -> Result<(), DbError> {
+        self.write(|db| logins::succeeded(db, username))
+    }
+
+    fn withdraw_login(&self, username: &str) -> Result<(), DbError> {
+        self.write(|db| logins::withdraw(db, username))
+    }
+
+    fn failed_logins(&self, username: &str) -> Result<u32, DbError> {
+        self.read(|db| logins::counted(db, username, now()))
     }
 
     fn push(&self, s: &Session, changes: &[Change]) -> Result<Vec<ChangeResult>, DbError> {
