@@ -5,6 +5,7 @@
 
 use super::canonical::Form;
 use super::codec;
+use super::columns::{PUSH_COLUMNS, PushColumns};
 use super::error::SyncError;
 use super::progress::SyncProgress;
 use super::wire::{
@@ -20,6 +21,10 @@ use std::time::Duration;
 
 /// Changes per push request.
 pub const PUSH_BATCH: usize = super::limits::MAX_PUSH_CHANGES;
+
+/// The sync setting holding until when (Unix seconds) pushes go as rows: the server answered
+/// the columns endpoint 404.
+const ROWS_UNTIL: &str = "push_rows_until";
 /// Changes per pull page.
 pub const PULL_PAGE: u32 = 1_000;
 /// Largest response body accepted after decompression.
@@ -303,6 +308,16 @@ impl SyncClient {
         self.post("/push", Some(session), req, true)
     }
 
+    /// Sends one push request in columns (no retry); a server older than that form answers
+    /// 404.
+    pub fn push_columns(
+        &self,
+        session: &str,
+        req: &PushColumns,
+    ) -> Result<PushResponse, SyncError> {
+        self.post(PUSH_COLUMNS, Some(session), req, true)
+    }
+
     /// Asks for one page of changes (no retry).
     pub fn pull(&self, session: &str, req: &PullRequest) -> Result<PullResponse, SyncError> {
         self.post("/pull", Some(session), req, false)
@@ -435,6 +450,13 @@ impl SyncClient {
         let author = officer.officer_id.to_string();
         let origin = store.device_id().0;
         let own_key = store.device_signing_key()?.map(|(_, k)| k.verifying_key());
+        // Columns while the server takes them (see `columns`); rows to an older server, for a
+        // day after it said so, so that each sync does not send one batch twice.
+        let now = chrono::Utc::now().timestamp();
+        let mut in_columns = store
+            .sync_setting(ROWS_UNTIL)?
+            .and_then(|t| t.parse::<i64>().ok())
+            .is_none_or(|until| now >= until);
         loop {
             let batch = store.unsent_changes_by(&author, PUSH_BATCH)?;
             if batch.is_empty() {
@@ -445,8 +467,19 @@ impl SyncClient {
                 .map(|row| to_wire(row, origin, officer.officer_id))
                 .collect::<Result<Vec<_>, _>>()?;
             leave_out_what_the_server_derives(&batch, &mut changes, own_key.as_ref());
+            let columns = PushColumns::of(&changes).filter(|_| in_columns);
             let req = PushRequest { changes };
-            let resp = self.retry(|| self.push(token, &req))?;
+            let resp = match columns {
+                Some(columns) => match self.retry(|| self.push_columns(token, &columns)) {
+                    Err(SyncError::Server { status: 404, .. }) => {
+                        in_columns = false;
+                        store.set_sync_setting(ROWS_UNTIL, &(now + 24 * 3600).to_string())?;
+                        self.retry(|| self.push(token, &req))?
+                    }
+                    other => other?,
+                },
+                None => self.retry(|| self.push(token, &req))?,
+            };
             // One answer per change, in order; a rejection also names its change.
             if resp.results.len() != batch.len() {
                 return Err(SyncError::BadResponse(format!(

@@ -7,6 +7,7 @@ pub mod canonical;
 pub mod chain;
 mod client;
 pub mod codec;
+pub mod columns;
 mod enrolment;
 pub mod enrolment_file;
 mod error;

@@ -8,6 +8,7 @@
 //!
 //! - [`cli`]: runs `alluvium` (or `alluvium-sync admin`) on a database file; `ok`, `fails`.
 //! - [`fixtures`]: a digger, a licence, a site inside it, production and stones.
+//! - [`older_server`]: a proxy answering as a server of an earlier release would.
 //! - [`pictures`]: JPEG pictures of a chosen size, with or without EXIF data.
 //! - [`tls`]: a throwaway certificate authority and server certificates it signs.
 //! - [`server`]: the `alluvium-sync` binary on 127.0.0.1 with a temporary database (a SQLite
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 pub mod cli;
 mod cluster;
 pub mod fixtures;
+pub mod older_server;
 pub mod pictures;
 pub mod postgres;
 pub mod server;

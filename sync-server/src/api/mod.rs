@@ -1,4 +1,4 @@
-//! The HTTP routes under `/api/v1`: health, enrol, login, push, pull, and the device keys
+//! The HTTP routes under `/api/v1`: health, enrol, login, push (as rows or in columns), pull, and the device keys
 //! (a device registering its own, officers' devices fetching their regions'). Bodies are read by a
 //! JSON extractor of our own, so malformed, oversized or compressed-bomb bodies all get the
 //! shared JSON error body with the right 4xx. Each request kind has its own size limits
@@ -7,9 +7,11 @@
 
 use crate::AppState;
 use crate::auth::{DeviceAuth, SessionAuth, check_login, shown};
+use crate::db::Session;
 use crate::error::ApiError;
 use alluvium::sync::canonical::decode_b64;
 use alluvium::sync::codec;
+use alluvium::sync::columns::{PUSH_COLUMNS, PushColumns};
 use alluvium::sync::limits::{MAX_LOGIN_WAIT_SECS, MAX_PHOTO_CHUNK, MAX_SMALL_BODY, MAX_USERNAME};
 use alluvium::sync::wire::{
     DeviceKeyRequest, DeviceKeysResponse, EnrolRequest, EnrolResponse, Health, LoginRequest,
@@ -35,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/enrol", post(enrol))
         .route("/login", post(login))
         .route("/push", post(push))
+        .route(PUSH_COLUMNS, post(push_columns))
         .route("/pull", post(pull))
         .route("/device-key", post(device_key))
         .route("/device-keys", get(device_keys))
@@ -71,6 +74,11 @@ impl BodyLimit for PullRequest {
 }
 
 impl BodyLimit for PushRequest {
+    const WIRE: usize = MAX_BODY;
+    const DECODED: usize = MAX_DECODED;
+}
+
+impl BodyLimit for PushColumns {
     const WIRE: usize = MAX_BODY;
     const DECODED: usize = MAX_DECODED;
 }
@@ -322,6 +330,32 @@ async fn push(
     headers: HeaderMap,
     SessionAuth(session): SessionAuth,
     JsonBody(req): JsonBody<PushRequest>,
+) -> Result<Response, ApiError> {
+    apply_push(state, headers, session, req).await
+}
+
+/// The same push in columns (`alluvium::sync::columns`); its lists must agree.
+async fn push_columns(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SessionAuth(session): SessionAuth,
+    JsonBody(req): JsonBody<PushColumns>,
+) -> Result<Response, ApiError> {
+    if req.change_id.len() > MAX_PUSH_CHANGES {
+        return Err(ApiError::TooLarge(format!(
+            "{} changes in one push; send at most {MAX_PUSH_CHANGES}",
+            req.change_id.len()
+        )));
+    }
+    let req = req.into_request().map_err(ApiError::Invalid)?;
+    apply_push(state, headers, session, req).await
+}
+
+async fn apply_push(
+    state: AppState,
+    headers: HeaderMap,
+    session: Session,
+    req: PushRequest,
 ) -> Result<Response, ApiError> {
     if req.changes.len() > MAX_PUSH_CHANGES {
         return Err(ApiError::TooLarge(format!(
