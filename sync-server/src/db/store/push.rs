@@ -163,6 +163,7 @@ fn write_record(
     tx: &dyn Sql,
     sql: &str,
     c: &Change,
+    text: &Text,
     placed: &Placed,
     facts: Option<&str>,
 ) -> Result<u64, DbError> {
@@ -175,10 +176,17 @@ fn write_record(
             placed.parent.as_ref(),
             placed.replaces.as_ref(),
             c.hlc.as_i64(),
-            &c.origin.to_string(),
+            &text.origin,
             facts
         ],
     )
+}
+
+/// A change's id, payload and origin as stored: made once per change, written several times.
+struct Text {
+    id: String,
+    payload: String,
+    origin: String,
 }
 
 /// Applies one change inside the batch's transaction.
@@ -189,8 +197,12 @@ fn apply_change(
     prepared: Prepared,
     checked: Checked,
 ) -> Result<Verdict, DbError> {
-    let id = c.change_id.to_string();
-    let payload = c.payload.to_string();
+    let text = Text {
+        id: c.change_id.to_string(),
+        payload: c.payload.to_string(),
+        origin: c.origin.to_string(),
+    };
+    let (id, payload) = (&text.id, &text.payload);
     // Exactly once: a change already applied (or refused) gets the same answer again — but
     // only for the device that sent it and for the same content, so a change id can neither
     // tell one device about another's changes nor smuggle other content in under an old id.
@@ -199,7 +211,7 @@ fn apply_change(
         "SELECT NULL, origin, payload FROM changes WHERE change_id = ?1
          UNION ALL SELECT reason, origin, payload FROM rejected WHERE change_id = ?1
          UNION ALL SELECT NULL, origin, payload FROM acknowledged WHERE change_id = ?1 LIMIT 1",
-        vals![&id],
+        vals![id],
         |r| Ok((r.text(0)?, r.text_(1)?, r.text_(2)?)),
     )?;
     if let Some((reason, origin, stored)) = seen {
@@ -210,7 +222,7 @@ fn apply_change(
                         .into(),
             });
         }
-        if stored != payload {
+        if stored != *payload {
             return Ok(Verdict::Rejected {
                 reason: "this change id was already used for other content; a change needs an id of its own"
                     .into(),
@@ -227,14 +239,14 @@ fn apply_change(
         Err(reason) => (None, Err(reason)),
         Ok(verified) => {
             let placed = match &verified {
-                Some(v) => chain::check_place(b.tx, &b.tip, &c.origin.to_string(), v)?,
+                Some(v) => chain::check_place(b.tx, &b.tip, &text.origin, v)?,
                 None => Ok(()),
             };
             match placed {
                 Err(reason) => (None, Err(reason)),
                 Ok(()) => {
                     let decided = match prepared {
-                        Ok(record) => decide(b, s, c, &record, verified.as_ref())?,
+                        Ok(record) => decide(b, s, c, &text, &record, verified.as_ref())?,
                         Err(reason) => Err(reason),
                     };
                     (verified, decided)
@@ -253,13 +265,13 @@ fn apply_change(
                                       hlc, base_hlc, chain_seq, prev, sig, link, form)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 vals![
-                    &id,
+                    id,
                     c.entity.as_str(),
                     &c.record_id,
-                    &c.origin.to_string(),
+                    &text.origin,
                     c.author.map(|a| a.to_string()).as_ref(),
                     &reason,
-                    &payload,
+                    payload,
                     now(),
                     c.hlc.as_i64(),
                     c.base_hlc.as_i64(),
@@ -284,6 +296,7 @@ fn decide(
     b: &Batch<'_>,
     s: &Session,
     c: &Change,
+    text: &Text,
     record: &Record,
     verified: Option<&Verified>,
 ) -> Result<Result<(), String>, DbError> {
@@ -301,12 +314,12 @@ fn decide(
                                           hlc, base_hlc, chain_seq, prev, sig, link, form)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 vals![
-                    &c.change_id.to_string(),
+                    &text.id,
                     c.entity.as_str(),
                     &c.record_id,
-                    &c.origin.to_string(),
+                    &text.origin,
                     c.author.map(|a| a.to_string()).as_ref(),
-                    &c.payload.to_string(),
+                    &text.payload,
                     now(),
                     c.hlc.as_i64(),
                     c.base_hlc.as_i64(),
@@ -342,7 +355,7 @@ fn decide(
     if c.op == Op::Insert {
         // Insert-only records are never replaced: the record row goes in unless one with the
         // same id is there, which refuses the change before anything else is written.
-        if write_record(tx, INSERT_RECORD, c, &placed, facts.as_deref())? == 0 {
+        if write_record(tx, INSERT_RECORD, c, text, &placed, facts.as_deref())? == 0 {
             return Ok(Err(format!(
                 "{} {} already exists; a correction is a new record",
                 c.entity, c.record_id
@@ -385,7 +398,6 @@ fn decide(
                 )));
             }
         }
-        let origin = c.origin.to_string();
         let outcome = merge::merge(
             existing.as_ref().map(|(h, o, _, _)| Version {
                 hlc: Hlc::from_i64(*h),
@@ -393,12 +405,12 @@ fn decide(
             }),
             Version {
                 hlc: c.hlc,
-                origin: &origin,
+                origin: &text.origin,
             },
             c.base_hlc,
         );
         if matches!(outcome, Outcome::Insert | Outcome::Replace { .. }) {
-            write_record(tx, UPSERT_RECORD, c, &placed, facts.as_deref())?;
+            write_record(tx, UPSERT_RECORD, c, text, &placed, facts.as_deref())?;
         }
     }
     // The log keeps every accepted version (losers included, so devices can keep them for
@@ -408,16 +420,16 @@ fn decide(
                              chain_seq, prev, sig, link, form)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         vals![
-            &c.change_id.to_string(),
+            &text.id,
             c.entity.as_str(),
             &c.record_id,
             &placed.region,
             c.hlc.as_i64(),
             c.base_hlc.as_i64(),
-            &c.origin.to_string(),
+            &text.origin,
             c.author.map(|a| a.to_string()).as_ref(),
             if c.op == Op::Insert { "insert" } else { "upsert" },
-            &c.payload.to_string(),
+            &text.payload,
             verified.map(|v| v.chain_seq as i64),
             verified.map(|v| &v.prev[..]),
             verified.and_then(|v| v.sig.as_ref()).map(|s| &s[..]),
