@@ -1,10 +1,13 @@
 //! Fuzz target: `cargo fuzz run sync_wire`. The server decodes push and pull bodies as
 //! bounded zstd, then JSON into the wire types; the device decodes the answers the same way.
 //! Neither step may panic on any input, and a decoded request must encode and decode to
-//! itself (nothing silently dropped or altered).
+//! itself (nothing silently dropped or altered). A push in columns is also turned back into
+//! its changes, as the server does, which may refuse but not panic; changes it gives back
+//! must go into columns again and come back the same.
 #![no_main]
 
 use alluvium::sync::codec;
+use alluvium::sync::columns::PushColumns;
 use alluvium::sync::wire::{PullRequest, PullResponse, PushRequest, PushResponse};
 use libfuzzer_sys::fuzz_target;
 
@@ -29,6 +32,13 @@ fn decode(raw: &[u8]) {
             serde_json::from_slice::<PullRequest>(&again).ok(),
             Some(req)
         );
+    }
+    if let Ok(cols) = serde_json::from_slice::<PushColumns>(raw)
+        && let Ok(req) = cols.into_request()
+        && let Some(again) = PushColumns::of(&req.changes)
+    {
+        let back = again.into_request().expect("columns made from changes decode");
+        assert_eq!(back, req);
     }
     let _ = serde_json::from_slice::<PushResponse>(raw);
     let _ = serde_json::from_slice::<PullResponse>(raw);
