@@ -330,15 +330,6 @@ fn a_faulty_link_neither_loses_nor_doubles() {
     assert!(t.cut_responses.load(Ordering::SeqCst) + t.truncated.load(Ordering::SeqCst) > 0);
 }
 
-fn kill9(pid: u32) {
-    let ok = Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill -9 {pid}");
-}
-
 #[test]
 fn a_server_killed_mid_push_converges_exactly_once() {
     let mut server = TestServer::start();

@@ -149,15 +149,6 @@ fn appends_from_every_process_wait_for_the_change_log_lock_until_commit() {
     assert_eq!(a.stats()["diggers"], 10);
 }
 
-fn kill9(pid: u32) {
-    let ok = Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill -9 {pid}");
-}
-
 #[test]
 fn a_process_killed_mid_push_leaves_the_device_to_converge_through_the_other() {
     if !on_postgres("two server processes on one database") {

@@ -349,3 +349,13 @@ impl Device {
             .unwrap()
     }
 }
+
+/// Kills process `pid` with SIGKILL, as a power cut or the OOM killer would: no clean-up runs.
+pub fn kill9(pid: u32) {
+    let ok = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -9 {pid}");
+}
