@@ -37,7 +37,9 @@ fn decode(raw: &[u8]) {
         && let Ok(req) = cols.into_request()
         && let Some(again) = PushColumns::of(&req.changes)
     {
-        let back = again.into_request().expect("columns made from changes decode");
+        let back = again
+            .into_request()
+            .expect("columns made from changes decode");
         assert_eq!(back, req);
     }
     let _ = serde_json::from_slice::<PushResponse>(raw);
