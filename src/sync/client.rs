@@ -25,6 +25,7 @@ pub const PUSH_BATCH: usize = super::limits::MAX_PUSH_CHANGES;
 /// The sync setting holding until when (Unix seconds) pushes go as rows: the server answered
 /// the columns endpoint 404.
 const ROWS_UNTIL: &str = "push_rows_until";
+
 /// Changes per pull page.
 pub const PULL_PAGE: u32 = 1_000;
 /// Largest response body accepted after decompression.

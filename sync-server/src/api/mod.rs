@@ -1,9 +1,10 @@
-//! The HTTP routes under `/api/v1`: health, enrol, login, push (as rows or in columns), pull, and the device keys
-//! (a device registering its own, officers' devices fetching their regions'). Bodies are read by a
-//! JSON extractor of our own, so malformed, oversized or compressed-bomb bodies all get the
-//! shared JSON error body with the right 4xx. Each request kind has its own size limits
-//! ([`BodyLimit`]): the unauthenticated enrolment and the login take a few KB at most, and
-//! only a push's large body is decompressed and parsed, off the async workers.
+//! The HTTP routes under `/api/v1`: health, enrol, login, push (as rows or in columns), pull,
+//! and the device keys (a device registering its own, officers' devices fetching their
+//! regions'). Bodies are read by a JSON extractor of our own, so malformed, oversized or
+//! compressed-bomb bodies all get the shared JSON error body with the right 4xx. Each request
+//! kind has its own size limits ([`BodyLimit`]): the unauthenticated enrolment and the login
+//! take a few KB at most, and only a push's large body is decompressed and parsed, off the
+//! async workers.
 
 use crate::AppState;
 use crate::auth::{DeviceAuth, SessionAuth, check_login, shown};
