@@ -468,7 +468,11 @@ impl SyncClient {
                 .map(|row| to_wire(row, origin, officer.officer_id))
                 .collect::<Result<Vec<_>, _>>()?;
             leave_out_what_the_server_derives(&batch, &mut changes, own_key.as_ref());
-            let columns = PushColumns::of(&changes).filter(|_| in_columns);
+            let columns = if in_columns {
+                PushColumns::of(&changes)
+            } else {
+                None
+            };
             let req = PushRequest { changes };
             let resp = match columns {
                 Some(columns) => match self.retry(|| self.push_columns(token, &columns)) {

@@ -158,25 +158,14 @@ fn wire(diggers: &[Digger], li: &Licence, si: &Site) {
                 Ok(())
             })
             .unwrap();
-        let (up0, down0) = (
-            proxy.up.load(Ordering::SeqCst),
-            proxy.down.load(Ordering::SeqCst),
-        );
-        let t = Instant::now();
-        let r = field.sync();
-        let secs = t.elapsed().as_secs_f64();
-        assert_eq!((r.pushed, r.rejected), (n, 0), "{r:?}");
-        let up = proxy.up.load(Ordering::SeqCst) - up0;
-        let down = proxy.down.load(Ordering::SeqCst) - down0;
+        let s = counted_sync(&proxy, &mut field, n);
         println!(
-            "  {n:>7} records ({} production, {} stones): {:>6.2} s, {:>8.0} records/s, {:.1} B/record on the wire ({:.1} up + {:.1} down)",
+            "  {n:>7} records ({} production, {} stones): {:>6.2} s, {:>8.0} records/s, {}",
             ps.len(),
             ss.len(),
-            secs,
-            n as f64 / secs,
-            (up + down) as f64 / n as f64,
-            up as f64 / n as f64,
-            down as f64 / n as f64
+            s.secs,
+            n as f64 / s.secs,
+            s.per_record(n)
         );
     }
 }
@@ -229,6 +218,38 @@ fn wire_demo() {
         })
         .unwrap();
     let n: usize = data.production.iter().map(|(_, s)| 1 + s.len()).sum();
+    let s = counted_sync(&proxy, &mut field, n);
+    println!(
+        "demo data (seed 21, SL-KONO, 365 days), pushed by a field officer: {n} records ({} production, {} stones) in {:.2} s: {}",
+        data.production.len(),
+        n - data.production.len(),
+        s.secs,
+        s.per_record(n)
+    );
+}
+
+/// One sync through the counting proxy: how long it took and the bytes each way.
+struct CountedSync {
+    secs: f64,
+    up: u64,
+    down: u64,
+}
+
+impl CountedSync {
+    /// Bytes per record on the wire, both ways and each way.
+    fn per_record(&self, n: usize) -> String {
+        let per = |b: u64| b as f64 / n as f64;
+        format!(
+            "{:.1} B/record on the wire ({:.1} up + {:.1} down)",
+            per(self.up + self.down),
+            per(self.up),
+            per(self.down)
+        )
+    }
+}
+
+/// Syncs `field` through `proxy`, which must push exactly `n` records, none refused.
+fn counted_sync(proxy: &Proxy, field: &mut Device, n: usize) -> CountedSync {
     let (up0, down0) = (
         proxy.up.load(Ordering::SeqCst),
         proxy.down.load(Ordering::SeqCst),
@@ -237,16 +258,11 @@ fn wire_demo() {
     let r = field.sync();
     let secs = t.elapsed().as_secs_f64();
     assert_eq!((r.pushed, r.rejected), (n, 0), "{r:?}");
-    let up = proxy.up.load(Ordering::SeqCst) - up0;
-    let down = proxy.down.load(Ordering::SeqCst) - down0;
-    println!(
-        "demo data (seed 21, SL-KONO, 365 days), pushed by a field officer: {n} records ({} production, {} stones) in {secs:.2} s: {:.1} B/record on the wire ({:.1} up + {:.1} down)",
-        data.production.len(),
-        n - data.production.len(),
-        (up + down) as f64 / n as f64,
-        up as f64 / n as f64,
-        down as f64 / n as f64
-    );
+    CountedSync {
+        secs,
+        up: proxy.up.load(Ordering::SeqCst) - up0,
+        down: proxy.down.load(Ordering::SeqCst) - down0,
+    }
 }
 
 /// Seconds taken by one size of the ingest comparison.

@@ -342,14 +342,19 @@ async fn push_columns(
     SessionAuth(session): SessionAuth,
     JsonBody(req): JsonBody<PushColumns>,
 ) -> Result<Response, ApiError> {
-    if req.change_id.len() > MAX_PUSH_CHANGES {
-        return Err(ApiError::TooLarge(format!(
-            "{} changes in one push; send at most {MAX_PUSH_CHANGES}",
-            req.change_id.len()
-        )));
-    }
+    at_most_push_changes(req.change_id.len())?;
     let req = req.into_request().map_err(ApiError::Invalid)?;
     apply_push(state, headers, session, req).await
+}
+
+/// Refuses a push of more than [`MAX_PUSH_CHANGES`] changes, in either form.
+fn at_most_push_changes(n: usize) -> Result<(), ApiError> {
+    if n > MAX_PUSH_CHANGES {
+        return Err(ApiError::TooLarge(format!(
+            "{n} changes in one push; send at most {MAX_PUSH_CHANGES}"
+        )));
+    }
+    Ok(())
 }
 
 async fn apply_push(
@@ -358,12 +363,7 @@ async fn apply_push(
     session: Session,
     req: PushRequest,
 ) -> Result<Response, ApiError> {
-    if req.changes.len() > MAX_PUSH_CHANGES {
-        return Err(ApiError::TooLarge(format!(
-            "{} changes in one push; send at most {MAX_PUSH_CHANGES}",
-            req.changes.len()
-        )));
-    }
+    at_most_push_changes(req.changes.len())?;
     let db = state.db.clone();
     let n = req.changes.len();
     let user = session.officer.username.clone();
