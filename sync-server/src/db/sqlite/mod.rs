@@ -4,6 +4,7 @@
 //! numbers (`seq`, its rowid) become visible in order.
 
 mod backup;
+mod checkpoint;
 mod migrations;
 mod schema;
 
@@ -25,6 +26,9 @@ pub type SqliteStore = Store<SqliteEngine>;
 /// One SQLite connection, shared.
 pub struct SqliteEngine {
     conn: Mutex<Connection>,
+    /// Declared after the connection: dropped after it, so the last checkpoint comes after
+    /// the last write.
+    _checkpointer: checkpoint::Checkpointer,
 }
 
 impl SqliteEngine {
@@ -51,9 +55,11 @@ impl Store<SqliteEngine> {
         // device keeps every change until the server has answered, so nothing is lost.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
         let migrated = migrations::to_latest(&mut conn)?;
         let engine = SqliteEngine {
             conn: Mutex::new(conn),
+            _checkpointer: checkpoint::Checkpointer::start(path),
         };
         Ok((Store::new(engine, PhotoVault::beside(path)), migrated))
     }

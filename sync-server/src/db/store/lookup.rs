@@ -18,6 +18,23 @@ fn parse<T: std::str::FromStr<Err = String>>(what: &str, text: &str) -> Result<T
     text.parse().map_err(|e| corrupt(what, text, e))
 }
 
+impl Batch<'_> {
+    fn site_on_file(&self, id: SiteId) -> Result<Option<SiteFacts>, DbError> {
+        let row: Option<(String, String)> = self.tx.one(
+            "SELECT region, parent FROM records WHERE entity = 'site' AND record_id = ?1",
+            vals![&id.to_string()],
+            |r| Ok((r.text_(0)?, r.text_(1)?)),
+        )?;
+        row.map(|(region, licence)| {
+            Ok(SiteFacts {
+                region,
+                licence_id: parse("licence id", &licence)?,
+            })
+        })
+        .transpose()
+    }
+}
+
 impl RecordLookup for Batch<'_> {
     type Error = DbError;
 
@@ -27,7 +44,20 @@ impl RecordLookup for Batch<'_> {
     }
 
     fn exists(&self, kind: RecordKind, id: &str) -> Result<bool, DbError> {
-        Ok(self.region_of(kind, id)?.is_some())
+        let key = (kind, id.to_string());
+        if kind.is_registry() && self.registry.borrow().known.contains(&key) {
+            return Ok(true);
+        }
+        let found = self.region_of(kind, id)?.is_some();
+        if found && kind.is_registry() {
+            self.registry.borrow_mut().known.insert(key);
+        }
+        Ok(found)
+    }
+
+    fn write_refuses_taken_ids(&self) -> bool {
+        // `push::INSERT_RECORD` writes nothing for a taken id, and the change is refused.
+        true
     }
 
     fn region_of(&self, kind: RecordKind, id: &str) -> Result<Option<String>, DbError> {
@@ -59,18 +89,12 @@ impl RecordLookup for Batch<'_> {
     }
 
     fn site(&self, id: SiteId) -> Result<Option<SiteFacts>, DbError> {
-        let row: Option<(String, String)> = self.tx.one(
-            "SELECT region, parent FROM records WHERE entity = 'site' AND record_id = ?1",
-            vals![&id.to_string()],
-            |r| Ok((r.text_(0)?, r.text_(1)?)),
-        )?;
-        row.map(|(region, licence)| {
-            Ok(SiteFacts {
-                region,
-                licence_id: parse("licence id", &licence)?,
-            })
-        })
-        .transpose()
+        if let Some(facts) = self.registry.borrow().sites.get(&id) {
+            return Ok(facts.clone());
+        }
+        let facts = self.site_on_file(id)?;
+        self.registry.borrow_mut().sites.insert(id, facts.clone());
+        Ok(facts)
     }
 
     fn production(&self, id: ProductionId) -> Result<Option<ProductionFacts>, DbError> {

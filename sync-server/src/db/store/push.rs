@@ -12,14 +12,16 @@ use super::now;
 use crate::db::sql::{Sql, vals};
 use crate::db::{DbError, Session};
 use alluvium::domain::merge::{self, Outcome, Version};
-use alluvium::domain::rules::{self, Placed, ProductionFacts, Record, RecordLookup, RuleError};
-use alluvium::domain::{Hlc, ProductionId, RecordKind, Role};
+use alluvium::domain::rules::{
+    self, Placed, ProductionFacts, Record, RecordLookup, RuleError, SiteFacts,
+};
+use alluvium::domain::{Hlc, ProductionId, RecordKind, Role, SiteId};
 use alluvium::sync::limits::MAX_CLOCK_SKEW_MS;
 use alluvium::sync::scope;
 use alluvium::sync::wire::{Change, ChangeResult, Op, Verdict};
 use chrono::NaiveDate;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One push: its transaction, the day its records are judged on, and the production entries
 /// it has accepted so far, so that the stones sent right after an entry find it without a
@@ -30,6 +32,17 @@ pub(super) struct Batch<'t> {
     pub(super) entries: RefCell<HashMap<ProductionId, ProductionFacts>>,
     /// Where the pushing device's chain stands in this transaction (see `chain::Tip`).
     pub(super) tip: RefCell<Option<chain::Tip>>,
+    /// The registry lookups made so far (a push's entries mostly name the same site and
+    /// diggers); emptied whenever the push itself writes a registry record.
+    pub(super) registry: RefCell<RegistryAnswers>,
+}
+
+/// Answers about registry records kept for the rest of a push.
+#[derive(Default)]
+pub(super) struct RegistryAnswers {
+    pub(super) sites: HashMap<SiteId, Option<SiteFacts>>,
+    /// Registry records known to exist (registry records are never removed).
+    pub(super) known: HashSet<(RecordKind, String)>,
 }
 
 /// A change judged on its own, before the database is touched: who sent it, whether the role
@@ -116,6 +129,7 @@ pub(super) fn push(
         today,
         entries: RefCell::new(HashMap::new()),
         tip: RefCell::new(None),
+        registry: RefCell::default(),
     };
     let mut out = Vec::with_capacity(changes.len());
     for ((c, p), k) in changes.iter().zip(prepared).zip(checked) {
@@ -199,7 +213,8 @@ fn apply_change(
 ) -> Result<Verdict, DbError> {
     let text = Text {
         id: c.change_id.to_string(),
-        payload: c.payload.to_string(),
+        // Straight into a byte buffer: `Display` goes through a formatter, slower per byte.
+        payload: serde_json::to_string(&c.payload).map_err(|e| DbError::Invalid(e.to_string()))?,
         origin: c.origin.to_string(),
     };
     let (id, payload) = (&text.id, &text.payload);
@@ -411,6 +426,7 @@ fn decide(
         );
         if matches!(outcome, Outcome::Insert | Outcome::Replace { .. }) {
             write_record(tx, UPSERT_RECORD, c, text, &placed, facts.as_deref())?;
+            *b.registry.borrow_mut() = RegistryAnswers::default();
         }
     }
     // The log keeps every accepted version (losers included, so devices can keep them for
