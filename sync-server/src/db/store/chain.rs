@@ -59,19 +59,65 @@ struct Decoded {
 /// linked changes is checked (see `alluvium::sync::chain::vouched`), so a push of a device's
 /// next thousand changes costs one Ed25519 check, and a refusal still names the change that
 /// does not hold.
+#[cfg(test)]
 pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> {
-    let mut decoded: Vec<Result<Option<Decoded>, String>> = Vec::with_capacity(changes.len());
+    let mut out = Vec::with_capacity(changes.len());
+    check_signatures_in_pieces(s, changes, usize::MAX, |piece| {
+        out.extend(piece);
+        true
+    });
+    out
+}
+
+/// Checks the signatures of a push's changes as [`check_signatures`] does, handing the answers
+/// to `emit` in order, in pieces of about `piece` changes as soon as they are final, so the
+/// push can apply the first changes while the later ones are still being checked. A piece ends
+/// at a change that carries a signature: when it holds, the answers before it cannot change
+/// (a run is vouched for by the first signature that holds after it). When it does not, the
+/// rest of the push is judged in one piece at the end, as a whole push would be. Stops when
+/// `emit` returns false.
+pub(super) fn check_signatures_in_pieces(
+    s: &Session,
+    changes: &[Change],
+    piece: usize,
+    mut emit: impl FnMut(Vec<Checked>) -> bool,
+) {
+    let mut decoded: Vec<Result<Option<Decoded>, String>> =
+        Vec::with_capacity(changes.len().min(piece));
     let mut last: Option<(u64, Link)> = None;
+    let mut in_pieces = true;
     for c in changes {
         let d = decode(s, c, last);
         last = match &d {
             Ok(Some(d)) => Some((d.chain_seq, d.link)),
             _ => None,
         };
+        let ends_piece = matches!(&d, Ok(Some(Decoded { sig: Some(_), .. })));
         decoded.push(d);
+        if in_pieces && ends_piece && decoded.len() >= piece {
+            let judged = judge(s, &decoded);
+            if matches!(judged.last(), Some(Ok(_))) {
+                decoded.clear();
+                if !emit(judged) {
+                    return;
+                }
+            } else {
+                in_pieces = false;
+            }
+        }
     }
+    if !decoded.is_empty() {
+        emit(judge(s, &decoded));
+    }
+}
+
+/// The answers for a stretch of a push's decoded changes that no later change can vouch for.
+fn judge(s: &Session, decoded: &[Result<Option<Decoded>, String>]) -> Vec<Checked> {
     let Some(key) = s.device.public_key else {
-        return decoded.into_iter().map(|d| d.map(|_| None)).collect();
+        return decoded
+            .iter()
+            .map(|d| d.as_ref().map(|_| None).map_err(Clone::clone))
+            .collect();
     };
     let items: Vec<Option<Linked>> = decoded
         .iter()
@@ -93,10 +139,12 @@ pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> 
         _ => false,
     });
     decoded
-        .into_iter()
+        .iter()
         .zip(ok)
         .map(|(d, ok)| {
-            let Some(d) = d? else { return Ok(None) };
+            let Some(d) = d.as_ref().map_err(Clone::clone)? else {
+                return Ok(None);
+            };
             if !ok && d.sig.is_none() {
                 return Err("the change carries no signature, and the run of changes after it in the push does not end in one that holds: it was altered after it was signed, or its run's signature is missing".to_string());
             }
@@ -333,4 +381,129 @@ fn look_up_place(tx: &dyn Sql, origin: &str, v: &Verified) -> Result<Result<(), 
         )));
     }
     Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Device;
+    use alluvium::domain::{Hlc, Officer, OfficerId, RecordKind, Role};
+    use alluvium::sync::canonical::encode_b64;
+    use alluvium::sync::wire::Op;
+    use ed25519_dalek::{Signer, SigningKey};
+    use uuid::Uuid;
+
+    fn session(key: &SigningKey) -> Session {
+        Session {
+            device: Device {
+                id: Uuid::from_u128(1),
+                region: "SL-KONO".into(),
+                public_key: Some(key.verifying_key()),
+            },
+            officer: Officer {
+                id: OfficerId(Uuid::from_u128(2)),
+                username: "o".into(),
+                full_name: "O".into(),
+                role: Role::FieldOfficer,
+                regions: vec!["SL-KONO".into()],
+            },
+        }
+    }
+
+    /// `n` linked form-2 changes as a device sends them: chain fields on the first, a
+    /// signature on every tenth and on the last.
+    fn push_of(s: &Session, key: &SigningKey, n: u64) -> Vec<Change> {
+        let mut prev = GENESIS;
+        (1..=n)
+            .map(|i| {
+                let mut c = Change {
+                    change_id: Uuid::from_u128(1000 + i as u128),
+                    entity: RecordKind::Stone,
+                    record_id: format!("r{i}"),
+                    region: None,
+                    hlc: Hlc::from_i64(i as i64),
+                    base_hlc: Hlc::default(),
+                    origin: s.device.id,
+                    author: Some(s.officer.id.0),
+                    op: Op::Insert,
+                    payload: serde_json::json!({ "n": i }),
+                    form: Form::V2,
+                    chain_seq: None,
+                    prev: None,
+                    sig: None,
+                };
+                let (sig, link) = Signed::of_change(&c, i, &prev).sign(key);
+                if i == 1 {
+                    c.chain_seq = Some(1);
+                    c.prev = Some(encode_b64(&prev));
+                }
+                if i % 10 == 0 || i == n {
+                    c.sig = Some(encode_b64(&sig.to_bytes()));
+                }
+                prev = link;
+                c
+            })
+            .collect()
+    }
+
+    fn in_pieces(s: &Session, changes: &[Change], piece: usize) -> (Vec<Checked>, usize) {
+        let (mut out, mut pieces) = (Vec::new(), 0);
+        check_signatures_in_pieces(s, changes, piece, |p| {
+            out.extend(p);
+            pieces += 1;
+            true
+        });
+        (out, pieces)
+    }
+
+    #[test]
+    fn pieces_give_the_answers_of_the_whole_push() {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let s = session(&key);
+        let good = push_of(&s, &key, 95);
+        let whole = check_signatures(&s, &good);
+        assert!(whole.iter().all(|c| matches!(c, Ok(Some(_)))));
+        let (pieced, pieces) = in_pieces(&s, &good, 25);
+        assert_eq!(pieced, whole);
+        // Pieces end at the signed changes 30, 60, 90, then the rest.
+        assert_eq!(pieces, 4);
+
+        // A checkpoint signature made with another key: its run is vouched for by the next
+        // signature that holds, in pieces as in the whole push.
+        let mut other_key = good.clone();
+        let other = SigningKey::from_bytes(&[4; 32]);
+        other_key[69].sig = Some(encode_b64(&other.sign(b"x").to_bytes()));
+        let whole = check_signatures(&s, &other_key);
+        assert!(whole.iter().all(|c| matches!(c, Ok(Some(_)))));
+        for piece in [1, 10, 25, 64] {
+            assert_eq!(
+                in_pieces(&s, &other_key, piece).0,
+                whole,
+                "pieces of {piece}"
+            );
+        }
+
+        // A change altered after signing: it and every change linked after it are refused.
+        let mut altered = good.clone();
+        altered[44].payload = serde_json::json!({ "n": "altered" });
+        let whole = check_signatures(&s, &altered);
+        assert!(whole[..40].iter().all(|c| matches!(c, Ok(Some(_)))));
+        assert!(whole[44..].iter().all(Result::is_err));
+        for piece in [1, 10, 25, 64] {
+            assert_eq!(in_pieces(&s, &altered, piece).0, whole, "pieces of {piece}");
+        }
+    }
+
+    #[test]
+    fn a_refused_emit_stops_the_checks() {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let s = session(&key);
+        let changes = push_of(&s, &key, 50);
+        let mut seen = 0;
+        check_signatures_in_pieces(&s, &changes, 10, |p| {
+            seen += p.len();
+            false
+        });
+        assert_eq!(seen, 10);
+    }
 }

@@ -34,6 +34,9 @@ use uuid::Uuid;
 
 /// The origin of changes made on the server itself (regions added by an admin).
 pub const SERVER_ORIGIN: Uuid = Uuid::nil();
+/// A push longer than this is checked on a second thread while it is applied, in pieces of
+/// about this many changes.
+const PUSH_PIECE: usize = 256;
 /// How long a session lasts by default.
 pub const DEFAULT_SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
 
@@ -163,15 +166,44 @@ impl<E: Engine> ServerStore for Store<E> {
     fn push(&self, s: &Session, changes: &[Change]) -> Result<Vec<ChangeResult>, DbError> {
         let now = Utc::now();
         let (today, now_ms) = (now.date_naive(), now.timestamp_millis().max(0) as u64);
-        // Reading and checking each change on its own needs no database: done before.
-        let prepared: Vec<push::Prepared> = changes
-            .iter()
-            .map(|c| push::prepare(s, c, now_ms))
-            .collect();
-        // So are the signatures, on every core.
-        let checked = chain::check_signatures(s, changes);
-        self.engine
-            .append(|db| push::push(db, s, changes, prepared, checked, today))
+        // Reading and checking each change on its own, and its signature, need no database.
+        let judge = |from: usize, checked: Vec<chain::Checked>| -> Vec<push::Judged> {
+            let prepared = changes[from..from + checked.len()]
+                .iter()
+                .map(|c| push::prepare(s, c, now_ms));
+            prepared.zip(checked).collect()
+        };
+        if changes.len() <= PUSH_PIECE {
+            let mut judged = Vec::new();
+            chain::check_signatures_in_pieces(s, changes, usize::MAX, |checked| {
+                judged = judge(0, checked);
+                true
+            });
+            return self
+                .engine
+                .append(|db| push::push(db, s, changes, judged.into_iter(), today));
+        }
+        // A long push: its changes are checked on a thread of their own, a piece at a time,
+        // while this one applies the pieces already checked. The lock is taken once the first
+        // piece is ready; after that it may wait for the checks of the later pieces, which the
+        // push's size limits bound.
+        std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<push::Judged>>(2);
+            scope.spawn(move || {
+                let mut from = 0;
+                chain::check_signatures_in_pieces(s, changes, PUSH_PIECE, |checked| {
+                    let n = checked.len();
+                    let sent = send.send(judge(from, checked)).is_ok();
+                    from += n;
+                    sent
+                });
+            });
+            let first = receive.recv().unwrap_or_default();
+            self.engine.append(|db| {
+                let judged = first.into_iter().chain(receive.iter().flatten());
+                push::push(db, s, changes, judged, today)
+            })
+        })
     }
 
     fn pull(

@@ -114,14 +114,16 @@ pub(super) fn prepare(s: &Session, c: &Change, now_ms: u64) -> Prepared {
     Ok(record)
 }
 
-/// Applies a batch; one verdict per change, in order. `prepared` holds [`prepare`]'s answer
-/// for each change.
+/// A change's own checks ([`prepare`]) and its signature's ([`chain::check_signatures_in_pieces`]).
+pub(super) type Judged = (Prepared, Checked);
+
+/// Applies a batch; one verdict per change, in order. `judged` gives each change's
+/// [`Judged`], in order; it may still be being computed.
 pub(super) fn push(
     tx: &dyn Sql,
     s: &Session,
     changes: &[Change],
-    prepared: Vec<Prepared>,
-    checked: Vec<Checked>,
+    judged: impl Iterator<Item = Judged>,
     today: NaiveDate,
 ) -> Result<Vec<ChangeResult>, DbError> {
     let batch = Batch {
@@ -132,10 +134,16 @@ pub(super) fn push(
         registry: RefCell::default(),
     };
     let mut out = Vec::with_capacity(changes.len());
-    for ((c, p), k) in changes.iter().zip(prepared).zip(checked) {
+    for (c, (p, k)) in changes.iter().zip(judged) {
         let verdict = apply_change(&batch, s, c, p, k)?;
         let change_id = matches!(verdict, Verdict::Rejected { .. }).then_some(c.change_id);
         out.push(ChangeResult { change_id, verdict });
+    }
+    if out.len() != changes.len() {
+        // The checking thread stopped early (it panicked): nothing of the push is kept.
+        return Err(DbError::Database(
+            "the push's changes could not all be checked".into(),
+        ));
     }
     Ok(out)
 }
