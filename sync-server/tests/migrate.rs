@@ -28,11 +28,38 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()
 }
 
-/// Row counts of every table a server keeps, and a digest of the change log in order.
+/// Row counts of every table a server keeps, a digest of the change log in order, and a
+/// digest of the record index: what the record rules read of each record, wherever the schema
+/// keeps it (since version 5 an insert-only record's is in its row of the log).
 #[derive(Debug, PartialEq, Eq)]
 struct Contents {
     rows: Vec<(&'static str, i64)>,
     log: String,
+    index: String,
+}
+
+/// The record index as `(kind, id, region, parent, replaces, facts)` rows in order, from a file
+/// of schema version `version`.
+fn record_index(conn: &Connection, version: i64) -> String {
+    let sql = if version < 5 {
+        "SELECT entity, record_id, region, parent, replaces, facts FROM records
+         ORDER BY entity, record_id"
+    } else {
+        "SELECT entity, record_id, region, parent, replaces, facts FROM records
+         UNION ALL
+         SELECT entity, record_id, region, parent, replaces, facts FROM changes WHERE op = 'insert'
+         ORDER BY 1, 2"
+    };
+    let mut digest = Sha256::new();
+    let mut q = conn.prepare(sql).unwrap();
+    let mut rows = q.query([]).unwrap();
+    while let Some(r) = rows.next().unwrap() {
+        for i in 0..6 {
+            let v: rusqlite::types::Value = r.get(i).unwrap();
+            digest.update(format!("{v:?}\u{1f}").as_bytes());
+        }
+    }
+    format!("{:x}", digest.finalize())
 }
 
 fn contents(db: &Path) -> Contents {
@@ -44,7 +71,6 @@ fn contents(db: &Path) -> Contents {
         "devices",
         "sessions",
         "changes",
-        "records",
         "rejected",
         "acknowledged",
     ]
@@ -71,9 +97,13 @@ fn contents(db: &Path) -> Contents {
             log.update(format!("{v:?}\u{1f}").as_bytes());
         }
     }
+    let version = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     Contents {
         rows,
         log: format!("{:x}", log.finalize()),
+        index: record_index(&conn, version),
     }
 }
 

@@ -19,6 +19,7 @@ fn list() -> Vec<M<'static>> {
         M::up(include_str!("0002_canonical_form.sql")),
         M::up(include_str!("0003_photos.sql")),
         M::up(include_str!("0004_login_attempts.sql")),
+        M::up(include_str!("0005_compact_change_log.sql")),
     ]
 }
 
@@ -70,6 +71,22 @@ mod tests {
         let m = to_latest(&mut conn).unwrap();
         assert_eq!((m.from, m.to), (0, latest_version()));
         migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn the_compact_log_moves_exactly_the_insert_only_kinds() {
+        let sql = include_str!("0005_compact_change_log.sql");
+        let moved = &sql[sql.find("DELETE FROM records").unwrap()..];
+        let moved = &moved[..moved.find(';').unwrap()];
+        for kind in alluvium::domain::RecordKind::ALL {
+            let named = moved.contains(&format!("'{}'", kind.as_str()));
+            assert_eq!(named, !kind.is_registry(), "{kind}");
+        }
+        assert_eq!(
+            sql.replace("(schema version 5)", "(as SQLite's schema version 5)"),
+            include_str!("../postgres/migrations/V5__compact_change_log.sql"),
+            "the PostgreSQL migration makes the same change"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The server's answers to the record rules' questions ([`RecordLookup`]), read from the
-//! record index inside the push transaction, so a rule sees the records accepted earlier in
-//! the same batch.
+//! The server's answers to the record rules' questions ([`RecordLookup`]), read inside the
+//! push transaction, so a rule sees the records accepted earlier in the same batch: registry
+//! records from the record index (`records`), insert-only records from their one row in the
+//! change log (see `push::INSERT_CHANGE`).
 
 use super::facts::{LicenceFactsRow, SaleFactsRow};
 use super::push::Batch;
@@ -61,11 +62,12 @@ impl RecordLookup for Batch<'_> {
     }
 
     fn region_of(&self, kind: RecordKind, id: &str) -> Result<Option<String>, DbError> {
-        self.tx.one(
-            "SELECT region FROM records WHERE entity = ?1 AND record_id = ?2",
-            vals![kind.as_str(), id],
-            |r| r.text_(0),
-        )
+        let sql = if kind.is_registry() {
+            "SELECT region FROM records WHERE entity = ?1 AND record_id = ?2"
+        } else {
+            "SELECT region FROM changes WHERE entity = ?1 AND record_id = ?2 AND op = 'insert'"
+        };
+        self.tx.one(sql, vals![kind.as_str(), id], |r| r.text_(0))
     }
 
     fn licence(&self, id: LicenceId) -> Result<Option<LicenceFacts>, DbError> {
@@ -102,9 +104,9 @@ impl RecordLookup for Batch<'_> {
             return Ok(Some(facts.clone()));
         }
         let row: Option<(String, String, String)> = self.tx.one(
-            "SELECT p.region, p.parent, s.parent FROM records p
+            "SELECT p.region, p.parent, s.parent FROM changes p
              JOIN records s ON s.entity = 'site' AND s.record_id = p.parent
-             WHERE p.entity = 'production' AND p.record_id = ?1",
+             WHERE p.entity = 'production' AND p.record_id = ?1 AND p.op = 'insert'",
             vals![&id.to_string()],
             |r| Ok((r.text_(0)?, r.text_(1)?, r.text_(2)?)),
         )?;
@@ -121,7 +123,8 @@ impl RecordLookup for Batch<'_> {
     fn sale(&self, id: SaleId) -> Result<Option<SaleFacts>, DbError> {
         let id = id.to_string();
         let row: Option<(String, Option<String>)> = self.tx.one(
-            "SELECT region, facts FROM records WHERE entity = 'sale' AND record_id = ?1",
+            "SELECT region, facts FROM changes
+             WHERE entity = 'sale' AND record_id = ?1 AND op = 'insert'",
             vals![&id],
             |r| Ok((r.text_(0)?, r.text(1)?)),
         )?;
@@ -140,7 +143,7 @@ impl RecordLookup for Batch<'_> {
 
     fn correction_of(&self, id: ProductionId) -> Result<Option<ProductionId>, DbError> {
         let newer: Option<String> = self.tx.one(
-            "SELECT record_id FROM records WHERE entity = 'production' AND replaces = ?1",
+            "SELECT record_id FROM changes WHERE entity = 'production' AND replaces = ?1",
             vals![&id.to_string()],
             |r| r.text_(0),
         )?;
@@ -149,7 +152,7 @@ impl RecordLookup for Batch<'_> {
 
     fn photos_of(&self, target_id: &str) -> Result<usize, DbError> {
         let n: Option<i64> = self.tx.one(
-            "SELECT count(*) FROM records WHERE entity = 'photo' AND parent = ?1",
+            "SELECT count(*) FROM changes WHERE entity = 'photo' AND op = 'insert' AND parent = ?1",
             vals![target_id],
             |r| r.int_(0),
         )?;

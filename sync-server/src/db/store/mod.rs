@@ -2,10 +2,12 @@
 //! behave the same: accounts and credentials, push (the record rules, authorisation and the
 //! chain of signed changes), pull, photos, statistics and the audit walk.
 //!
-//! Tables: `changes` is the log every device pulls from (`seq` is the sequence number);
-//! `records` holds, per record, what authorisation, merging and the record rules need
-//! (region, parent, what it corrects, clock, and the few facts of licences and sales that the
-//! sale-chain rules read) — not the content, which lives once in `changes`; `rejected` keeps
+//! Tables: `changes` is the log every device pulls from (`seq` is the sequence number); an
+//! insert-only record (licence event, production entry, stone, sale, review, photo) has one
+//! version, so its row in the log is its only row, with what the record rules read of it
+//! (region, parent, what it corrects, sale facts); `records` holds, per registry record, what
+//! authorisation, merging and the record rules need of its winning version (region, parent,
+//! clock, licence facts) — not the content, which lives once in `changes`; `rejected` keeps
 //! refused changes with the reason, so a resent one gets the same answer; `acknowledged`
 //! keeps changes accepted without effect (a device's copy of a known region). The three
 //! together hold every device's chain of signed changes (see `chain`).

@@ -148,10 +148,6 @@ pub(super) fn push(
     Ok(out)
 }
 
-/// The record-index row of a new insert-only record; an existing row is kept (0 rows written).
-const INSERT_RECORD: &str =
-    "INSERT INTO records(entity, record_id, region, parent, replaces, hlc, origin, facts)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(entity, record_id) DO NOTHING";
 /// The record-index row of a registry record's winning version.
 const UPSERT_RECORD: &str =
     "INSERT INTO records(entity, record_id, region, parent, replaces, hlc, origin, facts)
@@ -159,6 +155,15 @@ const UPSERT_RECORD: &str =
      ON CONFLICT(entity, record_id) DO UPDATE SET region = excluded.region,
        parent = excluded.parent, hlc = excluded.hlc, origin = excluded.origin,
        facts = excluded.facts";
+
+/// A change's row in the log. An insert-only record's row is its only row, with its parent,
+/// correction and facts; the log's unique index on the kind and id of inserts keeps its row
+/// out when the id is taken (0 rows written).
+const INSERT_CHANGE: &str =
+    "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op,
+                         payload, chain_seq, prev, sig, link, form, parent, replaces, facts)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+     ON CONFLICT(entity, record_id) WHERE op = 'insert' DO NOTHING";
 
 /// The facts the sale-chain rules will read of this record later.
 fn facts_of(record: &Record) -> Option<String> {
@@ -179,18 +184,16 @@ fn facts_of(record: &Record) -> Option<String> {
     }
 }
 
-/// Writes the record-index row of an accepted change with `sql` (one of the two above);
-/// returns the number of rows written.
+/// Writes the record-index row of an accepted registry change.
 fn write_record(
     tx: &dyn Sql,
-    sql: &str,
     c: &Change,
     text: &Text,
     placed: &Placed,
     facts: Option<&str>,
 ) -> Result<u64, DbError> {
     tx.exec(
-        sql,
+        UPSERT_RECORD,
         vals![
             c.entity.as_str(),
             &c.record_id,
@@ -200,6 +203,42 @@ fn write_record(
             c.hlc.as_i64(),
             &text.origin,
             facts
+        ],
+    )
+}
+
+/// Writes an accepted change's row in the log; for an insert, with what the record rules
+/// read of it later. Returns the number of rows written: 0 for an insert whose id is taken.
+fn write_change(
+    tx: &dyn Sql,
+    c: &Change,
+    text: &Text,
+    placed: &Placed,
+    facts: Option<&str>,
+    verified: Option<&Verified>,
+) -> Result<u64, DbError> {
+    let insert = c.op == Op::Insert;
+    tx.exec(
+        INSERT_CHANGE,
+        vals![
+            &text.id,
+            c.entity.as_str(),
+            &c.record_id,
+            &placed.region,
+            c.hlc.as_i64(),
+            c.base_hlc.as_i64(),
+            &text.origin,
+            c.author.map(|a| a.to_string()).as_ref(),
+            if insert { "insert" } else { "upsert" },
+            &text.payload,
+            verified.map(|v| v.chain_seq as i64),
+            verified.map(|v| &v.prev[..]),
+            verified.and_then(|v| v.sig.as_ref()).map(|s| &s[..]),
+            verified.map(|v| &v.link[..]),
+            verified.map_or(1, |v| v.form.number()),
+            placed.parent.as_ref().filter(|_| insert),
+            placed.replaces.as_ref().filter(|_| insert),
+            facts.filter(|_| insert),
         ],
     )
 }
@@ -376,9 +415,9 @@ fn decide(
     }
     let facts = facts_of(record);
     if c.op == Op::Insert {
-        // Insert-only records are never replaced: the record row goes in unless one with the
-        // same id is there, which refuses the change before anything else is written.
-        if write_record(tx, INSERT_RECORD, c, text, &placed, facts.as_deref())? == 0 {
+        // Insert-only records are never replaced: a taken id refuses the change before
+        // anything else is written.
+        if write_change(tx, c, text, &placed, facts.as_deref(), verified)? == 0 {
             return Ok(Err(format!(
                 "{} {} already exists; a correction is a new record",
                 c.entity, c.record_id
@@ -399,67 +438,46 @@ fn decide(
                 },
             );
         }
-    } else {
-        let existing: Option<Stored> = tx.one(
-            "SELECT hlc, origin, region, parent FROM records WHERE entity = ?1 AND record_id = ?2",
-            vals![c.entity.as_str(), &c.record_id],
-            |r| Ok((r.int_(0)?, r.text_(1)?, r.text_(2)?, r.text(3)?)),
-        )?;
-        if let Some((_, _, region, parent)) = &existing {
-            // An edit is judged in the region of the version it edits as well as the new one,
-            // or an officer could take a record out of another region by editing it.
-            if !yours(region) {
-                return Ok(Err(format!(
-                    "{} {} belongs to region {region}, not one of yours",
-                    c.entity, c.record_id
-                )));
-            }
-            if role != Role::Admin && (*region != placed.region || *parent != placed.parent) {
-                return Ok(Err(format!(
-                    "moving {} {} to another region or licence is an administrator's act",
-                    c.entity, c.record_id
-                )));
-            }
+        return Ok(Ok(()));
+    }
+    let existing: Option<Stored> = tx.one(
+        "SELECT hlc, origin, region, parent FROM records WHERE entity = ?1 AND record_id = ?2",
+        vals![c.entity.as_str(), &c.record_id],
+        |r| Ok((r.int_(0)?, r.text_(1)?, r.text_(2)?, r.text(3)?)),
+    )?;
+    if let Some((_, _, region, parent)) = &existing {
+        // An edit is judged in the region of the version it edits as well as the new one,
+        // or an officer could take a record out of another region by editing it.
+        if !yours(region) {
+            return Ok(Err(format!(
+                "{} {} belongs to region {region}, not one of yours",
+                c.entity, c.record_id
+            )));
         }
-        let outcome = merge::merge(
-            existing.as_ref().map(|(h, o, _, _)| Version {
-                hlc: Hlc::from_i64(*h),
-                origin: o,
-            }),
-            Version {
-                hlc: c.hlc,
-                origin: &text.origin,
-            },
-            c.base_hlc,
-        );
-        if matches!(outcome, Outcome::Insert | Outcome::Replace { .. }) {
-            write_record(tx, UPSERT_RECORD, c, text, &placed, facts.as_deref())?;
-            *b.registry.borrow_mut() = RegistryAnswers::default();
+        if role != Role::Admin && (*region != placed.region || *parent != placed.parent) {
+            return Ok(Err(format!(
+                "moving {} {} to another region or licence is an administrator's act",
+                c.entity, c.record_id
+            )));
         }
+    }
+    let outcome = merge::merge(
+        existing.as_ref().map(|(h, o, _, _)| Version {
+            hlc: Hlc::from_i64(*h),
+            origin: o,
+        }),
+        Version {
+            hlc: c.hlc,
+            origin: &text.origin,
+        },
+        c.base_hlc,
+    );
+    if matches!(outcome, Outcome::Insert | Outcome::Replace { .. }) {
+        write_record(tx, c, text, &placed, facts.as_deref())?;
+        *b.registry.borrow_mut() = RegistryAnswers::default();
     }
     // The log keeps every accepted version (losers included, so devices can keep them for
     // review); `records` follows the winner.
-    tx.exec(
-        "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload,
-                             chain_seq, prev, sig, link, form)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-        vals![
-            &text.id,
-            c.entity.as_str(),
-            &c.record_id,
-            &placed.region,
-            c.hlc.as_i64(),
-            c.base_hlc.as_i64(),
-            &text.origin,
-            c.author.map(|a| a.to_string()).as_ref(),
-            if c.op == Op::Insert { "insert" } else { "upsert" },
-            &text.payload,
-            verified.map(|v| v.chain_seq as i64),
-            verified.map(|v| &v.prev[..]),
-            verified.and_then(|v| v.sig.as_ref()).map(|s| &s[..]),
-            verified.map(|v| &v.link[..]),
-            verified.map_or(1, |v| v.form.number()),
-        ],
-    )?;
+    write_change(tx, c, text, &placed, None, verified)?;
     Ok(Ok(()))
 }

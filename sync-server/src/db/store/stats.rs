@@ -1,12 +1,13 @@
-//! Entity counts in total and per region, read from the record index (current versions only:
-//! a corrected production entry counts once, and so do its stones).
+//! Entity counts in total and per region, read from the record index for registries and from
+//! the change log for insert-only records (current versions only: a corrected production entry
+//! counts once, and so do its stones).
 
 use crate::db::sql::{Sql, vals};
 use crate::db::{Counts, DbError, Stats};
 use alluvium::domain::RecordKind;
 
 /// A production entry that no later entry corrects.
-const CURRENT: &str = "NOT EXISTS (SELECT 1 FROM records n WHERE n.entity = 'production' AND n.replaces = r.record_id)";
+const CURRENT: &str = "NOT EXISTS (SELECT 1 FROM changes n WHERE n.entity = 'production' AND n.replaces = r.record_id)";
 
 /// The count of `kind` in `counts`, for the kinds `stats` reports.
 fn slot(counts: &mut Counts, kind: RecordKind) -> Option<&mut i64> {
@@ -31,14 +32,21 @@ fn slot(counts: &mut Counts, kind: RecordKind) -> Option<&mut i64> {
 fn count_sql(kind: RecordKind) -> String {
     match kind {
         RecordKind::Production => format!(
-            "SELECT r.region, count(*) FROM records r WHERE r.entity = 'production' AND {CURRENT} GROUP BY r.region"
+            "SELECT r.region, count(*) FROM changes r WHERE r.entity = 'production' AND r.op = 'insert'
+               AND {CURRENT} GROUP BY r.region"
         ),
         RecordKind::Stone => format!(
-            "SELECT s.region, count(*) FROM records s JOIN records r ON r.entity = 'production' AND r.record_id = s.parent
-             WHERE s.entity = 'stone' AND {CURRENT} GROUP BY s.region"
+            "SELECT s.region, count(*) FROM changes s
+             JOIN changes r ON r.entity = 'production' AND r.record_id = s.parent AND r.op = 'insert'
+             WHERE s.entity = 'stone' AND s.op = 'insert' AND {CURRENT} GROUP BY s.region"
+        ),
+        other if other.is_registry() => format!(
+            "SELECT r.region, count(*) FROM records r WHERE r.entity = '{}' GROUP BY r.region",
+            other.as_str()
         ),
         other => format!(
-            "SELECT r.region, count(*) FROM records r WHERE r.entity = '{}' GROUP BY r.region",
+            "SELECT r.region, count(*) FROM changes r WHERE r.entity = '{}' AND r.op = 'insert'
+             GROUP BY r.region",
             other.as_str()
         ),
     }
