@@ -278,6 +278,34 @@ pub(super) struct Tip {
     last: Option<(u64, Link)>,
 }
 
+/// The pushing device's tip, read from file the first time a push asks.
+fn tip_of<'t>(
+    tx: &dyn Sql,
+    tip: &'t mut Option<Tip>,
+    origin: &str,
+) -> Result<&'t mut Tip, DbError> {
+    if tip.as_ref().is_none_or(|t| t.origin != origin) {
+        *tip = Some(Tip {
+            origin: origin.to_string(),
+            highest: highest_on_file(tx, origin)?,
+            last: None,
+        });
+    }
+    tip.as_mut()
+        .ok_or_else(|| DbError::Database("no chain tip".into()))
+}
+
+/// Whether `chain_seq` is above every position of the device's chain on file or placed in
+/// this push: no change at or after it was received from the device.
+pub(super) fn above_tip(
+    tx: &dyn Sql,
+    tip: &RefCell<Option<Tip>>,
+    origin: &str,
+    chain_seq: u64,
+) -> Result<bool, DbError> {
+    Ok(chain_seq > tip_of(tx, &mut tip.borrow_mut(), origin)?.highest)
+}
+
 /// Checks a verified change's place in its device's chain against the changes on file;
 /// `Ok(Err(reason))` is a refusal. A change whose place holds is stored with its chain fields
 /// (applied, or refused by the record rules), so `tip` moves to it.
@@ -288,16 +316,7 @@ pub(super) fn check_place(
     v: &Verified,
 ) -> Result<Result<(), String>, DbError> {
     let mut tip = tip.borrow_mut();
-    if tip.as_ref().is_none_or(|t| t.origin != origin) {
-        *tip = Some(Tip {
-            origin: origin.to_string(),
-            highest: highest_on_file(tx, origin)?,
-            last: None,
-        });
-    }
-    let Some(t) = tip.as_mut() else {
-        return Ok(Err("internal: no chain tip".into()));
-    };
+    let t = tip_of(tx, &mut tip, origin)?;
     let placed = if v.chain_seq > t.highest {
         // Above everything held: nothing at or after its position; the one before is the
         // last change of this push, or not held at all when it is above the highest too.

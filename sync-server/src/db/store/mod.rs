@@ -170,10 +170,11 @@ impl<E: Engine> ServerStore for Store<E> {
         let (today, now_ms) = (now.date_naive(), now.timestamp_millis().max(0) as u64);
         // Reading and checking each change on its own, and its signature, need no database.
         let judge = |from: usize, checked: Vec<chain::Checked>| -> Vec<push::Judged> {
-            let prepared = changes[from..from + checked.len()]
+            changes[from..from + checked.len()]
                 .iter()
-                .map(|c| push::prepare(s, c, now_ms));
-            prepared.zip(checked).collect()
+                .zip(checked)
+                .map(|(c, k)| (push::Text::of(c), push::prepare(s, c, now_ms), k))
+                .collect()
         };
         if changes.len() <= PUSH_PIECE {
             let mut judged = Vec::new();

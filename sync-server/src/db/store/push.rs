@@ -114,8 +114,9 @@ pub(super) fn prepare(s: &Session, c: &Change, now_ms: u64) -> Prepared {
     Ok(record)
 }
 
-/// A change's own checks ([`prepare`]) and its signature's ([`chain::check_signatures_in_pieces`]).
-pub(super) type Judged = (Prepared, Checked);
+/// A change's texts, its own checks ([`prepare`]) and its signature's
+/// ([`chain::check_signatures_in_pieces`]).
+pub(super) type Judged = (Text, Prepared, Checked);
 
 /// Applies a batch; one verdict per change, in order. `judged` gives each change's
 /// [`Judged`], in order; it may still be being computed.
@@ -134,8 +135,8 @@ pub(super) fn push(
         registry: RefCell::default(),
     };
     let mut out = Vec::with_capacity(changes.len());
-    for (c, (p, k)) in changes.iter().zip(judged) {
-        let verdict = apply_change(&batch, s, c, p, k)?;
+    for (c, judged) in changes.iter().zip(judged) {
+        let verdict = apply_change(&batch, s, c, judged)?;
         let change_id = matches!(verdict, Verdict::Rejected { .. }).then_some(c.change_id);
         out.push(ChangeResult { change_id, verdict });
     }
@@ -158,12 +159,13 @@ const UPSERT_RECORD: &str =
 
 /// A change's row in the log. An insert-only record's row is its only row, with its parent,
 /// correction and facts; the log's unique index on the kind and id of inserts keeps its row
-/// out when the id is taken (0 rows written).
+/// out when the record's id is taken, as its unique change id does when that is (0 rows
+/// written either way).
 const INSERT_CHANGE: &str =
     "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op,
                          payload, chain_seq, prev, sig, link, form, parent, replaces, facts)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-     ON CONFLICT(entity, record_id) WHERE op = 'insert' DO NOTHING";
+     ON CONFLICT DO NOTHING";
 
 /// The facts the sale-chain rules will read of this record later.
 fn facts_of(record: &Record) -> Option<String> {
@@ -243,11 +245,66 @@ fn write_change(
     )
 }
 
-/// A change's id, payload and origin as stored: made once per change, written several times.
-struct Text {
+/// A change's id, payload and origin as stored: made once per change (with its checks, before
+/// the database is touched), written several times.
+pub(super) struct Text {
     id: String,
     payload: String,
     origin: String,
+}
+
+impl Text {
+    pub(super) fn of(c: &Change) -> Text {
+        Text {
+            id: c.change_id.to_string(),
+            // Straight into a byte buffer: `Display` goes through a formatter, slower per byte.
+            // A `Value` always serialises (its keys are strings).
+            payload: serde_json::to_string(&c.payload).unwrap_or_default(),
+            origin: c.origin.to_string(),
+        }
+    }
+}
+
+/// What a change comes to once judged in the transaction.
+enum Decision {
+    Applied,
+    Refused(String),
+    /// The change was sent before: the answer it got then.
+    Seen(Verdict),
+}
+
+/// The answer a change id already on file gets — but only for the device that sent it and
+/// for the same content, so a change id can neither tell one device about another's changes
+/// nor smuggle other content in under an old id. One statement asks the three logs: a row
+/// with a NULL reason was applied, a reason refused.
+fn seen(tx: &dyn Sql, s: &Session, text: &Text) -> Result<Option<Verdict>, DbError> {
+    let row: Option<(Option<String>, String, String)> = tx.one(
+        "SELECT NULL, origin, payload FROM changes WHERE change_id = ?1
+         UNION ALL SELECT reason, origin, payload FROM rejected WHERE change_id = ?1
+         UNION ALL SELECT NULL, origin, payload FROM acknowledged WHERE change_id = ?1 LIMIT 1",
+        vals![&text.id],
+        |r| Ok((r.text(0)?, r.text_(1)?, r.text_(2)?)),
+    )?;
+    let Some((reason, origin, stored)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(if origin != s.device.id.to_string() {
+        Verdict::Rejected {
+            reason: "this change id was used by another device; a change needs an id of its own"
+                .into(),
+        }
+    } else if stored != text.payload {
+        Verdict::Rejected {
+            reason:
+                "this change id was already used for other content; a change needs an id of its own"
+                    .into(),
+        }
+    } else {
+        match reason {
+            None => Verdict::Accepted,
+            Some(reason) => Verdict::Rejected { reason },
+        }
+    }))
 }
 
 /// Applies one change inside the batch's transaction.
@@ -255,61 +312,35 @@ fn apply_change(
     b: &Batch<'_>,
     s: &Session,
     c: &Change,
-    prepared: Prepared,
-    checked: Checked,
+    (text, prepared, checked): Judged,
 ) -> Result<Verdict, DbError> {
-    let text = Text {
-        id: c.change_id.to_string(),
-        // Straight into a byte buffer: `Display` goes through a formatter, slower per byte.
-        payload: serde_json::to_string(&c.payload).map_err(|e| DbError::Invalid(e.to_string()))?,
-        origin: c.origin.to_string(),
-    };
     let (id, payload) = (&text.id, &text.payload);
-    // Exactly once: a change already applied (or refused) gets the same answer again — but
-    // only for the device that sent it and for the same content, so a change id can neither
-    // tell one device about another's changes nor smuggle other content in under an old id.
-    // One statement asks both logs: a row with a NULL reason was applied, a reason refused.
-    let seen: Option<(Option<String>, String, String)> = b.tx.one(
-        "SELECT NULL, origin, payload FROM changes WHERE change_id = ?1
-         UNION ALL SELECT reason, origin, payload FROM rejected WHERE change_id = ?1
-         UNION ALL SELECT NULL, origin, payload FROM acknowledged WHERE change_id = ?1 LIMIT 1",
-        vals![id],
-        |r| Ok((r.text(0)?, r.text_(1)?, r.text_(2)?)),
-    )?;
-    if let Some((reason, origin, stored)) = seen {
-        if origin != s.device.id.to_string() {
-            return Ok(Verdict::Rejected {
-                reason:
-                    "this change id was used by another device; a change needs an id of its own"
-                        .into(),
-            });
-        }
-        if stored != *payload {
-            return Ok(Verdict::Rejected {
-                reason: "this change id was already used for other content; a change needs an id of its own"
-                    .into(),
-            });
-        }
-        return Ok(match reason {
-            None => Verdict::Accepted,
-            Some(reason) => Verdict::Rejected { reason },
-        });
+    // Exactly once: a change sent before gets the same answer again. A signed insert above
+    // everything its device's chain holds on file cannot have been sent before, unless under
+    // an id taken by another change: its row's write then finds the id taken and asks.
+    let fresh = c.op == Op::Insert
+        && match &checked {
+            Ok(Some(v)) => chain::above_tip(b.tx, &b.tip, &text.origin, v.chain_seq)?,
+            _ => false,
+        };
+    if !fresh && let Some(verdict) = seen(b.tx, s, &text)? {
+        return Ok(verdict);
     }
     // Who signed it and where it sits in the device's chain come before what it says: a
     // change refused here has no place in the chain.
     let (verified, decided) = match checked {
-        Err(reason) => (None, Err(reason)),
+        Err(reason) => (None, Decision::Refused(reason)),
         Ok(verified) => {
             let placed = match &verified {
                 Some(v) => chain::check_place(b.tx, &b.tip, &text.origin, v)?,
                 None => Ok(()),
             };
             match placed {
-                Err(reason) => (None, Err(reason)),
+                Err(reason) => (None, Decision::Refused(reason)),
                 Ok(()) => {
                     let decided = match prepared {
                         Ok(record) => decide(b, s, c, &text, &record, verified.as_ref())?,
-                        Err(reason) => Err(reason),
+                        Err(reason) => Decision::Refused(reason),
                     };
                     (verified, decided)
                 }
@@ -317,8 +348,9 @@ fn apply_change(
         }
     };
     match decided {
-        Ok(()) => Ok(Verdict::Accepted),
-        Err(reason) => {
+        Decision::Applied => Ok(Verdict::Accepted),
+        Decision::Seen(verdict) => Ok(verdict),
+        Decision::Refused(reason) => {
             // A change the record rules refused keeps its place in the chain (its chain
             // fields), so the device's later changes still link up.
             let v = verified.as_ref();
@@ -361,7 +393,7 @@ fn decide(
     text: &Text,
     record: &Record,
     verified: Option<&Verified>,
-) -> Result<Result<(), String>, DbError> {
+) -> Result<Decision, DbError> {
     let role = s.role();
     let tx = b.tx;
     if c.entity == RecordKind::Region && role != Role::Admin {
@@ -392,9 +424,9 @@ fn decide(
                     verified.map_or(1, |v| v.form.number()),
                 ],
             )?;
-            Ok(())
+            Decision::Applied
         } else {
-            Err(format!(
+            Decision::Refused(format!(
                 "region {} is not registered on the server; an admin adds regions",
                 c.record_id
             ))
@@ -402,12 +434,12 @@ fn decide(
     }
     let placed = match rules::check(record, b.today, b) {
         Ok(p) => p,
-        Err(RuleError::Refused(r)) => return Ok(Err(r.to_string())),
+        Err(RuleError::Refused(r)) => return Ok(Decision::Refused(r.to_string())),
         Err(RuleError::Lookup(e)) => return Err(e),
     };
     let yours = |region: &str| scope::in_region(role, &s.officer.regions, region);
     if !yours(&placed.region) {
-        return Ok(Err(format!(
+        return Ok(Decision::Refused(format!(
             "region {} is not one of yours ({})",
             placed.region,
             s.officer.regions.join(", ")
@@ -416,9 +448,12 @@ fn decide(
     let facts = facts_of(record);
     if c.op == Op::Insert {
         // Insert-only records are never replaced: a taken id refuses the change before
-        // anything else is written.
+        // anything else is written — unless it is this change's own id, sent before.
         if write_change(tx, c, text, &placed, facts.as_deref(), verified)? == 0 {
-            return Ok(Err(format!(
+            if let Some(verdict) = seen(tx, s, text)? {
+                return Ok(Decision::Seen(verdict));
+            }
+            return Ok(Decision::Refused(format!(
                 "{} {} already exists; a correction is a new record",
                 c.entity, c.record_id
             )));
@@ -438,7 +473,7 @@ fn decide(
                 },
             );
         }
-        return Ok(Ok(()));
+        return Ok(Decision::Applied);
     }
     let existing: Option<Stored> = tx.one(
         "SELECT hlc, origin, region, parent FROM records WHERE entity = ?1 AND record_id = ?2",
@@ -449,13 +484,13 @@ fn decide(
         // An edit is judged in the region of the version it edits as well as the new one,
         // or an officer could take a record out of another region by editing it.
         if !yours(region) {
-            return Ok(Err(format!(
+            return Ok(Decision::Refused(format!(
                 "{} {} belongs to region {region}, not one of yours",
                 c.entity, c.record_id
             )));
         }
         if role != Role::Admin && (*region != placed.region || *parent != placed.parent) {
-            return Ok(Err(format!(
+            return Ok(Decision::Refused(format!(
                 "moving {} {} to another region or licence is an administrator's act",
                 c.entity, c.record_id
             )));
@@ -477,7 +512,12 @@ fn decide(
         *b.registry.borrow_mut() = RegistryAnswers::default();
     }
     // The log keeps every accepted version (losers included, so devices can keep them for
-    // review); `records` follows the winner.
-    write_change(tx, c, text, &placed, None, verified)?;
-    Ok(Ok(()))
+    // review); `records` follows the winner. Its id was looked for before: nothing is taken.
+    if write_change(tx, c, text, &placed, None, verified)? == 0 {
+        return Err(DbError::Database(format!(
+            "change {} of {} {} found its place in the log taken",
+            text.id, c.entity, c.record_id
+        )));
+    }
+    Ok(Decision::Applied)
 }
