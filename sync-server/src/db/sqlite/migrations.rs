@@ -75,18 +75,64 @@ mod tests {
 
     #[test]
     fn the_compact_log_moves_exactly_the_insert_only_kinds() {
-        let sql = include_str!("0005_compact_change_log.sql");
-        let moved = &sql[sql.find("DELETE FROM records").unwrap()..];
-        let moved = &moved[..moved.find(';').unwrap()];
+        let moved = |sql: &str| {
+            let from = &sql[sql.find("DELETE FROM records").unwrap()..];
+            from[..from.find(';').unwrap()].to_string()
+        };
+        let sqlite = moved(include_str!("0005_compact_change_log.sql"));
         for kind in alluvium::domain::RecordKind::ALL {
-            let named = moved.contains(&format!("'{}'", kind.as_str()));
+            let named = sqlite.contains(&format!("'{}'", kind.as_str()));
             assert_eq!(named, !kind.is_registry(), "{kind}");
         }
+        let postgres = include_str!("../postgres/migrations/V5__compact_change_log.sql");
+        assert_eq!(sqlite, moved(postgres), "PostgreSQL moves the same kinds");
+    }
+
+    #[test]
+    fn the_rebuilt_log_keeps_its_numbers_and_numbers_on() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let up_to_4 = Migrations::new(list().into_iter().take(4).collect());
+        up_to_4.to_latest(&mut conn).unwrap();
+        let add = |conn: &Connection, seq: Option<i64>, id: &str, entity: &str, op: &str| {
+            conn.execute(
+                "INSERT INTO changes(seq, change_id, entity, record_id, region, hlc, base_hlc,
+                                     origin, op, payload)
+                 VALUES (?1, ?2, ?3, ?2, 'SL-KONO', 1, 0, 'o', ?4, '{}')",
+                rusqlite::params![seq, id, entity, op],
+            )
+            .unwrap();
+        };
+        add(&conn, Some(7), "a", "digger", "upsert");
+        add(&conn, Some(9), "b", "stone", "insert");
+        conn.execute(
+            "INSERT INTO records(entity, record_id, region, parent, hlc, origin)
+             VALUES ('stone', 'b', 'SL-KONO', 'p', 1, 'o'), ('digger', 'a', 'SL-KONO', NULL, 1, 'o')",
+            [],
+        )
+        .unwrap();
+        to_latest(&mut conn).unwrap();
+        let rows: Vec<(i64, String, Option<String>)> = conn
+            .prepare("SELECT seq, change_id, parent FROM changes ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
         assert_eq!(
-            sql.replace("(schema version 5)", "(as SQLite's schema version 5)"),
-            include_str!("../postgres/migrations/V5__compact_change_log.sql"),
-            "the PostgreSQL migration makes the same change"
+            rows,
+            [(7, "a".into(), None), (9, "b".into(), Some("p".into()))]
         );
+        add(&conn, None, "c", "stone", "insert");
+        let next: i64 = conn
+            .query_row("SELECT seq FROM changes WHERE change_id = 'c'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(next, 10);
+        let registries: i64 = conn
+            .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(registries, 1, "the stone's index row moved to the log");
     }
 
     #[test]

@@ -1,9 +1,9 @@
--- A compact change log (as SQLite's schema version 5): an insert-only record (a licence event, production
--- entry, stone, sale, review or photo) has one version, so its row in the log is its only
--- row. The log takes the parent, correction and facts that `records` held for it, and its own
--- unique index on kind and id refuses a second record with a taken id. `records` keeps the
--- registries (regions, officers, diggers, licences, sites, crews, supporters): their winning
--- version changes, and the log keeps every version.
+-- A compact change log (as SQLite's schema version 5): an insert-only record (a licence event,
+-- production entry, stone, sale, review or photo) has one version, so its row in the log is
+-- its only row. The log takes the parent, correction and facts that `records` held for it,
+-- and its own unique index on kind and id refuses a second record with a taken id. `records`
+-- keeps the registries (regions, officers, diggers, licences, sites, crews, supporters):
+-- their winning version changes, and the log keeps every version.
 ALTER TABLE changes ADD COLUMN parent TEXT;
 ALTER TABLE changes ADD COLUMN replaces TEXT;
 ALTER TABLE changes ADD COLUMN facts TEXT;
