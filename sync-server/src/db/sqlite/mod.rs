@@ -5,6 +5,7 @@
 
 mod backup;
 mod checkpoint;
+mod kept;
 mod migrations;
 mod schema;
 
@@ -49,6 +50,7 @@ impl Store<SqliteEngine> {
     /// version (`alluvium-sync migrate`).
     pub fn open_migrated(path: &Path) -> Result<(SqliteStore, Migrated), DbError> {
         let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "page_size", 16384)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // NORMAL in WAL mode: a power cut may lose the last commits but never corrupts; the
@@ -84,11 +86,14 @@ impl Engine for SqliteEngine {
     }
 
     fn write<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T, DbError>) -> Result<T, DbError> {
-        let mut conn = self.conn();
+        let conn = self.conn();
         // Immediate: the write lock is taken at the start, so a transaction that read
         // something never finds it changed by the time it writes (`admin` may share the file).
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let out = f(&*tx)?;
+        let tx =
+            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
+        let kept = kept::Kept::new(&conn);
+        let out = f(&kept)?;
+        drop(kept);
         tx.commit()?;
         Ok(out)
     }

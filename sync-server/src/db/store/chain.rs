@@ -62,7 +62,7 @@ struct Decoded {
 #[cfg(test)]
 pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> {
     let mut out = Vec::with_capacity(changes.len());
-    check_signatures_in_pieces(s, changes, usize::MAX, |piece| {
+    check_signatures_in_pieces(s, changes, (usize::MAX, usize::MAX), |piece| {
         out.extend(piece);
         true
     });
@@ -70,8 +70,9 @@ pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> 
 }
 
 /// Checks the signatures of a push's changes as [`check_signatures`] does, handing the answers
-/// to `emit` in order, in pieces of about `piece` changes as soon as they are final, so the
-/// push can apply the first changes while the later ones are still being checked. A piece ends
+/// to `emit` in order, in pieces of about `piece` changes (`first` for the first) as soon as
+/// they are final, so the push can apply the first changes while the later ones are still
+/// being checked. A piece ends
 /// at a change that carries a signature: when it holds, the answers before it cannot change
 /// (a run is vouched for by the first signature that holds after it). When it does not, the
 /// rest of the push is judged in one piece at the end, as a whole push would be. Stops when
@@ -79,9 +80,10 @@ pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> 
 pub(super) fn check_signatures_in_pieces(
     s: &Session,
     changes: &[Change],
-    piece: usize,
+    (first, piece): (usize, usize),
     mut emit: impl FnMut(Vec<Checked>) -> bool,
 ) {
+    let mut target = first;
     let mut decoded: Vec<Result<Option<Decoded>, String>> =
         Vec::with_capacity(changes.len().min(piece));
     let mut last: Option<(u64, Link)> = None;
@@ -94,10 +96,11 @@ pub(super) fn check_signatures_in_pieces(
         };
         let ends_piece = matches!(&d, Ok(Some(Decoded { sig: Some(_), .. })));
         decoded.push(d);
-        if in_pieces && ends_piece && decoded.len() >= piece {
+        if in_pieces && ends_piece && decoded.len() >= target {
             let judged = judge(s, &decoded);
             if matches!(judged.last(), Some(Ok(_))) {
                 decoded.clear();
+                target = piece;
                 if !emit(judged) {
                     return;
                 }
@@ -467,7 +470,7 @@ mod tests {
 
     fn in_pieces(s: &Session, changes: &[Change], piece: usize) -> (Vec<Checked>, usize) {
         let (mut out, mut pieces) = (Vec::new(), 0);
-        check_signatures_in_pieces(s, changes, piece, |p| {
+        check_signatures_in_pieces(s, changes, (piece, piece), |p| {
             out.extend(p);
             pieces += 1;
             true
@@ -486,6 +489,16 @@ mod tests {
         assert_eq!(pieced, whole);
         // Pieces end at the signed changes 30, 60, 90, then the rest.
         assert_eq!(pieces, 4);
+        let mut sizes = Vec::new();
+        check_signatures_in_pieces(&s, &good, (5, 40), |p| {
+            sizes.push(p.len());
+            true
+        });
+        assert_eq!(
+            sizes,
+            [10, 40, 40, 5],
+            "a small first piece, then the others"
+        );
 
         // A checkpoint signature made with another key: its run is vouched for by the next
         // signature that holds, in pieces as in the whole push.
@@ -519,7 +532,7 @@ mod tests {
         let s = session(&key);
         let changes = push_of(&s, &key, 50);
         let mut seen = 0;
-        check_signatures_in_pieces(&s, &changes, 10, |p| {
+        check_signatures_in_pieces(&s, &changes, (10, 20), |p| {
             seen += p.len();
             false
         });

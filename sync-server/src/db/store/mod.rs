@@ -39,6 +39,9 @@ pub const SERVER_ORIGIN: Uuid = Uuid::nil();
 /// A push longer than this is checked on a second thread while it is applied, in pieces of
 /// about this many changes.
 const PUSH_PIECE: usize = 256;
+/// The first piece of such a push, which the transaction waits for: small (a piece ends at a
+/// change that carries a signature, every [`alluvium::sync::form::CHECKPOINT`] changes).
+const FIRST_PIECE: usize = 32;
 /// How long a session lasts by default.
 pub const DEFAULT_SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
 
@@ -178,7 +181,7 @@ impl<E: Engine> ServerStore for Store<E> {
         };
         if changes.len() <= PUSH_PIECE {
             let mut judged = Vec::new();
-            chain::check_signatures_in_pieces(s, changes, usize::MAX, |checked| {
+            chain::check_signatures_in_pieces(s, changes, (usize::MAX, usize::MAX), |checked| {
                 judged = judge(0, checked);
                 true
             });
@@ -194,12 +197,17 @@ impl<E: Engine> ServerStore for Store<E> {
             let (send, receive) = std::sync::mpsc::sync_channel::<Vec<push::Judged>>(2);
             scope.spawn(move || {
                 let mut from = 0;
-                chain::check_signatures_in_pieces(s, changes, PUSH_PIECE, |checked| {
-                    let n = checked.len();
-                    let sent = send.send(judge(from, checked)).is_ok();
-                    from += n;
-                    sent
-                });
+                chain::check_signatures_in_pieces(
+                    s,
+                    changes,
+                    (FIRST_PIECE, PUSH_PIECE),
+                    |checked| {
+                        let n = checked.len();
+                        let sent = send.send(judge(from, checked)).is_ok();
+                        from += n;
+                        sent
+                    },
+                );
             });
             let first = receive.recv().unwrap_or_default();
             self.engine.append(|db| {
