@@ -124,7 +124,7 @@ fn main() {
     }
 }
 
-const RUNS: usize = 5;
+const RUNS: usize = 7;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -450,18 +450,23 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
         let t = Instant::now();
         let tx = rows_db.unchecked_transaction().unwrap();
         {
-            // Insert-only records: their row in the log is their only row (schema version 5).
+            // Insert-only records: their row in the log is their only row (schema version 5),
+            // with its place in the device's chain.
             let mut log = tx
                 .prepare(
-                    "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload, parent)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    "INSERT INTO changes(change_id, entity, record_id, region, hlc, base_hlc, origin, author, op, payload,
+                                         chain_seq, prev, link, form, parent)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 2, ?14)",
                 )
                 .unwrap();
-            for c in &batch {
+            let mut link = [0u8; 32];
+            for (i, c) in batch.iter().enumerate() {
                 let parent = match c.payload.get("production_id") {
                     Some(p) => p.as_str().unwrap().to_string(),
                     None => si.id.to_string(),
                 };
+                let prev = link;
+                link[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
                 log.execute(rusqlite::params![
                     c.change_id.to_string(),
                     c.entity.as_str(),
@@ -473,6 +478,9 @@ fn ingest_vs_raw(n: usize, diggers: &[Digger], li: &Licence, si: &Site) -> Figur
                     c.author.map(|a| a.to_string()),
                     "insert",
                     serde_json::to_string(&c.payload).unwrap(),
+                    i as i64 + 1,
+                    &prev[..],
+                    &link[..],
                     parent
                 ])
                 .unwrap();

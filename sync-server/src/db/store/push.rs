@@ -230,7 +230,7 @@ fn write_change(
             c.hlc.as_i64(),
             c.base_hlc.as_i64(),
             &text.origin,
-            c.author.map(|a| a.to_string()).as_ref(),
+            text.author.as_ref(),
             if insert { "insert" } else { "upsert" },
             &text.payload,
             verified.map(|v| v.chain_seq as i64),
@@ -251,6 +251,7 @@ pub(super) struct Text {
     id: String,
     payload: String,
     origin: String,
+    author: Option<String>,
 }
 
 impl Text {
@@ -261,6 +262,7 @@ impl Text {
             // A `Value` always serialises (its keys are strings).
             payload: serde_json::to_string(&c.payload).unwrap_or_default(),
             origin: c.origin.to_string(),
+            author: c.author.map(|a| a.to_string()),
         }
     }
 }
@@ -363,7 +365,7 @@ fn apply_change(
                     c.entity.as_str(),
                     &c.record_id,
                     &text.origin,
-                    c.author.map(|a| a.to_string()).as_ref(),
+                    text.author.as_ref(),
                     &reason,
                     payload,
                     now(),
@@ -412,7 +414,7 @@ fn decide(
                     c.entity.as_str(),
                     &c.record_id,
                     &text.origin,
-                    c.author.map(|a| a.to_string()).as_ref(),
+                    text.author.as_ref(),
                     &text.payload,
                     now(),
                     c.hlc.as_i64(),
