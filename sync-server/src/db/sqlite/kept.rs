@@ -66,15 +66,7 @@ impl Sql for Kept<'_> {
         f: &mut dyn FnMut(&dyn Row) -> Result<bool, DbError>,
     ) -> Result<(), DbError> {
         let mut st = self.take(sql)?;
-        let out = (|| {
-            let mut rows = st.query(rusqlite::params_from_iter(params))?;
-            while let Some(r) = rows.next()? {
-                if !f(r)? {
-                    break;
-                }
-            }
-            Ok(())
-        })();
+        let out = super::each_row(&mut st, params, f);
         self.give_back(sql, st);
         out
     }

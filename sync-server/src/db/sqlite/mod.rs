@@ -143,13 +143,22 @@ impl Sql for Connection {
         params: &[Val<'_>],
         f: &mut dyn FnMut(&dyn Row) -> Result<bool, DbError>,
     ) -> Result<(), DbError> {
-        let mut st = self.prepare_cached(sql)?;
-        let mut rows = st.query(rusqlite::params_from_iter(params))?;
-        while let Some(r) = rows.next()? {
-            if !f(r)? {
-                break;
-            }
-        }
-        Ok(())
+        each_row(&mut *self.prepare_cached(sql)?, params, f)
     }
+}
+
+/// Runs a query on a prepared statement, handing each row to `f` in order until it returns
+/// false.
+fn each_row(
+    st: &mut rusqlite::Statement<'_>,
+    params: &[Val<'_>],
+    f: &mut dyn FnMut(&dyn Row) -> Result<bool, DbError>,
+) -> Result<(), DbError> {
+    let mut rows = st.query(rusqlite::params_from_iter(params))?;
+    while let Some(r) = rows.next()? {
+        if !f(r)? {
+            break;
+        }
+    }
+    Ok(())
 }

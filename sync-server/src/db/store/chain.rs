@@ -59,7 +59,6 @@ struct Decoded {
 /// linked changes is checked (see `alluvium::sync::chain::vouched`), so a push of a device's
 /// next thousand changes costs one Ed25519 check, and a refusal still names the change that
 /// does not hold.
-#[cfg(test)]
 pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> {
     let mut out = Vec::with_capacity(changes.len());
     check_signatures_in_pieces(s, changes, (usize::MAX, usize::MAX), |piece| {
@@ -72,11 +71,10 @@ pub(super) fn check_signatures(s: &Session, changes: &[Change]) -> Vec<Checked> 
 /// Checks the signatures of a push's changes as [`check_signatures`] does, handing the answers
 /// to `emit` in order, in pieces of about `piece` changes (`first` for the first) as soon as
 /// they are final, so the push can apply the first changes while the later ones are still
-/// being checked. A piece ends
-/// at a change that carries a signature: when it holds, the answers before it cannot change
-/// (a run is vouched for by the first signature that holds after it). When it does not, the
-/// rest of the push is judged in one piece at the end, as a whole push would be. Stops when
-/// `emit` returns false.
+/// being checked. A piece ends at a change that carries a signature: when it holds, the
+/// answers before it cannot change (a run is vouched for by the first signature that holds
+/// after it). When it does not, the rest of the push is judged in one piece at the end, as a
+/// whole push would be. Stops when `emit` returns false.
 pub(super) fn check_signatures_in_pieces(
     s: &Session,
     changes: &[Change],

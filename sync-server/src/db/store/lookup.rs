@@ -57,7 +57,7 @@ impl RecordLookup for Batch<'_> {
     }
 
     fn write_refuses_taken_ids(&self) -> bool {
-        // `push::INSERT_RECORD` writes nothing for a taken id, and the change is refused.
+        // `push::INSERT_CHANGE` writes nothing for a taken id, and the change is refused.
         true
     }
 

@@ -180,11 +180,7 @@ impl<E: Engine> ServerStore for Store<E> {
                 .collect()
         };
         if changes.len() <= PUSH_PIECE {
-            let mut judged = Vec::new();
-            chain::check_signatures_in_pieces(s, changes, (usize::MAX, usize::MAX), |checked| {
-                judged = judge(0, checked);
-                true
-            });
+            let judged = judge(0, chain::check_signatures(s, changes));
             return self
                 .engine
                 .append(|db| push::push(db, s, changes, judged.into_iter(), today));
